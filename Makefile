@@ -1,0 +1,127 @@
+# covert — one binary, one static library, globbed sources.
+#
+#   make            build/covert (+ build/libcovert.a and the age/sops links)
+#   make test       install what is missing, build peers, run every suite
+#   make asan       unit suites under AddressSanitizer + UBSan
+#   make valgrind   unit suites under valgrind
+#   make fuzz       libFuzzer targets (clang) in build/fuzz/
+#   make bench      benchmarks against the peers (results: BENCHMARKS.md)
+#   make deps       apt-get install of build and test dependencies
+#   make peers      pinned peer tools into $(PEERS) (outside the repository)
+#
+# Knobs: O=<build dir>, SANITIZE=address,undefined, DEVELOPER=0 drops -Werror.
+
+O ?= build
+CC ?= cc
+DEVELOPER ?= 1
+PEERS ?= $(HOME)/.cache/covert/peers
+export PEERS
+
+PKGS := libsodium openssl libcurl yaml-0.1 jansson libgit2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wcast-qual -Wwrite-strings \
+        -Wstrict-prototypes -Wmissing-prototypes -Wconversion -Wno-sign-conversion \
+        -Wimplicit-fallthrough -Wundef
+ifeq ($(DEVELOPER),1)
+WARN += -Werror
+endif
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fno-strict-aliasing
+OPT ?= -O2 -g
+CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread -I. $(PKG_CFLAGS) \
+              -include crypto/base/prelude.h -MMD -MP $(CFLAGS)
+LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now,-z,noexecstack -pthread $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lz -lm
+
+ifneq ($(SANITIZE),)
+CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS_ALL += -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC := $(sort $(wildcard crypto/*/*.c secrets/*/*.c reconcile/*/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(O)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
+LIB := $(O)/libcovert.a
+BIN := $(O)/covert
+LINKS := age age-keygen age-inspect sops
+REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
+
+.PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples
+all: $(BIN) $(addprefix $(O)/,$(LINKS))
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CMD_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CMD_OBJ) $(LIB) $(LIBS)
+
+$(addprefix $(O)/,$(LINKS)): $(BIN)
+	ln -sf covert $@
+
+# Unit tests: one Criterion binary over every tests/unit/*.c.
+$(O)/unit-tests: $(UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LIBS) -lcriterion
+
+# Corpus replay: each fuzz target linked with a plain main() that feeds it
+# every file it is given, so `make test` replays corpora without clang.
+$(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LIBS)
+
+unit: $(O)/unit-tests
+
+test: deps
+	@$(MAKE) --no-print-directory all unit $(REPLAY)
+	@$(MAKE) --no-print-directory peers
+	@tests/run.sh $(O)
+
+asan:
+	@$(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g" all build-asan/unit-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  COVERT_BIN=build-asan/covert build-asan/unit-tests --jobs 2
+
+valgrind: all unit
+	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  --trace-children=yes $(O)/unit-tests --jobs 1
+
+FUZZ_CC ?= clang
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -g -O1 -I. $(PKG_CFLAGS) -include crypto/base/prelude.h \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+
+bench: all
+	bench/run.sh $(O)
+
+deps:
+	@tests/deps.sh
+
+peers:
+	@tests/peers/build.sh
+
+examples: all
+	examples/run.sh $(O)
+
+# Layering: a layer never includes a header from a layer above it.
+check-deps:
+	@! grep -nE '#include "(secrets|reconcile|cmd)/' crypto/*/*.c crypto/*/*.h
+	@! grep -nE '#include "(reconcile|cmd)/' $(wildcard secrets/*/*.[ch]) /dev/null
+	@! grep -nE '#include "cmd/' $(wildcard reconcile/*/*.[ch]) /dev/null
+
+clean:
+	rm -rf $(O) build-asan
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,37 @@
+/* Every size, count and depth cap in covert, in one place. A parser that hits
+ * one of these fails with CV_E_TOO_LARGE or CV_E_LIMIT and a detail naming
+ * the limit; it never allocates past it. */
+#ifndef CV_BASE_LIMITS_H
+#define CV_BASE_LIMITS_H
+
+/* age header: a hybrid stanza's argument line is 1512 bytes, a tag-PQ
+ * recipient line 2015; allow generous room above both. */
+#define CV_AGE_MAX_HEADER (1024u * 1024u)
+#define CV_AGE_MAX_STANZAS 4096u
+#define CV_AGE_MAX_ARGS 64u
+#define CV_AGE_MAX_LINE 8192u
+#define CV_AGE_MAX_STANZA_BODY (64u * 1024u)
+/* scrypt log2(N): age accepts at most 22 (4 GiB of memory). */
+#define CV_AGE_SCRYPT_MAX_LOGN 22u
+#define CV_AGE_SCRYPT_DEFAULT_LOGN 18u
+/* Key files and recipient files (as age: 16 MiB files, 8 KiB lines). */
+#define CV_AGE_MAX_KEYFILE (16u * 1024u * 1024u)
+#define CV_AGE_MAX_RECIPIENT_LINE 8192u
+#define CV_SSH_MAX_KEYFILE (16u * 1024u)
+#define CV_SSH_MAX_RSA_BITS 16384u
+#define CV_SSH_MIN_RSA_BITS 2048u
+/* Whitespace allowed around an armored block. */
+#define CV_AGE_ARMOR_MAX_WS 1024u
+/* STREAM: chunk size is fixed by the format. */
+#define CV_AGE_CHUNK 65536u
+#define CV_AGE_TAG 16u
+#define CV_AGE_CHUNK_CT (CV_AGE_CHUNK + CV_AGE_TAG)
+/* Parallel STREAM: chunks per batch per thread, and the thread cap. */
+#define CV_AGE_BATCH_CHUNKS 16u
+#define CV_AGE_MAX_THREADS 64u
+/* Plugin protocol messages. */
+#define CV_AGE_PLUGIN_MAX_MSG (1024u * 1024u)
+/* Passphrases typed or read from a file. */
+#define CV_MAX_PASSPHRASE 4096u
+
+#endif

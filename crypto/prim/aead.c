@@ -1,0 +1,182 @@
+#include "crypto/prim/aead.h"
+
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/base/mem.h"
+
+struct cv_chacha {
+    EVP_CIPHER_CTX *enc;
+    EVP_CIPHER_CTX *dec;
+};
+
+static cv_result ctx_new(EVP_CIPHER_CTX **out, const uint8_t key[32], int enc)
+{
+    *out = EVP_CIPHER_CTX_new();
+    CV_ENSURE(*out != NULL, CV_E_NOMEM);
+    CV_GUARD_OSSL(EVP_CipherInit_ex(*out, EVP_chacha20_poly1305(), NULL, key, NULL, enc),
+                  CV_E_CRYPTO);
+    return cv_ok();
+}
+
+cv_result cv_chacha_new(cv_chacha **out, const uint8_t key[CV_CHACHA_KEY])
+{
+    *out = NULL;
+    cv_chacha *c = calloc(1, sizeof(*c));
+    CV_ENSURE(c != NULL, CV_E_NOMEM);
+    cv_result r = ctx_new(&c->enc, key, 1);
+    if (cv_is_ok(r)) r = ctx_new(&c->dec, key, 0);
+    if (!cv_is_ok(r)) {
+        cv_chacha_free(&c);
+        return r;
+    }
+    *out = c;
+    return cv_ok();
+}
+
+void cv_chacha_free(cv_chacha **c)
+{
+    if (c == NULL || *c == NULL) return;
+    EVP_CIPHER_CTX_free((*c)->enc); /* frees wipe the key schedule */
+    EVP_CIPHER_CTX_free((*c)->dec);
+    free(*c);
+    *c = NULL;
+}
+
+static cv_result crypt_chunks(EVP_CIPHER_CTX *x, uint8_t *out, const uint8_t *in, size_t n)
+{
+    /* EVP takes int lengths; feed large inputs in pieces. */
+    while (n > 0) {
+        int len = n > (size_t)(INT_MAX / 2) ? INT_MAX / 2 : (int)n, got = 0;
+        CV_GUARD_OSSL(EVP_CipherUpdate(x, out, &got, in, len), CV_E_CRYPTO);
+        out += got;
+        in += len;
+        n -= (size_t)len;
+    }
+    return cv_ok();
+}
+
+static cv_result set_ad(EVP_CIPHER_CTX *x, const uint8_t *ad, size_t ad_len)
+{
+    int got = 0;
+    if (ad_len == 0) return cv_ok();
+    CV_ENSURE(ad_len <= INT_MAX, CV_E_INVALID_ARG);
+    CV_GUARD_OSSL(EVP_CipherUpdate(x, NULL, &got, ad, (int)ad_len), CV_E_CRYPTO);
+    return cv_ok();
+}
+
+cv_result cv_chacha_seal(cv_chacha *c, uint8_t *out, const uint8_t nonce[CV_CHACHA_NONCE],
+                         const uint8_t *in, size_t n, const uint8_t *ad, size_t ad_len)
+{
+    int got = 0;
+    CV_GUARD_OSSL(EVP_CipherInit_ex(c->enc, NULL, NULL, NULL, nonce, 1), CV_E_CRYPTO);
+    CV_GUARD(set_ad(c->enc, ad, ad_len));
+    CV_GUARD(crypt_chunks(c->enc, out, in, n));
+    CV_GUARD_OSSL(EVP_CipherFinal_ex(c->enc, out + n, &got), CV_E_CRYPTO);
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(c->enc, EVP_CTRL_AEAD_GET_TAG, 16, out + n),
+                  CV_E_CRYPTO);
+    return cv_ok();
+}
+
+cv_result cv_chacha_open(cv_chacha *c, uint8_t *out, const uint8_t nonce[CV_CHACHA_NONCE],
+                         const uint8_t *in, size_t n, const uint8_t *ad, size_t ad_len)
+{
+    int got = 0;
+    CV_ENSURE(n >= CV_CHACHA_TAG, CV_E_DECRYPT);
+    size_t m = n - CV_CHACHA_TAG;
+    CV_GUARD_OSSL(EVP_CipherInit_ex(c->dec, NULL, NULL, NULL, nonce, 0), CV_E_CRYPTO);
+    uint8_t tag[CV_CHACHA_TAG];
+    memcpy(tag, in + m, sizeof(tag)); /* OpenSSL's ctrl takes a non-const pointer */
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(c->dec, EVP_CTRL_AEAD_SET_TAG, 16, tag), CV_E_CRYPTO);
+    CV_GUARD(set_ad(c->dec, ad, ad_len));
+    CV_GUARD(crypt_chunks(c->dec, out, in, m));
+    if (EVP_CipherFinal_ex(c->dec, out + m, &got) != 1) {
+        cv_wipe(out, m);
+        CV_BAIL(CV_E_DECRYPT);
+    }
+    return cv_ok();
+}
+
+cv_result cv_chacha_seal1(uint8_t *out, const uint8_t key[32], const uint8_t nonce[12],
+                          const uint8_t *in, size_t n)
+{
+    cv_chacha *c = NULL;
+    CV_GUARD(cv_chacha_new(&c, key));
+    cv_result r = cv_chacha_seal(c, out, nonce, in, n, NULL, 0);
+    cv_chacha_free(&c);
+    return r;
+}
+
+cv_result cv_chacha_open1(uint8_t *out, const uint8_t key[32], const uint8_t nonce[12],
+                          const uint8_t *in, size_t n)
+{
+    cv_chacha *c = NULL;
+    CV_GUARD(cv_chacha_new(&c, key));
+    cv_result r = cv_chacha_open(c, out, nonce, in, n, NULL, 0);
+    cv_chacha_free(&c);
+    return r;
+}
+
+static cv_result gcm_init(EVP_CIPHER_CTX **x, const uint8_t key[32], const uint8_t *iv,
+                          size_t iv_len, int enc)
+{
+    *x = EVP_CIPHER_CTX_new();
+    CV_ENSURE(*x != NULL, CV_E_NOMEM);
+    CV_ENSURE(iv_len > 0 && iv_len <= 256, CV_E_INVALID_ARG);
+    CV_GUARD_OSSL(EVP_CipherInit_ex(*x, EVP_aes_256_gcm(), NULL, NULL, NULL, enc), CV_E_CRYPTO);
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(*x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL),
+                  CV_E_CRYPTO);
+    CV_GUARD_OSSL(EVP_CipherInit_ex(*x, NULL, NULL, key, iv, enc), CV_E_CRYPTO);
+    return cv_ok();
+}
+
+static cv_result gcm_seal(EVP_CIPHER_CTX *x, uint8_t *out, uint8_t tag[16], const uint8_t *in,
+                          size_t n, const uint8_t *ad, size_t ad_len)
+{
+    int got = 0;
+    CV_GUARD(set_ad(x, ad, ad_len));
+    CV_GUARD(crypt_chunks(x, out, in, n));
+    CV_GUARD_OSSL(EVP_CipherFinal_ex(x, out + n, &got), CV_E_CRYPTO);
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag), CV_E_CRYPTO);
+    return cv_ok();
+}
+
+cv_result cv_aes_gcm_seal(uint8_t *out, uint8_t tag[16], const uint8_t key[32],
+                          const uint8_t *iv, size_t iv_len, const uint8_t *in, size_t n,
+                          const uint8_t *ad, size_t ad_len)
+{
+    EVP_CIPHER_CTX *x = NULL;
+    cv_result r = gcm_init(&x, key, iv, iv_len, 1);
+    if (cv_is_ok(r)) r = gcm_seal(x, out, tag, in, n, ad, ad_len);
+    EVP_CIPHER_CTX_free(x);
+    return r;
+}
+
+static cv_result gcm_open(EVP_CIPHER_CTX *x, uint8_t *out, const uint8_t *in, size_t n,
+                          const uint8_t tag[16], const uint8_t *ad, size_t ad_len)
+{
+    int got = 0;
+    uint8_t t[16];
+    memcpy(t, tag, sizeof(t));
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, t), CV_E_CRYPTO);
+    CV_GUARD(set_ad(x, ad, ad_len));
+    CV_GUARD(crypt_chunks(x, out, in, n));
+    if (EVP_CipherFinal_ex(x, out + n, &got) != 1) {
+        cv_wipe(out, n);
+        CV_BAIL(CV_E_DECRYPT);
+    }
+    return cv_ok();
+}
+
+cv_result cv_aes_gcm_open(uint8_t *out, const uint8_t key[32], const uint8_t *iv, size_t iv_len,
+                          const uint8_t *in, size_t n, const uint8_t tag[16], const uint8_t *ad,
+                          size_t ad_len)
+{
+    EVP_CIPHER_CTX *x = NULL;
+    cv_result r = gcm_init(&x, key, iv, iv_len, 0);
+    if (cv_is_ok(r)) r = gcm_open(x, out, in, n, tag, ad, ad_len);
+    EVP_CIPHER_CTX_free(x);
+    return r;
+}

@@ -1,0 +1,38 @@
+# Shared shell test harness. Source it from a suite script; report each case
+# with t_pass / t_fail / t_skip. Counts go to $RESULTS (one line per case) so
+# tests/run.sh can total every suite. With CI=true a skip is a failure: CI
+# never silently skips.
+: "${RESULTS:=/dev/null}"
+: "${SUITE:=$(basename "$0" .sh)}"
+T_PASS=0
+T_FAIL=0
+T_SKIP=0
+
+t_pass() { T_PASS=$((T_PASS + 1)); echo "pass $SUITE: $*" >>"$RESULTS"; }
+t_fail() {
+    T_FAIL=$((T_FAIL + 1))
+    echo "fail $SUITE: $*" >>"$RESULTS"
+    echo "FAIL [$SUITE] $*" >&2
+}
+t_skip() {
+    if [ "${CI:-}" = "true" ]; then
+        t_fail "$1 (prerequisite missing in CI: ${2:-})"
+        return
+    fi
+    T_SKIP=$((T_SKIP + 1))
+    echo "skip $SUITE: $1 (${2:-})" >>"$RESULTS"
+    echo "SKIP [$SUITE] $1: ${2:-}" >&2
+}
+# t_check NAME CMD...: pass if CMD succeeds.
+t_check() {
+    local name=$1
+    shift
+    if "$@"; then t_pass "$name"; else t_fail "$name"; fi
+}
+t_done() { echo "[$SUITE] $T_PASS passed, $T_FAIL failed, $T_SKIP skipped" >&2; }
+
+# Locations of the peers (tests/peers/build.sh puts them there).
+: "${PEERS:=$HOME/.cache/covert/peers}"
+AGE131="$PEERS/age-1.3.1"
+AGE111_BIN=/usr/bin/age
+AGE111_KEYGEN=/usr/bin/age-keygen

@@ -103,8 +103,11 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 
-bench: all
+bench: all $(O)/stream-bench
 	bench/run.sh $(O)
+
+$(O)/stream-bench: bench/stream_bench.c $(LIB)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
 
 deps:
 	@tests/deps.sh

@@ -14,28 +14,36 @@
 #define CV_AGE_ARMOR_END "-----END AGE ENCRYPTED FILE-----"
 
 /* Encoder: a sink that armors what is written to it into `out`; call
- * cv_age_armor_writer_finish once at the end. */
+ * cv_age_armor_writer_finish once at the end (it writes the BEGIN line too
+ * when nothing was written, so empty input gives an empty armored block).
+ * Output is staged and handed to `out` in large writes. */
 typedef struct {
     cv_sink sink;
     cv_sink *out;
-    uint8_t pending[48];
+    uint8_t pending[48]; /* input bytes of an incomplete line */
     size_t npending;
-    bool started;
-    cv_buf line; /* staging for batched writes */
+    bool started, finished;
+    uint8_t *stage;      /* encoded lines waiting to be written (heap) */
+    size_t stage_len;
 } cv_age_armor_writer;
 void cv_age_armor_writer_init(cv_age_armor_writer *w, cv_sink *out);
 cv_result cv_age_armor_writer_finish(cv_age_armor_writer *w) CV_MUST_USE;
 void cv_age_armor_writer_release(cv_age_armor_writer *w);
 
-/* Decoder: a source that yields the binary bytes of the armored `in`. */
+/* Decoder: a source that yields the binary bytes of the armored `in`.
+ * Bytes decoded before an armor error are delivered first; the error comes
+ * with the next read and stays. Read errors of `in` pass through as they
+ * are; every armor rule broken is CV_E_AGE_ARMOR. */
 typedef struct {
     cv_src src;
     cv_src *in;
-    cv_buf raw;       /* undecoded input */
-    size_t raw_pos;
-    uint8_t out[48];  /* decoded bytes of the current line */
+    uint8_t *raw;      /* undecoded input (heap) */
+    size_t raw_len, raw_pos;
+    bool in_eof;
+    uint8_t out[64];   /* decoded bytes of a line not yet delivered */
     size_t out_len, out_pos;
     int state;
+    cv_err err;        /* sticky failure */
 } cv_age_armor_reader;
 void cv_age_armor_reader_init(cv_age_armor_reader *r, cv_src *in);
 void cv_age_armor_reader_release(cv_age_armor_reader *r);

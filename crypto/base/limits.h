@@ -26,9 +26,12 @@
 #define CV_AGE_CHUNK 65536u
 #define CV_AGE_TAG 16u
 #define CV_AGE_CHUNK_CT (CV_AGE_CHUNK + CV_AGE_TAG)
-/* Parallel STREAM: chunks per batch per thread, and the thread cap. */
+/* Parallel STREAM: chunks per batch (one unit of reading and writing), the
+ * thread cap, and the most memory the batch buffers may take together (the
+ * batch shrinks when many threads would exceed it). */
 #define CV_AGE_BATCH_CHUNKS 16u
 #define CV_AGE_MAX_THREADS 64u
+#define CV_AGE_STREAM_MAX_MEM (10u * 1024u * 1024u)
 /* Plugin protocol messages. */
 #define CV_AGE_PLUGIN_MAX_MSG (1024u * 1024u)
 /* Passphrases typed or read from a file. */

@@ -1,0 +1,426 @@
+/* ASCII armor, matching age v1.3.1's armor package and the CLI's detection.
+ *
+ * Reader rules (each broken rule is CV_E_AGE_ARMOR):
+ *  - before BEGIN: only lines that are entirely white space (as Go's
+ *    unicode.IsSpace defines it), counted as line length + 1 with any CR
+ *    before the LF excluded, at most 1024 in total; then exactly the BEGIN
+ *    line;
+ *  - each line ends in LF, CRLF, or (only the END line) the end of input;
+ *  - data lines: not empty, at most 64 columns, padded canonical base64 of
+ *    their own; a line decoding to fewer than 48 bytes must be followed by
+ *    the END line;
+ *  - after END: fewer than 1024 bytes, all white space.
+ * One quirk is kept for exact compatibility: Go's base64 decoder skips CR
+ * bytes, so a CR inside a data line (counted in its 64 columns) is ignored.
+ *
+ * Speed: full 64-column lines are decoded straight into the caller's
+ * buffer with table lookups, and the writer encodes whole lines into a
+ * large staging buffer; anything unusual takes the line-by-line path. */
+#include "crypto/age/armor.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "crypto/base/enc.h"
+#include "crypto/base/limits.h"
+
+#define LINE_BYTES 48u
+#define LINE_COLS 64u
+#define BEGIN_LEN (sizeof(CV_AGE_ARMOR_BEGIN) - 1)
+#define END_LEN (sizeof(CV_AGE_ARMOR_END) - 1)
+/* Staging: 4096 encoded lines (192 KiB of input) per write to the sink. */
+#define STAGE_LINES 4096u
+#define STAGE_CAP (STAGE_LINES * (LINE_COLS + 1) + 2 * (END_LEN + 2))
+#define RAW_CAP (256u * 1024u)
+/* No valid armor line is this long: a longer one fails whatever it holds. */
+#define SCAN_MAX 1100u
+
+enum { AR_PRE, AR_DATA, AR_END, AR_FAIL };
+
+static const char b64_alpha[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* enc_pair[v] = the two characters of a 12-bit value; dec[k][c] = the value
+ * of character c in position k of a quad, shifted into place, with bit 31
+ * set for characters outside the alphabet. */
+static uint16_t enc_pair[4096];
+static uint32_t dec[4][256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void)
+{
+    for (unsigned v = 0; v < 4096; v++) {
+        uint8_t two[2] = { (uint8_t)b64_alpha[v >> 6], (uint8_t)b64_alpha[v & 63] };
+        memcpy(&enc_pair[v], two, 2);
+    }
+    for (unsigned k = 0; k < 4; k++)
+        for (unsigned c = 0; c < 256; c++) dec[k][c] = 0x80000000u;
+    for (unsigned v = 0; v < 64; v++) {
+        uint8_t c = (uint8_t)b64_alpha[v];
+        for (unsigned k = 0; k < 4; k++) dec[k][c] = (uint32_t)v << (18 - 6 * k);
+    }
+}
+
+static void tables(void) { pthread_once(&tables_once, build_tables); }
+
+/* ---- white space as Go's unicode.IsSpace sees it ------------------------ */
+
+/* Length of the white-space rune at p, 0 if there is none. Go decodes UTF-8
+ * strictly, so each of these runes has exactly one encoding. */
+static size_t space_len(const uint8_t *p, size_t n)
+{
+    static const char *const multi[] = {
+        "\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80", "\xe2\x80\xa8", "\xe2\x80\xa9",
+        "\xe2\x80\xaf", "\xe2\x81\x9f", "\xe3\x80\x80",
+    };
+    if (n == 0) return 0;
+    if (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r')) return 1;
+    if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x80 && p[2] <= 0x8a) return 3;
+    for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+        size_t k = strlen(multi[i]);
+        if (n >= k && memcmp(p, multi[i], k) == 0) return k;
+    }
+    return 0;
+}
+
+static size_t skip_space(const uint8_t *p, size_t n)
+{
+    size_t i = 0, k;
+    while (i < n && (k = space_len(p + i, n - i)) != 0) i += k;
+    return i;
+}
+
+static bool all_space(const uint8_t *p, size_t n) { return skip_space(p, n) == n; }
+
+bool cv_age_is_armored(cv_slice prefix)
+{
+    size_t n = prefix.len < CV_AGE_ARMOR_MAX_WS + BEGIN_LEN ? prefix.len
+                                                            : CV_AGE_ARMOR_MAX_WS + BEGIN_LEN;
+    size_t i = skip_space(prefix.p, n);
+    return n - i >= BEGIN_LEN && memcmp(prefix.p + i, CV_AGE_ARMOR_BEGIN, BEGIN_LEN) == 0;
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+static void encode_line(uint8_t *dst, const uint8_t *src)
+{
+    for (unsigned i = 0; i < LINE_BYTES; i += 3, dst += 4) {
+        uint32_t v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 | src[i + 2];
+        memcpy(dst, &enc_pair[v >> 12], 2);
+        memcpy(dst + 2, &enc_pair[v & 0xfff], 2);
+    }
+    dst[0] = '\n';
+}
+
+static cv_result stage_flush(cv_age_armor_writer *w)
+{
+    if (w->stage_len == 0) return cv_ok();
+    size_t n = w->stage_len;
+    w->stage_len = 0;
+    return cv_sink_write(w->out, w->stage, n);
+}
+
+/* Make room for `need` more staged bytes (allocating on first use). */
+static cv_result stage_room(cv_age_armor_writer *w, size_t need)
+{
+    if (w->stage == NULL) {
+        w->stage = malloc(STAGE_CAP);
+        CV_ENSURE(w->stage != NULL, CV_E_NOMEM);
+    }
+    if (STAGE_CAP - w->stage_len < need) CV_GUARD(stage_flush(w));
+    return cv_ok();
+}
+
+static cv_result stage_add(cv_age_armor_writer *w, const void *p, size_t n)
+{
+    CV_GUARD(stage_room(w, n));
+    memcpy(w->stage + w->stage_len, p, n);
+    w->stage_len += n;
+    return cv_ok();
+}
+
+static cv_result start(cv_age_armor_writer *w)
+{
+    if (w->started) return cv_ok();
+    w->started = true;
+    return stage_add(w, CV_AGE_ARMOR_BEGIN "\n", BEGIN_LEN + 1);
+}
+
+static cv_result put_line(cv_age_armor_writer *w, const uint8_t *src)
+{
+    CV_GUARD(stage_room(w, LINE_COLS + 1));
+    encode_line(w->stage + w->stage_len, src);
+    w->stage_len += LINE_COLS + 1;
+    return cv_ok();
+}
+
+static cv_result armor_write(cv_sink *s, const uint8_t *buf, size_t n)
+{
+    cv_age_armor_writer *w = (cv_age_armor_writer *)s;
+    CV_ENSURE(!w->finished, CV_E_INVALID_ARG);
+    CV_GUARD(start(w));
+    if (w->npending > 0) {
+        size_t take = LINE_BYTES - w->npending < n ? LINE_BYTES - w->npending : n;
+        memcpy(w->pending + w->npending, buf, take);
+        w->npending += take;
+        buf += take;
+        n -= take;
+        if (w->npending < LINE_BYTES) return cv_ok();
+        CV_GUARD(put_line(w, w->pending));
+        w->npending = 0;
+    }
+    for (; n >= LINE_BYTES; buf += LINE_BYTES, n -= LINE_BYTES) CV_GUARD(put_line(w, buf));
+    memcpy(w->pending, buf, n);
+    w->npending = n;
+    return cv_ok();
+}
+
+void cv_age_armor_writer_init(cv_age_armor_writer *w, cv_sink *out)
+{
+    memset(w, 0, sizeof(*w));
+    tables();
+    w->sink.write = armor_write;
+    w->out = out;
+}
+
+/* The last line is short (padded) unless the data ended on a line
+ * boundary, in which case END follows the last full line directly. */
+cv_result cv_age_armor_writer_finish(cv_age_armor_writer *w)
+{
+    char last[LINE_COLS + 1];
+    CV_ENSURE(!w->finished, CV_E_INVALID_ARG);
+    CV_GUARD(start(w));
+    w->finished = true;
+    if (w->npending > 0) {
+        size_t k = cv_b64_enc_len(w->npending, true);
+        cv_b64_encode(last, w->pending, w->npending, true);
+        last[k] = '\n';
+        CV_GUARD(stage_add(w, last, k + 1));
+    }
+    CV_GUARD(stage_add(w, CV_AGE_ARMOR_END "\n", END_LEN + 1));
+    return stage_flush(w);
+}
+
+void cv_age_armor_writer_release(cv_age_armor_writer *w)
+{
+    free(w->stage);
+    w->stage = NULL;
+    w->stage_len = 0;
+}
+
+/* ---- reader: input lines ---------------------------------------------- */
+
+static cv_result fill(cv_age_armor_reader *r)
+{
+    size_t left = r->raw_len - r->raw_pos, got = 0;
+    memmove(r->raw, r->raw + r->raw_pos, left);
+    r->raw_pos = 0;
+    r->raw_len = left;
+    CV_GUARD(cv_src_read(r->in, r->raw + left, RAW_CAP - left, &got));
+    if (got == 0) r->in_eof = true;
+    r->raw_len += got;
+    return cv_ok();
+}
+
+static cv_slice trim_eol(const uint8_t *p, size_t n)
+{
+    if (n > 0 && p[n - 1] == '\r') n--;
+    return cv_slice_of(p, n);
+}
+
+/* The next line without its LF (and one CR before it); a last line without
+ * LF counts, but the end of input itself is an error. The slice points into
+ * the raw buffer and stays valid until the next fill. */
+static cv_result next_line(cv_age_armor_reader *r, cv_slice *line)
+{
+    for (;;) {
+        const uint8_t *p = r->raw + r->raw_pos;
+        size_t avail = r->raw_len - r->raw_pos;
+        const uint8_t *lf = memchr(p, '\n', avail < SCAN_MAX ? avail : SCAN_MAX);
+        if (lf != NULL) {
+            *line = trim_eol(p, (size_t)(lf - p));
+            r->raw_pos += (size_t)(lf - p) + 1;
+            return cv_ok();
+        }
+        CV_ENSUREF(avail < SCAN_MAX, CV_E_AGE_ARMOR, "line too long");
+        if (r->in_eof) {
+            CV_ENSUREF(avail > 0, CV_E_AGE_ARMOR, "unexpected end of armored data");
+            *line = trim_eol(p, avail);
+            r->raw_pos = r->raw_len;
+            return cv_ok();
+        }
+        CV_GUARD(fill(r));
+    }
+}
+
+static cv_result find_begin(cv_age_armor_reader *r)
+{
+    size_t removed = 0;
+    for (;;) {
+        cv_slice line;
+        CV_GUARD(next_line(r, &line));
+        if (!all_space(line.p, line.len)) {
+            CV_ENSUREF(cv_slice_eq_str(line, CV_AGE_ARMOR_BEGIN), CV_E_AGE_ARMOR,
+                       "invalid first line");
+            r->state = AR_DATA;
+            return cv_ok();
+        }
+        removed += line.len + 1;
+        CV_ENSUREF(removed <= CV_AGE_ARMOR_MAX_WS, CV_E_AGE_ARMOR, "too much leading whitespace");
+    }
+}
+
+/* After END: fewer than 1024 bytes, all white space. */
+static cv_result drain_trailing(cv_age_armor_reader *r)
+{
+    while (r->raw_len - r->raw_pos < CV_AGE_ARMOR_MAX_WS && !r->in_eof) CV_GUARD(fill(r));
+    size_t n = r->raw_len - r->raw_pos;
+    if (n > CV_AGE_ARMOR_MAX_WS) n = CV_AGE_ARMOR_MAX_WS;
+    CV_ENSUREF(all_space(r->raw + r->raw_pos, n), CV_E_AGE_ARMOR, "trailing data after armor");
+    CV_ENSUREF(n < CV_AGE_ARMOR_MAX_WS, CV_E_AGE_ARMOR, "too much trailing whitespace");
+    r->raw_pos += n;
+    return cv_ok();
+}
+
+/* ---- reader: decoding ------------------------------------------------- */
+
+/* 64 columns of unpadded base64 into 48 bytes; false if any character is
+ * outside the alphabet (the caller then takes the careful path). */
+static bool decode_full(uint8_t *dst, const uint8_t *src)
+{
+    uint32_t bad = 0;
+    for (unsigned i = 0; i < LINE_COLS; i += 4, dst += 3) {
+        uint32_t v = dec[0][src[i]] | dec[1][src[i + 1]] | dec[2][src[i + 2]] | dec[3][src[i + 3]];
+        bad |= v;
+        dst[0] = (uint8_t)(v >> 16);
+        dst[1] = (uint8_t)(v >> 8);
+        dst[2] = (uint8_t)v;
+    }
+    return (bad & 0x80000000u) == 0;
+}
+
+/* Decode consecutive plain full lines straight into dst while it has room
+ * for a whole line; stops at anything else. Returns the bytes produced. */
+static cv_result fast_lines(cv_age_armor_reader *r, uint8_t *dst, size_t room, size_t *made)
+{
+    *made = 0;
+    while (room - *made >= LINE_BYTES) {
+        size_t avail = r->raw_len - r->raw_pos;
+        if (avail < LINE_COLS + 2 && !r->in_eof) {
+            CV_GUARD(fill(r));
+            if (r->raw_len - r->raw_pos > avail) continue;
+        }
+        const uint8_t *p = r->raw + r->raw_pos;
+        size_t eol = avail > LINE_COLS && p[LINE_COLS] == '\n' ? 1
+                     : avail > LINE_COLS + 1 && p[LINE_COLS] == '\r' && p[LINE_COLS + 1] == '\n'
+                         ? 2
+                         : 0;
+        if (eol == 0 || !decode_full(dst + *made, p)) return cv_ok();
+        r->raw_pos += LINE_COLS + eol;
+        *made += LINE_BYTES;
+    }
+    return cv_ok();
+}
+
+/* Strict padded base64 of one line, skipping CR bytes as Go does. */
+static cv_result decode_line(cv_age_armor_reader *r, cv_slice line)
+{
+    uint8_t tmp[LINE_COLS];
+    size_t k = 0;
+    for (size_t i = 0; i < line.len; i++)
+        if (line.p[i] != '\r') tmp[k++] = line.p[i];
+    size_t n = 0;
+    cv_result res = cv_b64_decode(r->out, &n, cv_slice_of(tmp, k), true);
+    CV_ENSUREF(cv_is_ok(res), CV_E_AGE_ARMOR, "invalid base64");
+    r->out_len = n;
+    r->out_pos = 0;
+    return cv_ok();
+}
+
+/* The careful path: one line, which is END, a full line, or a short line
+ * that END must follow. Decoded bytes go to r->out. */
+static cv_result slow_line(cv_age_armor_reader *r)
+{
+    cv_slice line;
+    CV_GUARD(next_line(r, &line));
+    if (cv_slice_eq_str(line, CV_AGE_ARMOR_END)) {
+        CV_GUARD(drain_trailing(r));
+        r->state = AR_END;
+        return cv_ok();
+    }
+    CV_ENSUREF(line.len > 0, CV_E_AGE_ARMOR, "empty line in armored data");
+    CV_ENSUREF(line.len <= LINE_COLS, CV_E_AGE_ARMOR, "column limit exceeded");
+    CV_GUARD(decode_line(r, line));
+    if (r->out_len == LINE_BYTES) return cv_ok();
+    cv_result res = next_line(r, &line);
+    if (cv_is_ok(res) && !cv_slice_eq_str(line, CV_AGE_ARMOR_END))
+        res = CV_FAILF(CV_E_AGE_ARMOR, "invalid closing line");
+    if (!cv_is_ok(res)) r->out_len = 0; /* Go drops the line in this case */
+    CV_GUARD(res);
+    /* This line's bytes are delivered even if trailing data follows. */
+    res = drain_trailing(r);
+    r->state = cv_is_ok(res) ? AR_END : AR_FAIL;
+    r->err = res.err;
+    return cv_ok();
+}
+
+static size_t take_out(cv_age_armor_reader *r, uint8_t *dst, size_t n)
+{
+    size_t k = r->out_len - r->out_pos < n ? r->out_len - r->out_pos : n;
+    memcpy(dst, r->out + r->out_pos, k);
+    r->out_pos += k;
+    return k;
+}
+
+static cv_result decode_some(cv_age_armor_reader *r, uint8_t *buf, size_t n, size_t *o)
+{
+    while (*o < n) {
+        if (r->out_pos < r->out_len) {
+            *o += take_out(r, buf + *o, n - *o);
+            continue;
+        }
+        if (r->state != AR_DATA) return cv_ok();
+        size_t made = 0;
+        CV_GUARD(fast_lines(r, buf + *o, n - *o, &made));
+        *o += made;
+        if (*o < n) CV_GUARD(slow_line(r));
+    }
+    return cv_ok();
+}
+
+static cv_result armor_read(cv_src *s, uint8_t *buf, size_t n, size_t *got)
+{
+    cv_age_armor_reader *r = (cv_age_armor_reader *)s;
+    size_t o = 0;
+    cv_result res = cv_ok();
+    *got = 0;
+    if (r->state == AR_FAIL && r->out_pos == r->out_len) return CV_FAIL(r->err);
+    if (r->raw == NULL) {
+        r->raw = malloc(RAW_CAP);
+        CV_ENSURE(r->raw != NULL, CV_E_NOMEM);
+    }
+    if (r->state == AR_PRE) res = find_begin(r);
+    if (cv_is_ok(res)) res = decode_some(r, buf, n, &o);
+    if (!cv_is_ok(res)) {
+        r->state = AR_FAIL;
+        r->err = res.err;
+    }
+    *got = o;
+    /* Bytes decoded before a failure are delivered; the error comes next. */
+    return o > 0 ? cv_ok() : res;
+}
+
+void cv_age_armor_reader_init(cv_age_armor_reader *r, cv_src *in)
+{
+    memset(r, 0, sizeof(*r));
+    tables();
+    r->src.read = armor_read;
+    r->in = in;
+    r->state = AR_PRE;
+}
+
+void cv_age_armor_reader_release(cv_age_armor_reader *r)
+{
+    free(r->raw);
+    r->raw = NULL;
+}

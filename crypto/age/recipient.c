@@ -63,3 +63,10 @@ cv_result cv_age_unwrap_each(const cv_age_identity *id, const cv_age_stanzas *st
     }
     CV_BAIL(CV_E_AGE_NO_MATCH);
 }
+
+cv_result cv_age_recipient_encode(const cv_age_recipient *r, char **out)
+{
+    *out = NULL;
+    CV_ENSURE(r->ops->encode != NULL, CV_E_UNSUPPORTED);
+    return r->ops->encode(r, out);
+}

@@ -48,6 +48,8 @@ typedef struct {
     cv_result (*wrap)(const cv_age_recipient *r, const uint8_t file_key[CV_AGE_FILE_KEY],
                       cv_age_stanzas *out, char **labels);
     void (*free)(cv_age_recipient *r);
+    /* Optional: the recipient's string form (age1…, ssh-…); heap string. */
+    cv_result (*encode)(const cv_age_recipient *r, char **out);
 } cv_age_recipient_ops;
 
 struct cv_age_recipient {
@@ -80,6 +82,8 @@ void cv_age_recipient_free(cv_age_recipient **r);
 void cv_age_identity_free(cv_age_identity **id);
 cv_result cv_age_recipient_wrap(const cv_age_recipient *r, const uint8_t fk[CV_AGE_FILE_KEY],
                                 cv_age_stanzas *out, char **labels) CV_MUST_USE;
+/* The recipient string; CV_E_UNSUPPORTED if the type has no string form. */
+cv_result cv_age_recipient_encode(const cv_age_recipient *r, char **out) CV_MUST_USE;
 cv_result cv_age_identity_unwrap(const cv_age_identity *id, const cv_age_stanzas *st,
                                  uint8_t fk[CV_AGE_FILE_KEY]) CV_MUST_USE;
 /* Helper for identities that handle one stanza at a time: tries each stanza,
@@ -93,6 +97,11 @@ cv_result cv_age_recipient_new(cv_age_recipient **out, const cv_age_recipient_op
                                void *ctx) CV_MUST_USE;
 cv_result cv_age_identity_new(cv_age_identity **out, const cv_age_identity_ops *ops, void *ctx,
                               cv_age_id_class cls) CV_MUST_USE;
+
+/* Upper-case bech32 of secret data into a new NUL-terminated secret (len
+ * excludes the NUL): the encoding of every AGE-SECRET-KEY-… identity. */
+cv_result cv_age_bech32_secret(cv_secret **out, const char *hrp, const uint8_t *data, size_t n)
+    CV_MUST_USE;
 
 /* --- X25519 (x25519.c) --- */
 cv_result cv_age_x25519_recipient_parse(cv_slice s, cv_age_recipient **out) CV_MUST_USE;
@@ -109,6 +118,11 @@ cv_result cv_age_scrypt_recipient_new(const cv_secret *passphrase, unsigned log_
 cv_result cv_age_scrypt_identity_new(const cv_secret *passphrase, unsigned max_log_n,
                                      cv_age_identity **out) CV_MUST_USE;
 bool cv_age_recipient_is_scrypt(const cv_age_recipient *r);
+bool cv_age_identity_is_scrypt(const cv_age_identity *id);
+/* Asks ui->request_secret(prompt) only if the header is one scrypt stanza;
+ * a wrong passphrase is then a hard CV_E_AGE_BAD_PASSPHRASE. */
+cv_result cv_age_scrypt_identity_lazy(const cv_age_ui *ui, const char *prompt,
+                                      cv_age_identity **out) CV_MUST_USE;
 
 /* --- ML-KEM-768 + X25519 hybrid (pq.c) --- */
 cv_result cv_age_pq_recipient_parse(cv_slice s, cv_age_recipient **out) CV_MUST_USE;

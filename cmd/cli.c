@@ -1,0 +1,184 @@
+#include "cmd/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *cv_cli_prog = "covert";
+const char *cv_cli_trailer = NULL;
+
+static void vline(const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: %s", cv_cli_prog, kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cv_cli_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline("", fmt, ap);
+    va_end(ap);
+}
+
+void cv_cli_warnf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+static _Noreturn void finish_error(void)
+{
+    if (cv_cli_trailer) fprintf(stderr, "%s: %s\n", cv_cli_prog, cv_cli_trailer);
+    exit(1);
+}
+
+void cv_cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vline("error: ", fmt, ap);
+    va_end(ap);
+    finish_error();
+}
+
+void cv_cli_error_hints(const char *error, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: error: %s\n", cv_cli_prog, error);
+    va_start(ap, error);
+    for (const char *h = va_arg(ap, const char *); h; h = va_arg(ap, const char *))
+        fprintf(stderr, "%s: hint: %s\n", cv_cli_prog, h);
+    va_end(ap);
+    finish_error();
+}
+
+const char *cv_cli_msg(cv_result r)
+{
+    const char *d = cv_err_detail();
+    return d[0] ? d : cv_strerror(r.err);
+}
+
+static cv_result out_open(cv_outfile *o)
+{
+    if (o->fd >= 0) return cv_ok();
+    const char *slash = strrchr(o->path, '/');
+    size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
+    const char *base = slash ? slash + 1 : o->path;
+    size_t n = dirlen + strlen(base) + 32;
+    o->tmp = malloc(n);
+    CV_ENSURE(o->tmp != NULL, CV_E_NOMEM);
+    snprintf(o->tmp, n, "%.*s.%s.covert-XXXXXX", (int)dirlen, o->path, base);
+    o->fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (o->fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        CV_BAILF(CV_E_IO, "failed to open output file \"%s\": %s", o->path, strerror(e));
+    }
+    return cv_ok();
+}
+
+static cv_result out_write(cv_sink *s, const uint8_t *p, size_t n)
+{
+    cv_outfile *o = (cv_outfile *)s;
+    CV_GUARD(out_open(o));
+    cv_fd_sink fs;
+    cv_fd_sink_init(&fs, o->fd);
+    return cv_sink_write(&fs.sink, p, n);
+}
+
+void cv_outfile_init(cv_outfile *o, const char *path, unsigned mode)
+{
+    o->sink.write = out_write;
+    o->sink.ctx = NULL;
+    o->path = strdup(path);
+    o->tmp = NULL;
+    o->fd = -1;
+    o->mode = mode;
+}
+
+cv_result cv_outfile_commit(cv_outfile *o)
+{
+    CV_ENSURE(o->path != NULL, CV_E_NOMEM);
+    CV_GUARD(out_open(o));
+    mode_t mask = umask(0);
+    umask(mask);
+    int rc = fchmod(o->fd, (mode_t)o->mode & ~mask);
+    if (rc == 0) rc = fsync(o->fd);
+    if (close(o->fd) != 0) rc = -1;
+    o->fd = -1;
+    if (rc == 0) rc = rename(o->tmp, o->path);
+    if (rc != 0) {
+        int e = errno;
+        cv_outfile_abort(o);
+        CV_BAILF(CV_E_IO, "failed to write output file \"%s\": %s", o->path ? o->path : "",
+                 strerror(e));
+    }
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+    return cv_ok();
+}
+
+void cv_outfile_abort(cv_outfile *o)
+{
+    if (o->fd >= 0) close(o->fd);
+    if (o->tmp) unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+    o->fd = -1;
+}
+
+cv_result cv_cli_read_file(const char *path, cv_buf *b)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    CV_ENSUREF(fd >= 0, CV_E_IO, "open %s: %s", path, strerror(errno));
+    cv_fd_src src;
+    cv_fd_src_init(&src, fd);
+    cv_result r = cv_src_read_all(&src.src, b);
+    if (!is_stdin) close(fd);
+    return r;
+}
+
+char *cv_cli_abs_path(const char *path)
+{
+    char cwd[4096];
+    size_t cap = strlen(path) + sizeof(cwd) + 2;
+    char *joined = malloc(cap), *out = malloc(cap);
+    if (joined == NULL || out == NULL || (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)) {
+        free(joined);
+        free(out);
+        return strdup(path);
+    }
+    snprintf(joined, cap, "%s/%s", path[0] == '/' ? "" : cwd, path);
+    /* Clean: drop empty and "." components, resolve ".." lexically. */
+    size_t o = 0;
+    for (char *seg = joined; *seg;) {
+        char *end = strchr(seg, '/');
+        size_t len = end ? (size_t)(end - seg) : strlen(seg);
+        if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (o > 0 && out[o - 1] != '/') o--;
+            if (o > 0) o--;
+        } else if (len > 0 && !(len == 1 && seg[0] == '.')) {
+            out[o++] = '/';
+            memcpy(out + o, seg, len);
+            o += len;
+        }
+        seg += len + (end ? 1 : 0);
+    }
+    if (o == 0) out[o++] = '/';
+    out[o] = '\0';
+    free(joined);
+    return out;
+}

@@ -1,0 +1,46 @@
+/* Shared CLI plumbing: messages in the style of the tool being emulated
+ * ("age: error: …"), exit, safe output files, reading input files. Only
+ * cmd/ prints and exits. */
+#ifndef CV_CMD_CLI_H
+#define CV_CMD_CLI_H
+
+#include <stdbool.h>
+
+
+#include "crypto/base/buf.h"
+#include "crypto/base/io.h"
+
+/* The program name used as message prefix ("age", "age-keygen", "sops"). */
+extern const char *cv_cli_prog;
+/* Optional trailer after every error line (age's report URL). */
+extern const char *cv_cli_trailer;
+
+void cv_cli_printf(const char *fmt, ...) CV_PRINTF(1, 2);
+void cv_cli_warnf(const char *fmt, ...) CV_PRINTF(1, 2);
+_Noreturn void cv_cli_errorf(const char *fmt, ...) CV_PRINTF(1, 2);
+/* Error plus hint lines; the list ends with NULL. */
+_Noreturn void cv_cli_error_hints(const char *error, ...);
+/* The message for a failed result: the detail if any, else the table text. */
+const char *cv_cli_msg(cv_result r);
+
+/* Output file written atomically: a temporary file in the same directory,
+ * created on first write (or at commit), fsynced and renamed over the
+ * target on commit, removed on abort. Nothing appears under the target name
+ * unless the whole operation succeeded. */
+typedef struct {
+    cv_sink sink;
+    char *path;
+    char *tmp;
+    int fd;
+    unsigned mode;
+} cv_outfile;
+void cv_outfile_init(cv_outfile *o, const char *path, unsigned mode);
+cv_result cv_outfile_commit(cv_outfile *o) CV_MUST_USE;
+void cv_outfile_abort(cv_outfile *o);
+
+/* Read a whole file (or stdin for "-") into b, capped by b's max. */
+cv_result cv_cli_read_file(const char *path, cv_buf *b) CV_MUST_USE;
+/* Absolute, lexically cleaned path (no symlink resolution), heap string. */
+char *cv_cli_abs_path(const char *path);
+
+#endif

@@ -1,0 +1,16 @@
+/* The command table: every `covert` subcommand, also reachable through a
+ * link named after the tool it replaces (argv[0] dispatch). */
+#ifndef CV_CMD_COMMANDS_H
+#define CV_CMD_COMMANDS_H
+
+#include "cmd/wordlist.h"
+
+#define CV_VERSION "0.1.0"
+/* What `age --version` prints: the age release covert matches. */
+#define CV_AGE_COMPAT_VERSION "v1.3.1"
+
+int cv_cmd_age(int argc, char **argv);
+int cv_cmd_age_keygen(int argc, char **argv);
+int cv_cmd_age_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,72 @@
+/* covert: one binary, a command table, and argv[0] dispatch so that links
+ * named age, age-keygen, age-inspect behave as those tools. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "crypto/base/mem.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    { "age", cv_cmd_age, "encrypt and decrypt files (age v1.3.1 command line)" },
+    { "age-keygen", cv_cmd_age_keygen, "generate age key pairs (age-keygen)" },
+    { "age-inspect", cv_cmd_age_inspect, "describe an age file without decrypting it" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "covert %s: a secrets-first GitOps toolkit\n\nUsage: covert COMMAND [ARGS]\n\n"
+               "Commands:\n", CV_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "    %-14s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "    %-14s %s\n", "version", "print the version");
+    fprintf(f, "\nRun \"covert COMMAND -h\" for a command's options. A link to covert named\n"
+               "after a command (age, age-keygen, age-inspect) runs that command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (!cv_is_ok(cv_crypto_init())) {
+        fprintf(stderr, "covert: error: failed to initialise the crypto libraries\n");
+        return 1;
+    }
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    const command *c = find(base);
+    if (c) return c->run(argc, argv);
+    if (argc < 2) {
+        usage(stderr);
+        return 1;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("covert %s\n", CV_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    c = find(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "covert: unknown command \"%s\"\n\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -11,12 +11,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "crypto/age/format.h"
 #include "crypto/base/buf.h"
 #include "crypto/base/enc.h"
+#include "crypto/base/limits.h"
+#include "crypto/prim/aead.h"
+#include "crypto/prim/hash.h"
+#include "crypto/prim/pk.h"
 
 /* Whole file, NUL-terminated, on the heap (NULL if unreadable). */
 static inline char *tl_slurp(const char *path, size_t *len)
 {
+    if (len) *len = 0;
     FILE *f = fopen(path, "rb");
     if (f == NULL) return NULL;
     size_t cap = 1 << 16, n = 0;
@@ -111,6 +121,153 @@ static inline const char *tl_cctv_dir(void)
     const char *ci = getenv("CI");
     cr_assert(ci == NULL || strcmp(ci, "true") != 0, "CCTV vectors missing in CI");
     return NULL;
+}
+
+/* zlib-inflate a vector body (the "compressed: zlib" vectors). */
+static inline uint8_t *tl_inflate(const uint8_t *in, size_t n, size_t *out_len)
+{
+    size_t cap = 1 << 20, len = 0;
+    uint8_t *out = malloc(cap);
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    cr_assert(out != NULL && inflateInit(&z) == Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    int rc;
+    do {
+        if (len == cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            cr_assert(out != NULL);
+        }
+        z.next_out = out + len;
+        z.avail_out = (uInt)(cap - len);
+        rc = inflate(&z, Z_NO_FLUSH);
+        len = cap - z.avail_out;
+        cr_assert(rc == Z_OK || rc == Z_STREAM_END, "zlib error %d", rc);
+    } while (rc != Z_STREAM_END);
+    inflateEnd(&z);
+    *out_len = len;
+    return out;
+}
+
+/* STREAM nonce for chunk i: 11-byte big-endian counter || last flag. */
+static inline void tl_chunk_nonce(uint8_t nonce[12], uint64_t i, bool last)
+{
+    memset(nonce, 0, 12);
+    for (unsigned b = 0; b < 8; b++) nonce[10 - b] = (uint8_t)(i >> (8 * b));
+    nonce[11] = last ? 1 : 0;
+}
+
+/* A complete age file: header sealed under fk over `st` (moved), a random
+ * nonce, and the payload in 64 KiB STREAM chunks. */
+static inline void tl_age_build(cv_buf *file, cv_age_stanzas *st, const uint8_t fk[16],
+                                const uint8_t *pt, size_t n)
+{
+    cv_age_header h;
+    cv_age_header_init(&h);
+    cr_assert(cv_is_ok(cv_age_stanzas_move(&h.stanzas, st)));
+    cr_assert(cv_is_ok(cv_age_header_seal(&h, fk)));
+    cv_buf_init(file, 1u << 24);
+    cr_assert(cv_is_ok(cv_buf_add(file, h.raw, h.raw_len)));
+    uint8_t nonce[16], key[32], cn[12];
+    cv_random(nonce, sizeof(nonce));
+    cr_assert(cv_is_ok(cv_buf_add(file, nonce, sizeof(nonce))));
+    cr_assert(cv_is_ok(cv_hkdf(key, 32, fk, 16, nonce, 16, "payload")));
+    size_t off = 0;
+    for (uint64_t i = 0;; i++) {
+        size_t take = n - off > CV_AGE_CHUNK ? CV_AGE_CHUNK : n - off;
+        bool last = off + take == n;
+        cr_assert(cv_is_ok(cv_buf_reserve(file, take + 16)));
+        tl_chunk_nonce(cn, i, last);
+        cr_assert(cv_is_ok(cv_chacha_seal1(file->p + file->len, key, cn, pt + off, take)));
+        file->len += take + 16;
+        off += take;
+        if (last) break;
+    }
+    cv_age_header_clear(&h);
+}
+
+/* Decrypt the payload (nonce + STREAM) that follows a header. */
+static inline void tl_age_payload(const uint8_t fk[16], cv_slice rest, cv_buf *out)
+{
+    uint8_t key[32], cn[12];
+    cr_assert(rest.len >= 16 + 16, "payload too short");
+    cr_assert(cv_is_ok(cv_hkdf(key, 32, fk, 16, rest.p, 16, "payload")));
+    cv_buf_init(out, 1u << 24);
+    size_t off = 16;
+    for (uint64_t i = 0; off < rest.len; i++) {
+        size_t take = rest.len - off > CV_AGE_CHUNK_CT ? CV_AGE_CHUNK_CT : rest.len - off;
+        bool last = off + take == rest.len;
+        cr_assert(cv_is_ok(cv_buf_reserve(out, take)));
+        tl_chunk_nonce(cn, i, last);
+        cr_assert(cv_is_ok(cv_chacha_open1(out->p + out->len, key, cn, rest.p + off, take)),
+                  "chunk %llu", (unsigned long long)i);
+        out->len += take - 16;
+        off += take;
+    }
+}
+
+static inline void tl_write(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f != NULL, "cannot write %s", path);
+    cr_assert_eq(fwrite(p, 1, n, f), n);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Path of a peer binary under $PEERS/age-1.3.1, or NULL (the test then
+ * skips; with CI=true a missing peer fails instead). */
+static inline const char *tl_peer(const char *name)
+{
+    static char path[4096];
+    const char *peers = getenv("PEERS"), *home = getenv("HOME");
+    if (peers != NULL && *peers)
+        snprintf(path, sizeof(path), "%s/age-1.3.1/%s", peers, name);
+    else
+        snprintf(path, sizeof(path), "%s/.cache/covert/peers/age-1.3.1/%s", home ? home : "", name);
+    if (access(path, X_OK) == 0) return path;
+    const char *ci = getenv("CI");
+    cr_assert(ci == NULL || strcmp(ci, "true") != 0, "peer %s missing in CI", path);
+    return NULL;
+}
+
+/* Run a shell command, capture stdout; returns the exit status. */
+static inline int tl_run(const char *cmd, cv_buf *out)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert(p != NULL);
+    cv_buf_init(out, 1u << 24);
+    uint8_t tmp[4096];
+    size_t got;
+    while ((got = fread(tmp, 1, sizeof(tmp), p)) > 0) cr_assert(cv_is_ok(cv_buf_add(out, tmp, got)));
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A fresh temporary directory (removed by tl_rmdir). */
+static inline void tl_tmpdir(char dir[64])
+{
+    snprintf(dir, 64, "/tmp/covert-pq-XXXXXX");
+    cr_assert(mkdtemp(dir) != NULL);
+}
+
+static inline void tl_rmdir(const char *dir)
+{
+    char cmd[128];
+    cv_buf ignore;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    (void)tl_run(cmd, &ignore);
+    cv_buf_release(&ignore);
+}
+
+/* The value of the first line of a key file that starts with prefix. */
+static inline cv_slice tl_line_with(const char *text, const char *prefix)
+{
+    const char *p = strstr(text, prefix);
+    cr_assert(p != NULL, "no line starting %s", prefix);
+    const char *e = strchr(p, '\n');
+    return cv_slice_of(p, e ? (size_t)(e - p) : strlen(p));
 }
 
 #endif

@@ -13,6 +13,7 @@
 #include "crypto/base/mem.h"
 #include "crypto/prim/hash.h"
 #include "crypto/prim/mlkem.h"
+#include "tests/unit/pq_testlib.h"
 
 static void accumulate(unsigned n, const char *want_hex)
 {
@@ -58,4 +59,55 @@ Test(mlkem, accumulated_100)
 Test(mlkem, accumulated_10000, .timeout = 300)
 {
     accumulate(10000, "8a518cc63da366322a8e7a818c7a0d63483cb3528d34a4cf42f35d5ad73f22fc");
+}
+
+static void kat_block(cv_slice b)
+{
+    size_t n;
+    cv_slice v;
+    if (tl_get(b, "ek_invalid", 0, &v)) {
+        uint8_t *ek = tl_hex(v, &n), ct[CV_MLKEM768_CT], ss[32], m[32] = { 0 };
+        cr_assert_eq(n, CV_MLKEM768_EK);
+        cr_assert_eq(cv_mlkem768_ek_check(ek).err, CV_E_MLKEM);
+        cr_assert_eq(cv_mlkem768_encaps_derand(ct, ss, ek, m).err, CV_E_MLKEM);
+        cr_assert_eq(cv_mlkem768_encaps(ct, ss, ek).err, CV_E_MLKEM);
+        free(ek);
+        return;
+    }
+    uint8_t *seed = tl_get_hex(b, "seed", &n), *ek = tl_get_hex(b, "ek", &n);
+    uint8_t *m = tl_get_hex(b, "m", &n), *ct = tl_get_hex(b, "ct", &n), *ss = tl_get_hex(b, "ss", &n);
+    uint8_t *bad = tl_get_hex(b, "ct_reject", &n), *ss_bad = tl_get_hex(b, "ss_reject", &n);
+    cv_mlkem768_dk *dk = NULL;
+    uint8_t got_ct[CV_MLKEM768_CT], got[32];
+    cr_assert(cv_is_ok(cv_mlkem768_keygen(&dk, seed)));
+    cr_assert(memcmp(cv_mlkem768_dk_ek(dk), ek, CV_MLKEM768_EK) == 0, "ek");
+    cr_assert(cv_is_ok(cv_mlkem768_ek_check(ek)));
+    cr_assert(cv_is_ok(cv_mlkem768_encaps_derand(got_ct, got, ek, m)));
+    cr_assert(memcmp(got_ct, ct, CV_MLKEM768_CT) == 0, "ct");
+    cr_assert(memcmp(got, ss, 32) == 0, "ss");
+    cr_assert(cv_is_ok(cv_mlkem768_decaps(got, dk, ct)));
+    cr_assert(memcmp(got, ss, 32) == 0, "decaps");
+    cr_assert(cv_is_ok(cv_mlkem768_decaps(got, dk, bad)));
+    cr_assert(memcmp(got, ss_bad, 32) == 0, "implicit rejection");
+    cr_assert(cv_is_ok(cv_mlkem768_encaps(got_ct, got, ek)));
+    cv_mlkem768_dk_free(&dk);
+    cr_assert_null(dk);
+    free(seed), free(ek), free(m), free(ct), free(ss), free(bad), free(ss_bad);
+}
+
+/* testvectors/mlkem/kat.txt: Go's crypto/mlkem (tests/gen/gen_mlkem_kat.sh). */
+Test(mlkem, go_known_answers)
+{
+    cr_assert(cv_is_ok(cv_crypto_init()));
+    size_t len, pos = 0;
+    char *buf = tl_slurp("testvectors/mlkem/kat.txt", &len);
+    cr_assert(buf != NULL);
+    cv_slice b;
+    unsigned n = 0;
+    while (tl_next_block(buf, len, &pos, &b)) {
+        kat_block(b);
+        n++;
+    }
+    cr_assert_eq(n, 7);
+    free(buf);
 }

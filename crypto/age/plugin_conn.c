@@ -32,6 +32,8 @@ extern char **environ;
 /* After an unexpected end of output, how long the child may take to exit
  * on its own (so its real exit status is reported) before SIGINT. */
 #define EXIT_GRACE_MS 1000
+/* How long an interrupted plugin may take to clean up before SIGKILL. */
+#define KILL_AFTER_MS 5000
 
 cv_result cv_age_plugin_fail(const char *name, const char *fmt, ...)
 {
@@ -394,20 +396,32 @@ cv_result cv_age_plugin_conn_open(cv_age_plugin_conn *c, const char *name, const
     return cv_ok();
 }
 
-/* Reap the child; with grace_ms > 0 it first gets that long to exit on its
- * own, then (as age's Close does) it is interrupted and waited for. */
-static void reap(cv_age_plugin_conn *c, int grace_ms)
+/* Wait up to ms for the child to exit; true once it is reaped. */
+static bool wait_exit(cv_age_plugin_conn *c, int ms)
 {
-    if (c->pid <= 0) return;
-    for (int waited = 0; waited < grace_ms; waited += 10) {
+    /* Short naps first: a plugin usually exits within a millisecond. */
+    for (long waited = 0, nap = 1;; waited += nap, nap = nap < 32 ? nap * 2 : nap) {
         pid_t w = waitpid(c->pid, &c->status, WNOHANG);
         if (w == c->pid || (w < 0 && errno != EINTR)) {
             c->pid = 0;
-            return;
+            return true;
         }
-        nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+        if (waited >= ms) return false;
+        nanosleep(&(struct timespec){ 0, nap * 1000 * 1000 }, NULL);
     }
+}
+
+/* Reap the child. With grace_ms > 0 it first gets that long to exit on its
+ * own; then, as age's Close does, it is interrupted and waited for. Unlike
+ * age, a plugin that ignores the interrupt is killed after a while, so a
+ * long-running caller never hangs on it. */
+static void reap(cv_age_plugin_conn *c, int grace_ms)
+{
+    if (c->pid <= 0) return;
+    if (grace_ms > 0 && wait_exit(c, grace_ms)) return;
     kill(c->pid, SIGINT);
+    if (wait_exit(c, KILL_AFTER_MS)) return;
+    kill(c->pid, SIGKILL);
     while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {
     }
     c->pid = 0;

@@ -103,6 +103,7 @@ static cv_result fill(cv_age_plugin_reader *r)
     size_t want = r->buf.max - r->buf.len < READ_CHUNK ? r->buf.max - r->buf.len : READ_CHUNK;
     CV_GUARD(cv_buf_reserve(&r->buf, want));
     CV_GUARD(cv_src_read(r->src, r->buf.p + r->buf.len, want, &got));
+    r->eof = got == 0;
     if (got == 0 && r->buf.len == 0) return CV_FAIL(CV_E_TRUNCATED);
     CV_ENSUREF(got > 0, CV_E_AGE_PLUGIN, "failed to read line: unexpected EOF");
     r->buf.len += got;
@@ -121,6 +122,7 @@ static void consume(cv_age_plugin_reader *r, size_t n)
 static cv_result parse_stanza(cv_age_plugin_reader *r, size_t end, cv_age_stanza *s)
 {
     cv_reader rd = cv_reader_of(cv_slice_of(r->buf.p, end));
+    if (r->tee) r->tee(r->tee_ctx, cv_slice_of(r->buf.p, end));
     cv_result res = cv_age_stanza_read(&rd, s);
     if (!cv_is_ok(res)) {
         char why[128];
@@ -128,7 +130,6 @@ static cv_result parse_stanza(cv_age_plugin_reader *r, size_t end, cv_age_stanza
         CV_BAILF(CV_E_AGE_PLUGIN, "%s", why);
     }
     CV_BUG_ON(rd.pos != end);
-    if (r->tee) r->tee(r->tee_ctx, cv_slice_of(r->buf.p, end));
     consume(r, end);
     return cv_ok();
 }
@@ -532,8 +533,7 @@ cv_result cv_age_plugin_conn_recv(cv_age_plugin_conn *c, cv_age_stanza *s)
     if (cv_is(r, CV_E_TRUNCATED)) return died(c, "failed to read line: EOF");
     char why[160];
     snprintf(why, sizeof(why), "%s", cv_err_detail());
-    if (cv_is(r, CV_E_AGE_PLUGIN) && strstr(why, "unexpected EOF") != NULL)
-        return died(c, why);
+    if (c->rd.eof) return died(c, why);
     return cv_age_plugin_fail(c->name, "%s", why[0] ? why : cv_strerror(r.err));
 }
 

@@ -28,6 +28,7 @@ typedef struct {
     cv_buf buf;     /* unconsumed bytes (wiping, capped) */
     size_t scan;    /* bytes of buf already seen as complete lines */
     size_t lines;   /* complete lines seen for the current stanza */
+    bool eof;       /* the source reported its end */
     /* Called with the raw bytes of each stanza read (AGEDEBUG=plugin). */
     void (*tee)(void *ctx, cv_slice raw);
     void *tee_ctx;

@@ -568,6 +568,44 @@ Test(plugin, tag_plugin_wraps_to_p256_point)
     free(labels);
 }
 
+/* age1tagpq1: an ML-KEM-768 encapsulation key (taken from the real age1pq1
+ * recipient, whose first 1184 bytes it is) followed by an uncompressed
+ * P-256 point (the base point). */
+Test(plugin, tagpq_plugin_wraps_with_postquantum_label)
+{
+    need_peer("age-plugin-tagpq");
+    char *pq = key_line(VEC "pq-recipient.txt");
+    uint8_t key[1216 + 65];
+    char hrp[16];
+    size_t n = 0;
+    cr_assert(cv_is_ok(cv_bech32_decode(cv_slice_str(pq), hrp, sizeof(hrp), key, sizeof(key), &n)));
+    cr_assert_eq(n, 1216);
+    cr_assert(cv_is_ok(cv_hex_decode(key + 1184, 65, cv_slice_str(
+        "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+        "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5"))));
+    cv_buf b;
+    cv_buf_init(&b, 4096);
+    cr_assert(cv_is_ok(cv_bech32_encode(&b, "age1tagpq", key, 1184 + 65, false)));
+    cv_age_recipient *r = NULL;
+    cr_assert(cv_is_ok(cv_age_plugin_recipient_parse(cv_buf_slice(&b), NULL, &r)));
+    cv_age_stanzas st;
+    cv_age_stanzas_init(&st);
+    uint8_t fk[CV_AGE_FILE_KEY] = { 2 };
+    char *labels = NULL;
+    cv_result res = cv_age_recipient_wrap(r, fk, &st, &labels);
+    cr_assert(cv_is_ok(res), "%s", cv_err_detail());
+    cr_assert_eq(st.n, 1);
+    cr_assert_str_eq(st.v[0].type, "mlkem768p256tag");
+    cr_assert_eq(st.v[0].nargs, 2);
+    cr_assert_eq(st.v[0].body_len, 32);
+    cr_assert_str_eq(labels, "postquantum");
+    cv_age_stanzas_clear(&st);
+    cv_age_recipient_free(&r);
+    cv_buf_release(&b);
+    free(labels);
+    free(pq);
+}
+
 /* --- protocol framing compared with the real age client --- */
 
 /* The "-> " lines of a log, grease dropped, bodies dropped. */

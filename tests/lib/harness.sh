@@ -29,7 +29,13 @@ t_check() {
     shift
     if "$@"; then t_pass "$name"; else t_fail "$name"; fi
 }
-t_done() { echo "[$SUITE] $T_PASS passed, $T_FAIL failed, $T_SKIP skipped" >&2; }
+# t_done: print the suite's totals. Run standalone (no $RESULTS from
+# tests/run.sh) it also returns non-zero when a case failed; under run.sh the
+# failures are already counted, so it returns 0.
+t_done() {
+    echo "[$SUITE] $T_PASS passed, $T_FAIL failed, $T_SKIP skipped" >&2
+    [ "$RESULTS" != /dev/null ] || [ "$T_FAIL" -eq 0 ]
+}
 
 # Locations of the peers (tests/peers/build.sh puts them there).
 : "${PEERS:=$HOME/.cache/covert/peers}"

@@ -346,7 +346,7 @@ static cv_result plugin_wrap(const cv_age_recipient *rc, const uint8_t fk[CV_AGE
 
 static void recipient_free(cv_age_recipient *r) { key_free(r->ctx); }
 
-static const cv_age_recipient_ops recipient_ops = { "plugin", plugin_wrap, recipient_free };
+static const cv_age_recipient_ops recipient_ops = { "plugin", plugin_wrap, recipient_free, NULL };
 
 /* --- identity-v1 --- */
 

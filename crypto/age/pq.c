@@ -53,7 +53,14 @@ static cv_result pq_wrap(const cv_age_recipient *rc, const uint8_t fk[CV_AGE_FIL
 
 static void pq_rcpt_free(cv_age_recipient *r) { free(r->ctx); }
 
-static const cv_age_recipient_ops pq_rcpt_ops = { "mlkem768x25519", pq_wrap, pq_rcpt_free };
+static cv_result pq_encode(const cv_age_recipient *r, char **out)
+{
+    const pq_rcpt *k = r->ctx;
+    return cv_age_bech32_public(out, PQ_RCPT_HRP, k->pk, sizeof(k->pk));
+}
+
+static const cv_age_recipient_ops pq_rcpt_ops = { "mlkem768x25519", pq_wrap, pq_rcpt_free,
+                                                  pq_encode };
 
 /* A recipient from a raw public key, checked as age does at parse time. */
 static cv_result rcpt_from_pk(const uint8_t *pk, size_t len, cv_age_recipient **out)
@@ -179,31 +186,6 @@ cv_result cv_age_pq_identity_parse(cv_slice s, cv_age_identity **out)
 }
 
 /* Bech32 text into a NUL-terminated secret. */
-static cv_result encode_secret(cv_secret **out, const char *hrp, const uint8_t *data, size_t n)
-{
-    cv_buf b;
-    cv_buf_init_secret(&b, 256);
-    cv_result r = cv_bech32_encode(&b, hrp, data, n, true);
-    if (cv_is_ok(r)) r = cv_secret_new(out, b.len + 1);
-    if (cv_is_ok(r)) {
-        memcpy((*out)->data, b.p, b.len);
-        (*out)->data[b.len] = '\0';
-        (*out)->len = b.len;
-    }
-    cv_buf_release(&b);
-    return r;
-}
-
-static cv_result encode_public(char **out, const char *hrp, const uint8_t *data, size_t n)
-{
-    cv_buf b;
-    cv_buf_init(&b, 4096);
-    cv_result r = cv_bech32_encode(&b, hrp, data, n, false);
-    if (cv_is_ok(r)) r = cv_strndup(out, b.p, b.len);
-    cv_buf_release(&b);
-    return r;
-}
-
 cv_result cv_age_pq_generate(cv_secret **encoded, char **recipient)
 {
     *encoded = NULL;
@@ -213,8 +195,8 @@ cv_result cv_age_pq_generate(cv_secret **encoded, char **recipient)
     CV_GUARD(cv_secret_new(&seed, CV_HPKE_SEED));
     cv_random(seed->data, seed->len);
     cv_result r = cv_hpke_sk_new(&sk, &cv_hpke_xwing, seed->data);
-    if (cv_is_ok(r)) r = encode_secret(encoded, PQ_ID_HRP, seed->data, seed->len);
-    if (cv_is_ok(r)) r = encode_public(recipient, PQ_RCPT_HRP, cv_hpke_sk_pk(sk), CV_HPKE_XWING_PK);
+    if (cv_is_ok(r)) r = cv_age_bech32_secret(encoded, PQ_ID_HRP, seed->data, seed->len);
+    if (cv_is_ok(r)) r = cv_age_bech32_public(recipient, PQ_RCPT_HRP, cv_hpke_sk_pk(sk), CV_HPKE_XWING_PK);
     if (!cv_is_ok(r)) cv_secret_free(encoded);
     cv_hpke_sk_free(&sk);
     cv_secret_free(&seed);

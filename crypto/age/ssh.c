@@ -126,7 +126,7 @@ static void rcpt_free(cv_age_recipient *rc)
     free(c);
 }
 
-static const cv_age_recipient_ops rcpt_ops = { "ssh", rcpt_wrap, rcpt_free };
+static const cv_age_recipient_ops rcpt_ops = { "ssh", rcpt_wrap, rcpt_free, NULL };
 
 /* Takes ownership of *key (left empty). age refuses RSA recipients under
  * 2048 bits (a modulus under 256 bytes), except when the recipient comes

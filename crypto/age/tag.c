@@ -90,7 +90,7 @@ static cv_result tag_wrap(const cv_age_recipient *rc, const uint8_t fk[CV_AGE_FI
 
 static void tag_free(cv_age_recipient *r) { free(r->ctx); }
 
-static const cv_age_recipient_ops tag_ops = { "tag", tag_wrap, tag_free };
+static const cv_age_recipient_ops tag_ops = { "tag", tag_wrap, tag_free, NULL };
 
 /* age1tag1: a compressed point, expanded for HPKE; the tag hashes the
  * compressed form. */

@@ -56,12 +56,7 @@ static void x_free_recipient(cv_age_recipient *r) { free(r->ctx); }
 
 static cv_result x_encode(const cv_age_recipient *r, char **out)
 {
-    cv_buf b;
-    cv_buf_init(&b, 256);
-    cv_result res = cv_bech32_encode(&b, HRP_RECIPIENT, r->ctx, 32, false);
-    if (cv_is_ok(res)) res = cv_strndup(out, b.p, b.len);
-    cv_buf_release(&b);
-    return res;
+    return cv_age_bech32_public(out, HRP_RECIPIENT, r->ctx, 32);
 }
 
 static const cv_age_recipient_ops x_recipient_ops = { "X25519", x_wrap, x_free_recipient,
@@ -165,32 +160,16 @@ cv_result cv_age_x25519_identity_parse(cv_slice s, cv_age_identity **out)
     return r;
 }
 
-cv_result cv_age_bech32_secret(cv_secret **out, const char *hrp, const uint8_t *data, size_t n)
-{
-    cv_buf b;
-    cv_buf_init_secret(&b, 8192);
-    cv_result r = cv_bech32_encode(&b, hrp, data, n, true);
-    if (cv_is_ok(r)) r = cv_secret_new(out, b.len + 1);
-    if (cv_is_ok(r)) memcpy((*out)->data, b.p, b.len);
-    if (cv_is_ok(r)) (*out)->len = b.len;
-    cv_buf_release(&b);
-    return r;
-}
-
 cv_result cv_age_x25519_generate(cv_secret **encoded, char **recipient)
 {
     uint8_t scalar[32], pub[32];
-    cv_buf b;
-    cv_buf_init(&b, 256);
     *encoded = NULL;
     *recipient = NULL;
     cv_random(scalar, sizeof(scalar));
     cv_x25519_base(pub, scalar);
     cv_result r = cv_age_bech32_secret(encoded, HRP_IDENTITY, scalar, sizeof(scalar));
     CV_WIPE(scalar);
-    if (cv_is_ok(r)) r = cv_bech32_encode(&b, HRP_RECIPIENT, pub, sizeof(pub), false);
-    if (cv_is_ok(r)) r = cv_strndup(recipient, b.p, b.len);
-    cv_buf_release(&b);
+    if (cv_is_ok(r)) r = cv_age_bech32_public(recipient, HRP_RECIPIENT, pub, sizeof(pub));
     if (!cv_is_ok(r)) cv_secret_free(encoded);
     return r;
 }

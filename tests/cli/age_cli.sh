@@ -74,7 +74,7 @@ run() {
     shift 2
     ${RESET:-:}
     cmd_of "$who" "$tool"
-    "${CMD[@]}" "$@" </dev/null >"$who.out" 2>"$who.err"
+    timeout 60 "${CMD[@]}" "$@" </dev/null >"$who.out" 2>"$who.err"
     echo $? >"$who.rc"
 }
 
@@ -245,7 +245,7 @@ notty_case() {
     for who in peer covert; do
         rm -f out
         cmd_of "$who" age
-        setsid -w "${CMD[@]}" "$@" </dev/null >"$who.out" 2>"$who.err"
+        timeout 60 setsid -w "${CMD[@]}" "$@" </dev/null >"$who.out" 2>"$who.err"
         echo $? >"$who.rc"
     done
     CUT=3 compare "$label" "$want"

@@ -63,17 +63,18 @@ cmd_of() {
     *:age-keygen) CMD=("${KEYGEN[$1]}") ;;
     esac
 }
+# A hang is a failure (exit 124), not a stuck CI job.
 age_of() {
     local CMD
     cmd_of "$1" age
     shift
-    "${CMD[@]}" "$@"
+    timeout 300 "${CMD[@]}" "$@"
 }
 keygen_of() {
     local CMD
     cmd_of "$1" age-keygen
     shift
-    "${CMD[@]}" "$@"
+    timeout 60 "${CMD[@]}" "$@"
 }
 
 # Plaintexts, one random file per size.
@@ -341,7 +342,7 @@ else
         label="vector $file ($maker)"
         rm -f "$W/out"
         if [ "$mode" = identity ]; then
-            "$COVERT_BIN" age -d -i "$VEC/$key" -o "$W/out" "$VEC/$file" 2>"$W/err"
+            timeout 120 "$COVERT_BIN" age -d -i "$VEC/$key" -o "$W/out" "$VEC/$file" 2>"$W/err"
         else
             python3 "$PTY" --timeout 120 --stderr "$W/err" -a '(?i)passphrase[^\n]*:' "$key" \
                 -- "$COVERT_BIN" age -d -o "$W/out" "$VEC/$file"

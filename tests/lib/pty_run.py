@@ -34,6 +34,7 @@ import re
 import select
 import signal
 import sys
+import termios
 import time
 
 
@@ -97,10 +98,25 @@ class Dialogue:
                 break
             self.pending = self.pending[m.end():]
             self.rules.pop(0)
-            # Give the program a moment to switch echo off before typing.
-            time.sleep(0.05)
+            self.wait_for_no_echo()
             self.write(line)
         self.maybe_eof()
+
+    def wait_for_no_echo(self, limit=1.0):
+        """Type only once the program has switched echo off (a secret
+        prompt), or after `limit` seconds for prompts that keep echo on.
+        Typing earlier could be discarded by a program that flushes pending
+        input (TCSAFLUSH) when it changes the terminal mode. The master side
+        of a Linux pty reports the slave's termios."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                if not termios.tcgetattr(self.fd)[3] & termios.ECHO:
+                    break
+            except termios.error:
+                break
+            time.sleep(0.01)
+        time.sleep(0.01)
 
     def maybe_eof(self):
         if self.eof and not self.rules and not self.sent_eof:

@@ -10,7 +10,8 @@
 #             the same released bytes (or the same absence of an output file)
 #             and the same first stderr line
 # Identities go in a file for -i; passphrases are typed at a pseudo-terminal
-# (tests/lib/pty_run.py), since age reads them from /dev/tty.
+# (tests/lib/pty_run.py), since age reads them from /dev/tty. Every run has a
+# time limit, so a hang is a failure (exit 124), not a stuck CI job.
 #
 # Vector folder: $COVERT_SHARED_VECTORS/age, default <repo>/../shared/testvectors/age.
 set -u
@@ -58,13 +59,13 @@ decrypt() {
     [ -f "$d/identities" ] && ids=(-i "$d/identities")
     rm -f "$W/$tag.out" "$W/$tag.err"
     if [ ${#passphrases[@]} -eq 0 ] && [ ${#ids[@]} -gt 0 ]; then
-        "$@" -d "${ids[@]}" -o "$W/$tag.out" "$d/body" </dev/null 2>"$W/$tag.err"
+        timeout 120 "$@" -d "${ids[@]}" -o "$W/$tag.out" "$d/body" </dev/null 2>"$W/$tag.err"
         echo $? >"$W/$tag.rc"
         return
     fi
     # Passphrase mode (or no key at all): answer every prompt in order.
     for p in "${passphrases[@]}"; do ans+=(-a '(?i)passphrase[^\n]*:' "$p"); done
-    python3 "$PTY" --timeout 60 "${ans[@]}" --stderr "$W/$tag.err" --tty-out "$W/$tag.tty" \
+    python3 "$PTY" --timeout 30 "${ans[@]}" --stderr "$W/$tag.err" --tty-out "$W/$tag.tty" \
         -- "$@" -d "${ids[@]}" -o "$W/$tag.out" "$d/body"
     echo $? >"$W/$tag.rc"
 }

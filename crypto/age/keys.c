@@ -73,7 +73,9 @@ cv_result cv_age_recipient_parse(cv_slice s, const cv_age_ui *ui, cv_age_recipie
     if (cv_slice_starts_with(s, "ssh-")) return cv_age_ssh_recipient_parse(s, out);
     if (cv_slice_starts_with(s, "github:"))
         CV_BAILF(CV_E_AGE_RECIPIENT, "\"github:\" recipients were removed from the design");
-    CV_BAILF(CV_E_AGE_RECIPIENT, "unknown recipient type");
+    char q[160];
+    cv_quote(q, sizeof(q), s);
+    CV_BAILF(CV_E_AGE_RECIPIENT, "unknown recipient type: %s", q);
 }
 
 cv_result cv_age_identity_parse(cv_slice s, const cv_age_ui *ui, cv_age_identity **out)

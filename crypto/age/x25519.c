@@ -92,8 +92,14 @@ static cv_result x_unwrap_one(const cv_age_identity *id, const cv_age_stanza *st
     uint8_t share[32], shared[32], key[32];
     if (strcmp(st->type, "X25519") != 0) CV_BAIL(CV_E_AGE_NO_MATCH);
     CV_ENSUREF(st->nargs == 1, CV_E_AGE_STANZA, "invalid X25519 recipient block");
-    cv_result r = cv_b64_decode_exact(share, 32, cv_slice_str(st->args[0]), false);
-    CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "invalid X25519 recipient block");
+    size_t n = 0;
+    uint8_t tmp[64];
+    cv_slice arg = cv_slice_str(st->args[0]);
+    CV_ENSUREF(arg.len <= 64 && cv_is_ok(cv_b64_decode(tmp, &n, arg, false)), CV_E_AGE_STANZA,
+               "failed to parse X25519 recipient: illegal base64 data");
+    CV_ENSUREF(n == 32, CV_E_AGE_STANZA, "invalid X25519 recipient block");
+    memcpy(share, tmp, 32);
+    cv_result r;
     r = cv_x25519(shared, x->secret->data, share);
     CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "invalid X25519 recipient: low order point");
     r = wrap_key(key, shared, share, x->pub);

@@ -64,7 +64,7 @@ restore() { cp -p pristine/* .; }
 # first_line FILE: the first stderr line, cut to $CUT colon-separated fields
 # when the rest is an OS error text that is not part of the contract.
 first_line() {
-    if [ -n "${CUT:-}" ]; then head -1 "$1" | cut -d: -f"1-$CUT"; else head -1 "$1"; fi
+    if [ -n "${CUT:-}" ]; then head -1 "$1" | cut -d: -f"1-$CUT"; else err_head "$1"; fi
 }
 
 # run WHO TOOL ARGS...: run in $W with stdin from /dev/null; leaves WHO.rc,

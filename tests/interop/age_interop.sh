@@ -313,7 +313,7 @@ if [[ " $PEER_LIST " = *" 1.3.1 "* ]]; then
     done
     if [ "$(cat "$W/mix.covert.rc")" = 1 ] && [ "$(cat "$W/mix.1.3.1.rc")" = 1 ] &&
         [ ! -e "$W/mix.covert" ] &&
-        [ "$(head -1 "$W/mix.covert.err")" = "$(head -1 "$W/mix.1.3.1.err")" ]; then
+        [ "$(err_head "$W/mix.covert.err")" = "$(err_head "$W/mix.1.3.1.err")" ]; then
         t_pass "pq and classic recipients refused like 1.3.1"
     else
         t_fail "pq and classic recipients: covert exit $(cat "$W/mix.covert.rc") '$(head -1 "$W/mix.covert.err")', 1.3.1 exit $(cat "$W/mix.1.3.1.rc") '$(head -1 "$W/mix.1.3.1.err")'"

@@ -42,3 +42,19 @@ t_done() {
 AGE131="$PEERS/age-1.3.1"
 AGE111_BIN=/usr/bin/age
 AGE111_KEYGEN=/usr/bin/age-keygen
+
+# err_head FILE: the first stderr line cut to its message head: "PROG: error:
+# MESSAGE" up to the first ": " of MESSAGE. covert matches age's messages to
+# this depth; the tails can carry Go library internals (for example
+# "crypto/ecdh: bad X25519 remote ECDH input") that are not an interface.
+err_head() {
+    local l rest
+    l=$(head -1 "$1")
+    case "$l" in
+    *": error: "*)
+        rest=${l#*: error: }
+        printf '%s: error: %s\n' "${l%%: error: *}" "${rest%%: *}"
+        ;;
+    *) printf '%s\n' "$l" ;;
+    esac
+}

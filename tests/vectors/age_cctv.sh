@@ -4,11 +4,13 @@
 # For each vector in the shared vector folder (README there describes them):
 #   outcome   success -> exit 0 and sha256(output) == payload;
 #             any failure -> exit 1; for `payload failure` the plaintext
-#             released into the -o file before the error hashes to payload;
+#             released on stdout before the error hashes to payload; with
+#             -o, a failed decryption leaves no output file at all (covert
+#             writes -o atomically; age would leave the partial plaintext);
 #             `no match` / `HMAC failure` also need age's wording on stderr
 #   peer      the same command with age v1.3.1 gives the same exit status,
-#             the same released bytes (or the same absence of an output file)
-#             and the same first stderr line
+#             the same released bytes on stdout and the same error head
+#             (err_head in tests/lib/harness.sh)
 # Identities go in a file for -i; passphrases are typed at a pseudo-terminal
 # (tests/lib/pty_run.py), since age reads them from /dev/tty. Every run has a
 # time limit, so a hang is a failure (exit 124), not a stuck CI job.
@@ -59,15 +61,27 @@ decrypt() {
     [ -f "$d/identities" ] && ids=(-i "$d/identities")
     rm -f "$W/$tag.out" "$W/$tag.err"
     if [ ${#passphrases[@]} -eq 0 ] && [ ${#ids[@]} -gt 0 ]; then
-        timeout 120 "$@" -d "${ids[@]}" -o "$W/$tag.out" "$d/body" </dev/null 2>"$W/$tag.err"
+        timeout 120 "$@" -d "${ids[@]}" "$d/body" </dev/null >"$W/$tag.out" 2>"$W/$tag.err"
         echo $? >"$W/$tag.rc"
+        [ "$tag" = c ] && ! grep -qx 0 "$W/c.rc" && no_file_left "$@" -d "${ids[@]}" "$d/body"
         return
     fi
     # Passphrase mode (or no key at all): answer every prompt in order.
     for p in "${passphrases[@]}"; do ans+=(-a '(?i)passphrase[^\n]*:' "$p"); done
     python3 "$PTY" --timeout 30 "${ans[@]}" --stderr "$W/$tag.err" --tty-out "$W/$tag.tty" \
-        -- "$@" -d "${ids[@]}" -o "$W/$tag.out" "$d/body"
+        --stdout "$W/$tag.out" -- "$@" -d "${ids[@]}" "$d/body"
     echo $? >"$W/$tag.rc"
+}
+
+# no_file_left CMD...: with -o, a failed decryption must not create the file.
+no_file_left() {
+    rm -f "$W/o.out"
+    timeout 120 "$@" -o "$W/o.out" </dev/null >/dev/null 2>&1
+    if [ -e "$W/o.out" ]; then
+        t_fail "$name: a failed decryption left the -o file behind"
+    else
+        t_pass "$name: no -o file after the failure"
+    fi
 }
 
 # released TAG: sha256 of the output file, or "absent".
@@ -121,7 +135,7 @@ check_peer() {
         why="exit $(cat "$W/c.rc"), age 1.3.1 exits $(cat "$W/p.rc")"
     [ -z "$why" ] && [ "$(released c)" != "$(released p)" ] &&
         why="released $(released c), age 1.3.1 released $(released p)"
-    if [ -z "$why" ] && [ "$(head -1 "$W/c.err")" != "$(head -1 "$W/p.err")" ]; then
+    if [ -z "$why" ] && [ "$(err_head "$W/c.err")" != "$(err_head "$W/p.err")" ]; then
         why="stderr '$(head -1 "$W/c.err")', age 1.3.1 says '$(head -1 "$W/p.err")'"
     fi
     if [ -z "$why" ]; then t_pass "$name: same as age 1.3.1"; else t_fail "$name: $why"; fi

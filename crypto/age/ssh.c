@@ -13,7 +13,8 @@
  * hard error whatever its tag; once the tag matches, any failure is a hard
  * error too (a decryption failure there means a damaged file, not someone
  * else's key), as in Go. Passphrase-protected keys ask for the passphrase
- * only when a stanza's tag matches, and keep the decrypted key afterwards. */
+ * only when a stanza's tag matches, and keep the decrypted key afterwards
+ * (so such an identity must not unwrap from two threads at once). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,6 +297,7 @@ static cv_result ask_passphrase(const ssh_locked *c, cv_secret **pass)
     if (cv_is_ok(r)) r = cv_buf_add_byte(&prompt, ':');
     if (cv_is_ok(r)) r = cv_buf_nul(&prompt);
     if (cv_is_ok(r)) r = c->ui.request_secret(c->ui.ctx, (const char *)prompt.p, pass);
+    if (cv_is_ok(r) && *pass == NULL) r = CV_FAIL(CV_E_CANCELED);
     cv_buf_release(&prompt);
     if (!cv_is_ok(r)) cv_secret_free(pass);
     return r;
@@ -371,7 +373,12 @@ static cv_result locked_public(cv_ssh_key *pub, cv_slice pubkey, const char *nam
     if (pub->type == CV_SSH_NONE) {
         CV_ENSUREF(pubkey.len > 0, CV_E_NOT_FOUND,
                    "failed to obtain public key for \"%s\" SSH key", name);
-        CV_GUARD(cv_ssh_pubkey_parse_line(pubkey, pub));
+        cv_result r = cv_ssh_pubkey_parse_line(pubkey, pub);
+        if (!cv_is_ok(r)) {
+            char why[160]; /* the detail buffer is reused by the next failure */
+            snprintf(why, sizeof(why), "%s", cv_err_detail());
+            CV_BAILF(r.err, "failed to parse \"%s.pub\": %s", name, why);
+        }
     }
     cv_age_recipient *check = NULL;
     CV_GUARD(rcpt_from_public(pub, true, &check));

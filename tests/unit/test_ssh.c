@@ -444,6 +444,9 @@ Test(ssh, legacy_pem_needs_pub_file)
     cr_assert_eq(load_identity("rsa2048_pkcs8_enc", NULL, &ui, &id).err, CV_E_NOT_FOUND);
     cr_assert_eq(load_identity("rsa2048_pkcs1_enc", "ecdsa.pub", &ui, &id).err,
                  CV_E_SSH_UNSUPPORTED);
+    cr_assert_eq(load_identity("rsa2048_pkcs1_enc", "plaintext.txt", &ui, &id).err,
+                 CV_E_SSH_KEY);
+    cr_assert(strstr(cv_err_detail(), "rsa2048_pkcs1_enc.pub") != NULL);
     cr_assert_eq(load_identity("rsa2048_pkcs1_enc", "rsa1024.pub", &ui, &id).err,
                  CV_E_SSH_RSA_SIZE);
     /* A .pub of another key: the tag of that key's file matches, the

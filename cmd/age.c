@@ -232,6 +232,15 @@ static void load_identity_file(age_args *a, const char *name, cv_age_identities 
                                              &term_ui, ids);
     cv_buf_release(&data);
     cv_buf_release(&pub);
+    if (cv_is(r, CV_E_NOT_FOUND) && strcmp(name, "-") == 0)
+        cv_cli_errorf("reading \"-\": failed to obtain public key for \"-\" SSH key\n\nUse a file for "
+                      "which the corresponding \".pub\" file exists, or convert the private key to a "
+                      "modern format with \"ssh-keygen -p -m RFC4716\"");
+    if (cv_is(r, CV_E_NOT_FOUND))
+        cv_cli_errorf("reading \"%s\": %s: open %s.pub: no such file or directory\n\nEnsure \"%s.pub\" "
+                      "exists, or convert the private key \"%s\" to a modern format with "
+                      "\"ssh-keygen -p -m RFC4716\"",
+                      name, cv_cli_msg(r), name, name, name);
     if (!cv_is_ok(r)) cv_cli_errorf("reading \"%s\": %s", name, cv_cli_msg(r));
 }
 

@@ -236,7 +236,7 @@ static void write_identity_file(const char *path, const cv_secret *enc)
     cv_wipe(buf, sizeof(buf));
 }
 
-Test(pq, covert_keys_and_files_accepted_by_age, .timeout = 60)
+Test(pq, covert_keys_and_files_accepted_by_age)
 {
     cr_assert(cv_is_ok(cv_crypto_init()));
     const char *age = tl_peer("age"), *keygen = tl_peer("age-keygen");

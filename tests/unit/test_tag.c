@@ -170,7 +170,7 @@ static void age_decrypts(const char *dir, cv_slice rcpt, bool break_tag)
     free(labels);
 }
 
-Test(tag, covert_files_decrypted_by_age_tagtest_plugin, .timeout = 60)
+Test(tag, covert_files_decrypted_by_age_tagtest_plugin)
 {
     tagtest t;
     tagtest_load(&t);

@@ -57,9 +57,11 @@ void cv_hpke_labeled_extract(uint8_t prk[32], const uint8_t *suite, size_t suite
                              const uint8_t *salt, size_t salt_len, const char *label,
                              const uint8_t *ikm, size_t ikm_len)
 {
-    /* An empty HMAC key and HKDF's default all-zero salt are the same key. */
+    /* An empty HMAC key and HKDF's default all-zero salt are the same key;
+     * libsodium wants a non-NULL pointer even for an empty one. */
+    static const uint8_t none[1];
     cv_hmac_ctx c;
-    cv_hmac_sha256_init(&c, salt, salt_len);
+    cv_hmac_sha256_init(&c, salt_len ? salt : none, salt_len);
     cv_hmac_sha256_update(&c, HPKE_VERSION, strlen(HPKE_VERSION));
     cv_hmac_sha256_update(&c, suite, suite_len);
     cv_hmac_sha256_update(&c, label, strlen(label));

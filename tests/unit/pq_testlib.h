@@ -232,7 +232,8 @@ static inline const char *tl_peer(const char *name)
     return NULL;
 }
 
-/* Run a shell command, capture stdout; returns the exit status. */
+/* Run a shell command (callers bound peers with timeout(1)), capture
+ * stdout; returns the exit status. */
 static inline int tl_run(const char *cmd, cv_buf *out)
 {
     FILE *p = popen(cmd, "r");

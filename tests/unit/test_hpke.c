@@ -168,7 +168,7 @@ static void run_vector(cv_slice block)
     cv_hpke_sk_free(&sk);
 }
 
-Test(hpke, published_vectors, .timeout = 60)
+Test(hpke, published_vectors)
 {
     cr_assert(cv_is_ok(cv_crypto_init()));
     size_t len, pos = 0;

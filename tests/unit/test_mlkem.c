@@ -56,7 +56,7 @@ Test(mlkem, accumulated_100)
     accumulate(100, "1114b1b6699ed191734fa339376afa7e285c9e6acf6ff0177d346696ce564415");
 }
 
-Test(mlkem, accumulated_10000, .timeout = 300)
+Test(mlkem, accumulated_10000)
 {
     accumulate(10000, "8a518cc63da366322a8e7a818c7a0d63483cb3528d34a4cf42f35d5ad73f22fc");
 }

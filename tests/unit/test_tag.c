@@ -155,7 +155,7 @@ static void age_decrypts(const char *dir, cv_slice rcpt, bool break_tag)
     char peers_dir[4096];
     snprintf(peers_dir, sizeof(peers_dir), "%s", age);
     *strrchr(peers_dir, '/') = '\0';
-    snprintf(cmd, sizeof(cmd), "PATH='%s':\"$PATH\" '%s' -d -j tagtest '%s' 2>/dev/null", peers_dir,
+    snprintf(cmd, sizeof(cmd), "PATH='%s':\"$PATH\" timeout 60 '%s' -d -j tagtest '%s' 2>/dev/null", peers_dir,
              age, path);
     int rc = tl_run(cmd, &out);
     if (break_tag) {
@@ -170,7 +170,7 @@ static void age_decrypts(const char *dir, cv_slice rcpt, bool break_tag)
     free(labels);
 }
 
-Test(tag, covert_files_decrypted_by_age_tagtest_plugin, .timeout = 60)
+Test(tag, covert_files_decrypted_by_age_tagtest_plugin)
 {
     tagtest t;
     tagtest_load(&t);

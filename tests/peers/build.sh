@@ -54,6 +54,15 @@ for plugin in age-plugin-pq age-plugin-tag age-plugin-tagpq; do
     fi
 done
 
+# age's own test plugin for tagged recipients (holds fixed test keys): the
+# peer that decrypts what covert encrypts to age1tag1/age1tagpq1.
+if [ -x "$AGE_DIR/age-plugin-tagtest" ]; then
+    kept="$kept age-plugin-tagtest"
+else
+    go_install "$AGE_DIR" "filippo.io/age/tag/internal/age-plugin-tagtest@$AGE_VERSION"
+    built="$built age-plugin-tagtest"
+fi
+
 for t in age age-keygen age-inspect age-plugin-pq age-plugin-tag age-plugin-tagpq; do
     if ! have "$AGE_DIR/$t"; then
         echo "peers: $AGE_DIR/$t does not report $AGE_VERSION" >&2

@@ -82,13 +82,16 @@ $(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 
 unit: $(O)/unit-tests
 
+ASAN_MAKE = $(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g"
+
 test: deps
 	@$(MAKE) --no-print-directory all unit $(REPLAY)
+	@$(ASAN_MAKE) build-asan/unit-tests
 	@$(MAKE) --no-print-directory peers
 	@tests/run.sh $(O)
 
 asan:
-	@$(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g" all build-asan/unit-tests
+	@$(ASAN_MAKE) all build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  COVERT_BIN=build-asan/covert build-asan/unit-tests --jobs 2

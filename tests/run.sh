@@ -11,30 +11,44 @@ ONLY=${2:-*}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export COVERT_BIN="$ROOT/$O/covert" COVERT_BUILD="$ROOT/$O"
+# Shared material (vectors, corpus, CRDs) is read in place, never copied.
+if [ -z "${COVERT_SHARED:-}" ] && [ -d "$ROOT/../shared" ]; then
+    COVERT_SHARED=$(cd "$ROOT/../shared" && pwd)
+fi
+export COVERT_SHARED=${COVERT_SHARED:-$ROOT/../shared}
 export RESULTS
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
 passed=0 failed=0 skipped=0
 
+# run_unit BINARY LABEL [ENV...]: one Criterion binary; skips fail in CI.
 run_unit() {
-    local log
+    local bin=$1 label=$2 log
+    shift 2
     log=$(mktemp)
-    "$O/unit-tests" --jobs 2 >"$log" 2>&1
+    env "$@" "$bin" --jobs 2 >"$log" 2>&1
     local rc=$?
     grep -E "^\[----\]|FAIL|Crash|Warning" "$log" | head -50 >&2
     local syn
     syn=$(grep -E "Synthesis:" "$log" | tail -1)
-    echo "[unit] $syn" >&2
-    if [ -z "$syn" ]; then
-        echo "fail unit: criterion produced no synthesis (rc=$rc)" >>"$RESULTS"
+    echo "[$label] $syn" >&2
+    local skips
+    skips=$(grep -c '^\[SKIP\]' "$log")
+    for ((i = 0; i < skips; i++)); do
+        if [ "${CI:-}" = true ]; then echo "fail $label: skipped in CI" >>"$RESULTS"; else echo "skip $label" >>"$RESULTS"; fi
+    done
+    [ "$skips" -gt 0 ] && grep -A1 '^\[SKIP\]' "$log" | head -20 >&2
+    if [ -z "$syn" ] || { [ "$rc" -ne 0 ] && ! grep -q "Failing: [1-9]" <<<"$syn"; }; then
+        echo "fail $label: criterion exited $rc ($syn)" >>"$RESULTS"
+        tail -20 "$log" >&2
     else
         local t p f c
         t=$(sed -E 's/.*Tested: ([0-9]+).*/\1/' <<<"$syn")
         p=$(sed -E 's/.*Passing: ([0-9]+).*/\1/' <<<"$syn")
         f=$(sed -E 's/.*Failing: ([0-9]+).*/\1/' <<<"$syn")
         c=$(sed -E 's/.*Crashing: ([0-9]+).*/\1/' <<<"$syn")
-        for ((i = 0; i < p; i++)); do echo "pass unit" >>"$RESULTS"; done
-        for ((i = 0; i < f; i++)); do echo "fail unit" >>"$RESULTS"; done
+        for ((i = 0; i < p; i++)); do echo "pass $label" >>"$RESULTS"; done
+        for ((i = 0; i < f; i++)); do echo "fail $label" >>"$RESULTS"; done
         : "$t" "$c"
     fi
     rm -f "$log"
@@ -71,7 +85,17 @@ run_shell_suites() {
 }
 
 if [ "$ONLY" = "*" ]; then
-    run_unit
+    if [ "${CI:-}" = true ] && [ ! -d "$COVERT_SHARED/testvectors" ]; then
+        echo "fail shared: no shared material at $COVERT_SHARED" >>"$RESULTS"
+    fi
+    run_unit "$O/unit-tests" unit
+    # CI runs the unit suites under AddressSanitizer + UBSan as well.
+    if [ -x build-asan/unit-tests ]; then
+        run_unit build-asan/unit-tests unit-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+            UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions="$ROOT/tests/lsan.supp"
+    elif [ "${CI:-}" = true ]; then
+        echo "fail unit-asan: build-asan/unit-tests was not built" >>"$RESULTS"
+    fi
     run_fuzz_replay
 fi
 run_shell_suites

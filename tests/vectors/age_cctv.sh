@@ -15,13 +15,13 @@
 # (tests/lib/pty_run.py), since age reads them from /dev/tty. Every run has a
 # time limit, so a hang is a failure (exit 124), not a stuck CI job.
 #
-# Vector folder: $COVERT_SHARED_VECTORS/age, default <repo>/../shared/testvectors/age.
+# Vector folder: $COVERT_SHARED/testvectors/age, default <repo>/../shared/testvectors/age.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/harness.sh
 . "$ROOT/tests/lib/harness.sh"
 
-SHARED=${COVERT_SHARED_VECTORS:-$ROOT/../shared/testvectors}
+SHARED=${COVERT_SHARED:-$ROOT/../shared}/testvectors
 VECTORS="$SHARED/age"
 PEER="$AGE131/age"
 PTY="$ROOT/tests/lib/pty_run.py"

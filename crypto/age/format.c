@@ -33,7 +33,8 @@ void cv_age_stanzas_clear(cv_age_stanzas *s)
 static cv_result stanzas_grow(cv_age_stanzas *s)
 {
     if (s->n < s->cap) return cv_ok();
-    CV_ENSURE(s->n < CV_AGE_MAX_STANZAS, CV_E_LIMIT);
+    CV_ENSUREF(s->n < CV_AGE_MAX_STANZAS, CV_E_LIMIT, "more than %u recipient stanzas",
+               CV_AGE_MAX_STANZAS);
     size_t cap = s->cap ? s->cap * 2 : 4;
     cv_age_stanza *v = realloc(s->v, cap * sizeof(*v));
     CV_ENSURE(v != NULL, CV_E_NOMEM);
@@ -147,8 +148,11 @@ static cv_result parse_body(cv_reader *r, cv_age_stanza *st)
         if (cv_is_ok(res)) res = cv_buf_add(&body, chunk, got);
         if (!cv_is_ok(res)) {
             cv_buf_release(&body);
-            return cv_is(res, CV_E_TRUNCATED) || cv_is(res, CV_E_TOO_LARGE)
-                       ? CV_FAILF(CV_E_AGE_HEADER, "truncated or oversized stanza body")
+            if (cv_is(res, CV_E_TOO_LARGE))
+                return CV_FAILF(CV_E_AGE_HEADER, "stanza body larger than %u bytes",
+                                CV_AGE_MAX_STANZA_BODY);
+            return cv_is(res, CV_E_TRUNCATED)
+                       ? CV_FAILF(CV_E_AGE_HEADER, "failed to read line: unexpected EOF")
                        : res;
         }
         if (got < BYTES_PER_LINE) break;
@@ -163,7 +167,9 @@ cv_result cv_age_stanza_read(cv_reader *r, cv_age_stanza *st)
     cv_slice line;
     CV_ENSURE(!cv_reader_eof(r), CV_E_TRUNCATED);
     cv_result res = cv_reader_line(r, &line, CV_AGE_MAX_LINE);
-    if (!cv_is_ok(res)) CV_BAILF(CV_E_AGE_HEADER, "truncated or oversized stanza line");
+    if (cv_is(res, CV_E_TOO_LARGE))
+        CV_BAILF(CV_E_AGE_HEADER, "header line longer than %u bytes", CV_AGE_MAX_LINE);
+    if (!cv_is_ok(res)) CV_BAILF(CV_E_AGE_HEADER, "failed to read line: unexpected EOF");
     CV_ENSUREF(cv_slice_starts_with(line, "-> "), CV_E_AGE_HEADER, "malformed stanza opening line");
     res = parse_args(cv_slice_of(line.p + 3, line.len - 3), st);
     if (cv_is_ok(res)) res = parse_body(r, st);
@@ -186,7 +192,10 @@ static cv_result parse_stanzas(cv_reader *r, cv_age_header *h)
     for (;;) {
         CV_ENSUREF(cv_reader_left(r) >= 3, CV_E_AGE_HEADER, "failed to read header");
         if (cv_reader_peek(r, "---")) break;
-        CV_GUARD(stanzas_grow(&h->stanzas));
+        cv_result g = stanzas_grow(&h->stanzas);
+        if (cv_is(g, CV_E_LIMIT))
+            CV_BAILF(CV_E_AGE_HEADER, "more than %u recipient stanzas", CV_AGE_MAX_STANZAS);
+        CV_GUARD(g);
         CV_GUARD(cv_age_stanza_read(r, &h->stanzas.v[h->stanzas.n]));
         h->stanzas.n++;
     }

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const messages[CV_ERR__COUNT] = {
 #define CV_ERR(name, msg) [name] = msg,
@@ -10,7 +11,7 @@ static const char *const messages[CV_ERR__COUNT] = {
 #undef CV_ERR
 };
 
-static _Thread_local char detail[256];
+static _Thread_local char detail[512];
 static _Thread_local char where[96];
 
 const char *cv_strerror(cv_err e)
@@ -28,10 +29,14 @@ cv_result cv_fail_at(cv_err e, const char *file, int line)
 
 cv_result cv_failf_at(cv_err e, const char *file, int line, const char *fmt, ...)
 {
+    /* Format into a temporary first: callers may pass the current detail
+     * as an argument (wrapping a lower-level message). */
+    char tmp[sizeof(detail)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof(detail), fmt, ap);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
+    memcpy(detail, tmp, sizeof(detail));
     snprintf(where, sizeof(where), "%s:%d", file, line);
     return (cv_result){ e };
 }

@@ -8,8 +8,9 @@
 # same files (made once by age v1.3.1), and covert's output is checked
 # against the input. Runs are interleaved (covert, age 1.3.1, age 1.1.1,
 # covert, ...) so background noise spreads evenly; the report gives the
-# median wall time, throughput, peak RSS (largest over the runs) and how
-# many times faster covert is than each peer.
+# median wall time, throughput, median CPU time (user + system), peak RSS
+# (largest over the runs) and how many times faster (wall time) covert is
+# than each peer.
 #
 # Environment:
 #   SIZE_MIB=1024    input size            RUNS=5      runs per case
@@ -61,7 +62,8 @@ head -c "$((SIZE_MIB * 1048576))" /dev/urandom >"$W/plain"
 
 # ---- one timed run --------------------------------------------------------
 
-# run_once OUTFILE CMD... : prints "seconds peak_kib" for one run. The
+# run_once OUTFILE CMD... : prints "seconds peak_kib cpu_seconds" for one
+# run (cpu = user + system, which shows through the noise of a busy host). The
 # output file is removed first so every tool starts from the same state.
 run_once() {
     local out=$1
@@ -69,13 +71,13 @@ run_once() {
     rm -f "$out"
     local t0 t1
     t0=$(date +%s.%N)
-    "$TIME" -f %M -o "$W/rss" "$@" >/dev/null 2>"$W/err" || {
+    "$TIME" -f "%M %U %S" -o "$W/rss" "$@" >/dev/null 2>"$W/err" || {
         echo "bench: command failed: $*" >&2
         cat "$W/err" >&2
         exit 1
     }
     t1=$(date +%s.%N)
-    echo "$(echo "$t1 - $t0" | bc -l) $(tail -1 "$W/rss")"
+    tail -1 "$W/rss" | awk -v s="$(echo "$t1 - $t0" | bc -l)" '{ print s, $1, $2 + $3 }'
 }
 
 # Sets CMD to the command line of TOOL for CASE, writing OUT.
@@ -98,7 +100,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 maxof() { sort -g | tail -1; }
 
 TOOLS="covert age131 age111"
-declare -A SECS RSS
+declare -A SECS RSS CPU
 
 # The decryptions and covert's encryptions must be right, not just fast.
 check_output() {
@@ -126,6 +128,7 @@ bench_case() {
     for tool in $TOOLS; do
         SECS[$kase.$tool]=$(awk '{ print $1 }' "$W/t.$tool" | median)
         RSS[$kase.$tool]=$(awk '{ print $2 }' "$W/t.$tool" | maxof)
+        CPU[$kase.$tool]=$(awk '{ print $3 }' "$W/t.$tool" | median)
     done
 }
 
@@ -144,8 +147,9 @@ report_case() {
     local c=${SECS[$kase.covert]}
     for tool in $TOOLS; do
         local s=${SECS[$kase.$tool]}
-        printf '%-7s %-22s %8.3f %9.0f %9.1f' "$kase" "$(label "$tool")" "$s" \
-            "$(echo "$SIZE_MIB / $s" | bc -l)" "$(echo "${RSS[$kase.$tool]} / 1024" | bc -l)"
+        printf '%-7s %-22s %8.3f %9.0f %8.2f %9.1f' "$kase" "$(label "$tool")" "$s" \
+            "$(echo "$SIZE_MIB / $s" | bc -l)" "${CPU[$kase.$tool]}" \
+            "$(echo "${RSS[$kase.$tool]} / 1024" | bc -l)"
         if [ "$tool" = covert ]; then
             printf '   %8.2fx %8.2fx\n' "$(echo "${SECS[$kase.age131]} / $c" | bc -l)" \
                 "$(echo "${SECS[$kase.age111]} / $c" | bc -l)"
@@ -161,7 +165,8 @@ echo "  covert: ${COVERT_CMD[*]}"
 echo "  peers:  $AGE131 ($("$AGE131" --version)), $AGE111 ($("$AGE111" --version))"
 echo "  enc/dec = binary, enc-a/dec-a = armored (-a); decrypt inputs made by age v1.3.1"
 echo
-printf '%-7s %-22s %8s %9s %9s   %9s %9s\n' case tool seconds MiB/s "RSS MiB" "vs 1.3.1" "vs 1.1.1"
+printf '%-7s %-22s %8s %9s %8s %9s   %9s %9s\n' case tool seconds MiB/s "cpu s" "RSS MiB" \
+    "vs 1.3.1" "vs 1.1.1"
 for kase in $CASES; do
     bench_case "$kase"
     report_case "$kase"

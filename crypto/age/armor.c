@@ -367,6 +367,7 @@ static cv_result armor_write(cv_sink *s, const uint8_t *buf, size_t n)
     cv_age_armor_writer *w = (cv_age_armor_writer *)s;
     CV_ENSURE(!w->finished, CV_E_INVALID_ARG);
     CV_GUARD(start(w));
+    if (n == 0) return cv_ok(); /* buf may be NULL */
     if (w->npending > 0) {
         size_t take = LINE_BYTES - w->npending < n ? LINE_BYTES - w->npending : n;
         memcpy(w->pending + w->npending, buf, take);

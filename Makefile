@@ -90,11 +90,13 @@ test: deps
 asan:
 	@$(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g" all build-asan/unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  COVERT_BIN=build-asan/covert build-asan/unit-tests --jobs 2
 
+# Peer binaries (Go) that tests run are not traced: valgrind cannot run them.
 valgrind: all unit
 	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	  --trace-children=yes $(O)/unit-tests --jobs 1
+	  --trace-children=yes --trace-children-skip='*/peers/*' $(O)/unit-tests --jobs 1
 
 FUZZ_CC ?= clang
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)

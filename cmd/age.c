@@ -199,20 +199,27 @@ static void claim_stdin(age_args *a)
 
 /* --- keys --- */
 
-static cv_buf read_key_file(age_args *a, const char *name, size_t cap, const char *what)
+/* Read a key file; errors are prefixed as age prefixes them ("reading
+ * \"NAME\": " for identity files, "failed to parse recipient file \"NAME\": "
+ * for recipients files). */
+static cv_buf read_key_file(age_args *a, const char *name, size_t cap, const char *prefix,
+                            const char *what)
 {
     cv_buf b;
     cv_buf_init_secret(&b, cap);
-    if (strcmp(name, "-") == 0) claim_stdin(a);
+    if (strcmp(name, "-") == 0 && a->stdin_used)
+        cv_cli_errorf("%s\"%s\": standard input is used for multiple purposes", prefix, name);
+    if (strcmp(name, "-") == 0) a->stdin_used = true;
     cv_result r = cv_cli_read_file(name, &b);
-    if (cv_is(r, CV_E_TOO_LARGE)) cv_cli_errorf("failed to read \"%s\": file too long", name);
-    if (!cv_is_ok(r)) cv_cli_errorf("failed to open %s: %s", what, cv_cli_msg(r));
+    if (cv_is(r, CV_E_TOO_LARGE))
+        cv_cli_errorf("%s\"%s\": failed to read \"%s\": file too long", prefix, name, name);
+    if (!cv_is_ok(r)) cv_cli_errorf("%s\"%s\": failed to open %s: %s", prefix, name, what, cv_cli_msg(r));
     return b;
 }
 
 static void load_identity_file(age_args *a, const char *name, cv_age_identities *ids)
 {
-    cv_buf data = read_key_file(a, name, CV_AGE_MAX_KEYFILE + 1, "file");
+    cv_buf data = read_key_file(a, name, CV_AGE_MAX_KEYFILE + 1, "reading ", "file");
     cv_buf pub;
     cv_buf_init(&pub, CV_SSH_MAX_KEYFILE);
     if (strcmp(name, "-") != 0) {
@@ -225,6 +232,15 @@ static void load_identity_file(age_args *a, const char *name, cv_age_identities 
                                              &term_ui, ids);
     cv_buf_release(&data);
     cv_buf_release(&pub);
+    if (cv_is(r, CV_E_NOT_FOUND) && strcmp(name, "-") == 0)
+        cv_cli_errorf("reading \"-\": failed to obtain public key for \"-\" SSH key\n\nUse a file for "
+                      "which the corresponding \".pub\" file exists, or convert the private key to a "
+                      "modern format with \"ssh-keygen -p -m RFC4716\"");
+    if (cv_is(r, CV_E_NOT_FOUND))
+        cv_cli_errorf("reading \"%s\": %s: open %s.pub: no such file or directory\n\nEnsure \"%s.pub\" "
+                      "exists, or convert the private key \"%s\" to a modern format with "
+                      "\"ssh-keygen -p -m RFC4716\"",
+                      name, cv_cli_msg(r), name, name, name);
     if (!cv_is_ok(r)) cv_cli_errorf("reading \"%s\": %s", name, cv_cli_msg(r));
 }
 
@@ -273,7 +289,8 @@ static void load_recipients(age_args *a, cv_age_recipients *rcpts)
     }
     for (size_t i = 0; i < a->rfiles.n; i++) {
         const char *name = a->rfiles.v[i];
-        cv_buf data = read_key_file(a, name, CV_AGE_MAX_KEYFILE, "recipient file");
+        cv_buf data = read_key_file(a, name, CV_AGE_MAX_KEYFILE, "failed to parse recipient file ",
+                                    "recipient file");
         cv_result r = cv_age_recipients_file_parse(cv_buf_slice(&data), name, &term_ui, rcpts);
         cv_buf_release(&data);
         plugin_not_found(r);
@@ -528,6 +545,24 @@ static cv_result run_encrypt(age_args *a, age_input *in, age_output *out)
     return r;
 }
 
+/* PowerShell 5 redirection turns LF into CRLF or re-encodes text as
+ * UTF-16; both are recognisable in the first 22 bytes of the raw input. */
+static cv_result sniff_powershell(cv_src *src, cv_prefix_src *ps, bool *have)
+{
+    static const char crlf[] = "age-encryption.org/v1\r";
+    static const char utf16[] = "\xff\xfe" "a\0g\0e\0-\0e\0n\0c\0r\0y\0p\0";
+    uint8_t intro[22];
+    size_t got = 0;
+    CV_GUARD(cv_src_read_full(src, intro, sizeof(intro), &got));
+    if (got == sizeof(intro) && (memcmp(intro, crlf, 22) == 0 || memcmp(intro, utf16, 22) == 0))
+        cv_cli_error_hints("invalid header intro",
+                           "it looks like this file was corrupted by PowerShell redirection",
+                           "consider using -o or -a to encrypt files in PowerShell", NULL);
+    CV_GUARD(cv_prefix_src_init(ps, src, intro, got));
+    *have = true;
+    return cv_ok();
+}
+
 static cv_result run_decrypt(age_args *a, age_input *in, age_output *out)
 {
     cv_age_identities ids;
@@ -543,7 +578,11 @@ static cv_result run_decrypt(age_args *a, age_input *in, age_output *out)
     }
     if (cv_is_ok(r)) r = cv_age_identities_push(&ids, extra);
     cv_age_opts opts = { false, 0 };
-    if (cv_is_ok(r)) r = cv_age_decrypt(&ids, in->src, out->sink, &opts);
+    cv_prefix_src ps;
+    bool have_ps = false;
+    if (cv_is_ok(r)) r = sniff_powershell(in->src, &ps, &have_ps);
+    if (cv_is_ok(r)) r = cv_age_decrypt(&ids, &ps.src, out->sink, &opts);
+    if (have_ps) cv_prefix_src_release(&ps);
     cv_age_identities_clear(&ids);
     if (passphrase_mode && cv_is(r, CV_E_AGE_NO_MATCH))
         r = CV_FAILF(CV_E_AGE_NOT_PASSPHRASE, "the file is not passphrase-encrypted, identities are required");
@@ -555,11 +594,6 @@ static void report_decrypt(cv_result r)
     if (cv_is(r, CV_E_AGE_NOT_PASSPHRASE))
         cv_cli_error_hints(cv_strerror(r.err),
                            "specify identities with -i/--identity or -j to decrypt this file", NULL);
-    const char *d = cv_cli_msg(r);
-    if (cv_is(r, CV_E_AGE_HEADER) && strcmp(d, "invalid header intro") == 0)
-        cv_cli_error_hints("invalid header intro",
-                           "it looks like this file was corrupted by PowerShell redirection",
-                           "consider using -o or -a to encrypt files in PowerShell", NULL);
     report(r);
 }
 

@@ -96,8 +96,8 @@ static void convert(int in, int out, const char *name)
     cv_age_identities_init(&ids);
     if (cv_is_ok(r)) r = cv_age_identity_file_parse(cv_buf_slice(&data), cv_slice_of(NULL, 0), "-", NULL, &ids);
     cv_buf_release(&data);
-    if (cv_is(r, CV_E_AGE_NO_IDENTITIES)) cv_cli_errorf("no identities found in the input");
     if (!cv_is_ok(r)) cv_cli_errorf("failed to parse input: %s", cv_cli_msg(r));
+    if (ids.n == 0) cv_cli_errorf("no identities found in the input");
     for (size_t i = 0; i < ids.n; i++) {
         cv_age_recipient *rc = NULL;
         char *s = NULL;

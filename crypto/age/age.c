@@ -26,7 +26,7 @@ static cv_result wrap_all(const cv_age_recipients *rcpts, const uint8_t fk[CV_AG
             bool scrypt = cv_age_recipient_is_scrypt(rcpts->v[i]) ||
                           cv_age_recipient_is_scrypt(rcpts->v[0]);
             r = scrypt ? CV_FAILF(CV_E_AGE_SCRYPT_ALONE, "an scrypt recipient must be the only one")
-                       : CV_FAILF(CV_E_AGE_MIXED_PQ, "incompatible recipients");
+                       : CV_FAIL(CV_E_AGE_MIXED_PQ);
         }
         free(labels);
     }
@@ -96,7 +96,13 @@ cv_result cv_age_decrypt_header(const cv_age_identities *ids, cv_src *in, cv_age
                                 cv_secret **file_key, cv_buf *rest)
 {
     *file_key = NULL;
-    CV_GUARD(cv_age_header_read(in, h, rest));
+    cv_result hr = cv_age_header_read(in, h, rest);
+    if (cv_is(hr, CV_E_AGE_HEADER) || cv_is(hr, CV_E_AGE_ARMOR)) {
+        char why[200];
+        snprintf(why, sizeof(why), "%s", cv_err_detail()[0] ? cv_err_detail() : cv_strerror(hr.err));
+        CV_BAILF(hr.err, "failed to read header: %s%s", cv_is(hr, CV_E_AGE_HEADER) ? "parsing age header: " : "", why);
+    }
+    CV_GUARD(hr);
     CV_GUARD(cv_secret_new(file_key, CV_AGE_FILE_KEY));
     cv_result r = unwrap_all(ids, &h->stanzas, (*file_key)->data);
     if (cv_is_ok(r)) r = cv_age_header_verify(h, (*file_key)->data);

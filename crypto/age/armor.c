@@ -454,9 +454,9 @@ static cv_result next_line(cv_age_armor_reader *r, cv_slice *line)
             r->raw_pos += (size_t)(lf - p) + 1;
             return cv_ok();
         }
-        CV_ENSUREF(avail < SCAN_MAX, CV_E_AGE_ARMOR, "line too long");
+        CV_ENSUREF(avail < SCAN_MAX, CV_E_AGE_ARMOR, "invalid armor: line too long");
         if (r->in_eof) {
-            CV_ENSUREF(avail > 0, CV_E_AGE_ARMOR, "unexpected end of armored data");
+            CV_ENSUREF(avail > 0, CV_E_AGE_ARMOR, "invalid armor: unexpected end of armored data");
             *line = trim_eol(p, avail);
             r->raw_pos = r->raw_len;
             return cv_ok();
@@ -473,12 +473,12 @@ static cv_result find_begin(cv_age_armor_reader *r)
         CV_GUARD(next_line(r, &line));
         if (!all_space(line.p, line.len)) {
             CV_ENSUREF(cv_slice_eq_str(line, CV_AGE_ARMOR_BEGIN), CV_E_AGE_ARMOR,
-                       "invalid first line");
+                       "invalid armor: invalid first line");
             r->state = AR_DATA;
             return cv_ok();
         }
         removed += line.len + 1;
-        CV_ENSUREF(removed <= CV_AGE_ARMOR_MAX_WS, CV_E_AGE_ARMOR, "too much leading whitespace");
+        CV_ENSUREF(removed <= CV_AGE_ARMOR_MAX_WS, CV_E_AGE_ARMOR, "invalid armor: too much leading whitespace");
     }
 }
 
@@ -488,8 +488,8 @@ static cv_result drain_trailing(cv_age_armor_reader *r)
     while (r->raw_len - r->raw_pos < CV_AGE_ARMOR_MAX_WS && !r->in_eof) CV_GUARD(fill(r));
     size_t n = r->raw_len - r->raw_pos;
     if (n > CV_AGE_ARMOR_MAX_WS) n = CV_AGE_ARMOR_MAX_WS;
-    CV_ENSUREF(all_space(r->raw + r->raw_pos, n), CV_E_AGE_ARMOR, "trailing data after armor");
-    CV_ENSUREF(n < CV_AGE_ARMOR_MAX_WS, CV_E_AGE_ARMOR, "too much trailing whitespace");
+    CV_ENSUREF(all_space(r->raw + r->raw_pos, n), CV_E_AGE_ARMOR, "invalid armor: trailing data after armor");
+    CV_ENSUREF(n < CV_AGE_ARMOR_MAX_WS, CV_E_AGE_ARMOR, "invalid armor: too much trailing whitespace");
     r->raw_pos += n;
     return cv_ok();
 }
@@ -524,7 +524,7 @@ static cv_result decode_line(cv_age_armor_reader *r, cv_slice line)
         if (line.p[i] != '\r') tmp[k++] = line.p[i];
     size_t n = 0;
     cv_result res = cv_b64_decode(r->out, &n, cv_slice_of(tmp, k), true);
-    CV_ENSUREF(cv_is_ok(res), CV_E_AGE_ARMOR, "invalid base64");
+    CV_ENSUREF(cv_is_ok(res), CV_E_AGE_ARMOR, "invalid armor: invalid base64");
     r->out_len = n;
     r->out_pos = 0;
     return cv_ok();
@@ -554,13 +554,13 @@ static cv_result slow_line(cv_age_armor_reader *r)
         r->state = AR_END;
         return cv_ok();
     }
-    CV_ENSUREF(line.len > 0, CV_E_AGE_ARMOR, "empty line in armored data");
-    CV_ENSUREF(line.len <= LINE_COLS, CV_E_AGE_ARMOR, "column limit exceeded");
+    CV_ENSUREF(line.len > 0, CV_E_AGE_ARMOR, "invalid armor: empty line in armored data");
+    CV_ENSUREF(line.len <= LINE_COLS, CV_E_AGE_ARMOR, "invalid armor: column limit exceeded");
     CV_GUARD(decode_line(r, line));
     if (r->out_len == LINE_BYTES) return cv_ok();
     cv_result res = next_line(r, &line);
     if (cv_is_ok(res) && !cv_slice_eq_str(line, CV_AGE_ARMOR_END))
-        res = CV_FAILF(CV_E_AGE_ARMOR, "invalid closing line");
+        res = CV_FAILF(CV_E_AGE_ARMOR, "invalid armor: invalid closing line");
     if (!cv_is_ok(res)) r->out_len = 0; /* Go drops the line in this case */
     CV_GUARD(res);
     /* This line's bytes are delivered even if trailing data follows. */

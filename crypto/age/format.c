@@ -202,9 +202,6 @@ cv_result cv_age_header_parse(cv_slice in, cv_age_header *h, size_t *used)
     CV_ENSUREF(in.len > 0, CV_E_AGE_HEADER, "file is empty");
     cv_result res = cv_reader_line(&r, &line, CV_AGE_MAX_LINE);
     CV_ENSUREF(cv_is_ok(res), CV_E_AGE_HEADER, "failed to read intro");
-    /* PowerShell redirection turns LF into CRLF or re-encodes as UTF-16. */
-    CV_ENSUREF(!cv_slice_eq_str(line, CV_AGE_VERSION_LINE "\r") && !cv_slice_starts_with(in, "\xff\xfe"),
-               CV_E_AGE_HEADER, "invalid header intro");
     CV_ENSUREF(cv_slice_eq_str(line, CV_AGE_VERSION_LINE), CV_E_AGE_HEADER, "unexpected intro");
     CV_GUARD(parse_stanzas(&r, h));
     size_t mac_start = r.pos;

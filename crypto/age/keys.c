@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/age/age.h"
+#include "crypto/age/sshkey.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
 
@@ -73,7 +74,9 @@ cv_result cv_age_recipient_parse(cv_slice s, const cv_age_ui *ui, cv_age_recipie
     if (cv_slice_starts_with(s, "ssh-")) return cv_age_ssh_recipient_parse(s, out);
     if (cv_slice_starts_with(s, "github:"))
         CV_BAILF(CV_E_AGE_RECIPIENT, "\"github:\" recipients were removed from the design");
-    CV_BAILF(CV_E_AGE_RECIPIENT, "unknown recipient type");
+    char q[160];
+    cv_quote(q, sizeof(q), s);
+    CV_BAILF(CV_E_AGE_RECIPIENT, "unknown recipient type: %s", q);
 }
 
 cv_result cv_age_identity_parse(cv_slice s, const cv_age_ui *ui, cv_age_identity **out)
@@ -123,31 +126,6 @@ static bool next_line(line_iter *it, cv_slice *line, cv_result *err)
 
 static bool skip_line(cv_slice line) { return line.len == 0 || line.p[0] == '#'; }
 
-/* An ssh public key line of any type: "TYPE BASE64 ..." whose blob starts
- * with the same type string. Used to skip unsupported keys with a warning. */
-static bool ssh_key_type(cv_slice line, char *type, size_t cap)
-{
-    const uint8_t *sp = memchr(line.p, ' ', line.len);
-    if (sp == NULL) return false;
-    cv_slice t = cv_slice_of(line.p, (size_t)(sp - line.p));
-    cv_slice rest = cv_slice_of(sp + 1, line.len - t.len - 1);
-    const uint8_t *sp2 = memchr(rest.p, ' ', rest.len);
-    if (sp2) rest.len = (size_t)(sp2 - rest.p);
-    uint8_t *blob = malloc(cv_b64_dec_max(rest.len));
-    size_t n = 0;
-    bool ok = blob && cv_is_ok(cv_b64_decode(blob, &n, rest, true)) && n >= 4;
-    if (ok) {
-        uint32_t l = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
-        ok = l == t.len && l <= n - 4 && memcmp(blob + 4, t.p, t.len) == 0 && t.len < cap;
-    }
-    if (ok) {
-        memcpy(type, t.p, t.len);
-        type[t.len] = '\0';
-    }
-    free(blob);
-    return ok;
-}
-
 static void warnf(const cv_age_ui *ui, const char *fmt, ...) CV_PRINTF(2, 3);
 static void warnf(const cv_age_ui *ui, const char *fmt, ...)
 {
@@ -163,7 +141,7 @@ static void warnf(const cv_age_ui *ui, const char *fmt, ...)
 static cv_result recipient_line(cv_slice line, const char *name, size_t n, const cv_age_ui *ui,
                                 cv_age_recipients *out)
 {
-    char type[64];
+    cv_slice type;
     CV_ENSUREF(utf8_valid(line), CV_E_AGE_RECIPIENT, "\"%s\": recipients file is not valid UTF-8",
                name);
     CV_ENSUREF(line.len <= CV_AGE_MAX_RECIPIENT_LINE, CV_E_AGE_RECIPIENT,
@@ -171,9 +149,9 @@ static cv_result recipient_line(cv_slice line, const char *name, size_t n, const
     cv_age_recipient *r = NULL;
     cv_result res = cv_age_recipient_parse(line, ui, &r);
     if (cv_is_ok(res)) return cv_age_recipients_push(out, r);
-    if (ssh_key_type(line, type, sizeof(type))) {
-        warnf(ui, "recipients file \"%s\": ignoring unsupported SSH key of type \"%s\" at line %zu",
-             name, type, n);
+    if (cv_ssh_line_key_type(line, &type)) {
+        warnf(ui, "recipients file \"%s\": ignoring unsupported SSH key of type \"%.*s\" at line %zu",
+              name, (int)type.len, (const char *)type.p, n);
         return cv_ok();
     }
     if (cv_slice_starts_with(line, "AGE-"))

@@ -1,6 +1,9 @@
 #include "crypto/age/recipient.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "crypto/base/enc.h"
 
 cv_result cv_age_recipient_new(cv_age_recipient **out, const cv_age_recipient_ops *ops,
                                void *ctx)
@@ -69,4 +72,28 @@ cv_result cv_age_recipient_encode(const cv_age_recipient *r, char **out)
     *out = NULL;
     CV_ENSURE(r->ops->encode != NULL, CV_E_UNSUPPORTED);
     return r->ops->encode(r, out);
+}
+
+cv_result cv_age_bech32_secret(cv_secret **out, const char *hrp, const uint8_t *data, size_t n)
+{
+    cv_buf b;
+    cv_buf_init_secret(&b, 8192);
+    cv_result r = cv_bech32_encode(&b, hrp, data, n, true);
+    if (cv_is_ok(r)) r = cv_secret_new(out, b.len + 1);
+    if (cv_is_ok(r)) {
+        memcpy((*out)->data, b.p, b.len);
+        (*out)->len = b.len;
+    }
+    cv_buf_release(&b);
+    return r;
+}
+
+cv_result cv_age_bech32_public(char **out, const char *hrp, const uint8_t *data, size_t n)
+{
+    cv_buf b;
+    cv_buf_init(&b, 8192);
+    cv_result r = cv_bech32_encode(&b, hrp, data, n, false);
+    if (cv_is_ok(r)) r = cv_strndup(out, b.p, b.len);
+    cv_buf_release(&b);
+    return r;
 }

@@ -102,6 +102,9 @@ cv_result cv_age_identity_new(cv_age_identity **out, const cv_age_identity_ops *
  * excludes the NUL): the encoding of every AGE-SECRET-KEY-… identity. */
 cv_result cv_age_bech32_secret(cv_secret **out, const char *hrp, const uint8_t *data, size_t n)
     CV_MUST_USE;
+/* Lower-case bech32 of public data: every age1… recipient string. */
+cv_result cv_age_bech32_public(char **out, const char *hrp, const uint8_t *data, size_t n)
+    CV_MUST_USE;
 
 /* --- X25519 (x25519.c) --- */
 cv_result cv_age_x25519_recipient_parse(cv_slice s, cv_age_recipient **out) CV_MUST_USE;

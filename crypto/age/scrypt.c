@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/age/recipient.h"
+#include "crypto/base/buf.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
 #include "crypto/prim/aead.h"
@@ -105,10 +106,13 @@ static cv_result parse_work_factor(const char *s, unsigned cap, unsigned *out)
 {
     uint64_t v = 0;
     cv_slice sl = cv_slice_str(s);
-    CV_ENSUREF(sl.len > 0 && sl.p[0] != '0', CV_E_AGE_STANZA, "scrypt work factor encoding invalid");
-    cv_result r = cv_parse_u64(sl, UINT64_MAX, &v);
-    if (cv_is(r, CV_E_TOO_LARGE)) CV_BAILF(CV_E_AGE_WORK_FACTOR, "scrypt work factor too large");
-    CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "scrypt work factor encoding invalid");
+    char q[64];
+    cv_quote(q, sizeof(q), sl);
+    CV_ENSUREF(sl.len > 0 && sl.p[0] != '0', CV_E_AGE_STANZA, "scrypt work factor encoding invalid: %s", q);
+    cv_result r = cv_parse_u64(sl, INT64_MAX, &v);
+    if (cv_is(r, CV_E_TOO_LARGE))
+        CV_BAILF(CV_E_AGE_STANZA, "failed to parse scrypt work factor: value out of range");
+    CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "scrypt work factor encoding invalid: %s", q);
     CV_ENSUREF(v <= cap, CV_E_AGE_WORK_FACTOR, "scrypt work factor too large: %llu",
                (unsigned long long)v);
     *out = (unsigned)v;
@@ -121,8 +125,14 @@ static cv_result s_unwrap_stanza(const scrypt_ctx *c, const cv_age_stanza *st,
     uint8_t salt[SALT], key[32];
     unsigned log_n = 0;
     CV_ENSUREF(st->nargs == 2, CV_E_AGE_STANZA, "invalid scrypt recipient block");
-    cv_result r = cv_b64_decode_exact(salt, SALT, cv_slice_str(st->args[0]), false);
-    CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "invalid scrypt recipient block");
+    cv_slice arg = cv_slice_str(st->args[0]);
+    uint8_t tmp[64];
+    size_t n = 0;
+    CV_ENSUREF(arg.len > 64 || cv_is_ok(cv_b64_decode(tmp, &n, arg, false)), CV_E_AGE_STANZA,
+               "failed to parse scrypt salt: illegal base64 data");
+    CV_ENSUREF(n == SALT, CV_E_AGE_STANZA, "invalid scrypt recipient block");
+    memcpy(salt, tmp, SALT);
+    cv_result r;
     CV_GUARD(parse_work_factor(st->args[1], c->log_n, &log_n));
     CV_ENSUREF(st->body_len == CV_AGE_FILE_KEY + 16, CV_E_AGE_STANZA,
                "invalid scrypt recipient block: incorrect file key size");

@@ -56,12 +56,7 @@ static void x_free_recipient(cv_age_recipient *r) { free(r->ctx); }
 
 static cv_result x_encode(const cv_age_recipient *r, char **out)
 {
-    cv_buf b;
-    cv_buf_init(&b, 256);
-    cv_result res = cv_bech32_encode(&b, HRP_RECIPIENT, r->ctx, 32, false);
-    if (cv_is_ok(res)) res = cv_strndup(out, b.p, b.len);
-    cv_buf_release(&b);
-    return res;
+    return cv_age_bech32_public(out, HRP_RECIPIENT, r->ctx, 32);
 }
 
 static const cv_age_recipient_ops x_recipient_ops = { "X25519", x_wrap, x_free_recipient,
@@ -97,8 +92,14 @@ static cv_result x_unwrap_one(const cv_age_identity *id, const cv_age_stanza *st
     uint8_t share[32], shared[32], key[32];
     if (strcmp(st->type, "X25519") != 0) CV_BAIL(CV_E_AGE_NO_MATCH);
     CV_ENSUREF(st->nargs == 1, CV_E_AGE_STANZA, "invalid X25519 recipient block");
-    cv_result r = cv_b64_decode_exact(share, 32, cv_slice_str(st->args[0]), false);
-    CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "invalid X25519 recipient block");
+    size_t n = 0;
+    uint8_t tmp[64];
+    cv_slice arg = cv_slice_str(st->args[0]);
+    CV_ENSUREF(arg.len <= 64 && cv_is_ok(cv_b64_decode(tmp, &n, arg, false)), CV_E_AGE_STANZA,
+               "failed to parse X25519 recipient: illegal base64 data");
+    CV_ENSUREF(n == 32, CV_E_AGE_STANZA, "invalid X25519 recipient block");
+    memcpy(share, tmp, 32);
+    cv_result r;
     r = cv_x25519(shared, x->secret->data, share);
     CV_ENSUREF(cv_is_ok(r), CV_E_AGE_STANZA, "invalid X25519 recipient: low order point");
     r = wrap_key(key, shared, share, x->pub);
@@ -165,32 +166,16 @@ cv_result cv_age_x25519_identity_parse(cv_slice s, cv_age_identity **out)
     return r;
 }
 
-cv_result cv_age_bech32_secret(cv_secret **out, const char *hrp, const uint8_t *data, size_t n)
-{
-    cv_buf b;
-    cv_buf_init_secret(&b, 8192);
-    cv_result r = cv_bech32_encode(&b, hrp, data, n, true);
-    if (cv_is_ok(r)) r = cv_secret_new(out, b.len + 1);
-    if (cv_is_ok(r)) memcpy((*out)->data, b.p, b.len);
-    if (cv_is_ok(r)) (*out)->len = b.len;
-    cv_buf_release(&b);
-    return r;
-}
-
 cv_result cv_age_x25519_generate(cv_secret **encoded, char **recipient)
 {
     uint8_t scalar[32], pub[32];
-    cv_buf b;
-    cv_buf_init(&b, 256);
     *encoded = NULL;
     *recipient = NULL;
     cv_random(scalar, sizeof(scalar));
     cv_x25519_base(pub, scalar);
     cv_result r = cv_age_bech32_secret(encoded, HRP_IDENTITY, scalar, sizeof(scalar));
     CV_WIPE(scalar);
-    if (cv_is_ok(r)) r = cv_bech32_encode(&b, HRP_RECIPIENT, pub, sizeof(pub), false);
-    if (cv_is_ok(r)) r = cv_strndup(recipient, b.p, b.len);
-    cv_buf_release(&b);
+    if (cv_is_ok(r)) r = cv_age_bech32_public(recipient, HRP_RECIPIENT, pub, sizeof(pub));
     if (!cv_is_ok(r)) cv_secret_free(encoded);
     return r;
 }

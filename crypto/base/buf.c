@@ -36,6 +36,51 @@ cv_slice cv_slice_trim(cv_slice a)
 
 cv_result cv_slice_strdup(cv_slice s, char **out) { return cv_strndup(out, s.p, s.len); }
 
+static size_t quote_char(char *o, uint8_t c)
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char esc_from[] = "\a\b\f\n\r\t\v\\\"";
+    static const char esc_to[] = "abfnrtv\\\"";
+    const char *e = c ? memchr(esc_from, c, sizeof(esc_from) - 1) : NULL;
+    if (e) {
+        o[0] = '\\';
+        o[1] = esc_to[e - esc_from];
+        return 2;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+        o[0] = (char)c;
+        return 1;
+    }
+    o[0] = '\\';
+    o[1] = 'x';
+    o[2] = hex[c >> 4];
+    o[3] = hex[c & 15];
+    return 4;
+}
+
+void cv_quote(char *out, size_t cap, cv_slice s)
+{
+    size_t o = 0;
+    if (cap < 8) {
+        if (cap) out[0] = '\0';
+        return;
+    }
+    out[o++] = '"';
+    for (size_t i = 0; i < s.len; i++) {
+        char tmp[4];
+        size_t n = quote_char(tmp, s.p[i]);
+        if (o + n + 5 > cap) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        memcpy(out + o, tmp, n);
+        o += n;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
 cv_result cv_reader_bytes(cv_reader *r, size_t n, cv_slice *out)
 {
     CV_ENSURE(n <= cv_reader_left(r), CV_E_TRUNCATED);

@@ -47,6 +47,9 @@ bool cv_slice_eq_str(cv_slice a, const char *s);
 bool cv_slice_starts_with(cv_slice a, const char *prefix);
 /* Drop leading/trailing ASCII whitespace (space, tab, CR, LF). */
 cv_slice cv_slice_trim(cv_slice a);
+/* Write s into out as Go's %q would for ASCII: double quotes, backslash
+ * escapes, \xNN for other bytes; truncated (with "...") to fit cap. */
+void cv_quote(char *out, size_t cap, cv_slice s);
 /* NUL-terminated copy on the heap; caller frees. */
 cv_result cv_slice_strdup(cv_slice s, char **out) CV_MUST_USE CV_NONNULL;
 

@@ -20,6 +20,12 @@
 #define CV_SSH_MAX_KEYFILE (16u * 1024u)
 #define CV_SSH_MAX_RSA_BITS 16384u
 #define CV_SSH_MIN_RSA_BITS 2048u
+/* bcrypt_pbkdf rounds in an encrypted OpenSSH key (ssh-keygen -a; default
+ * 16, ~9 ms each here): the cap stops a hostile key file from pinning a CPU
+ * for days, while leaving ~2 minutes of headroom for paranoid settings. */
+#define CV_SSH_MAX_KDF_ROUNDS 16384u
+/* bcrypt salt in an encrypted OpenSSH key (ssh-keygen writes 16 bytes). */
+#define CV_SSH_MAX_KDF_SALT 1024u
 /* Whitespace allowed around an armored block. */
 #define CV_AGE_ARMOR_MAX_WS 1024u
 /* STREAM: chunk size is fixed by the format. */

@@ -10,20 +10,23 @@
 _Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(cv_sha256_ctx), "sha256 ctx");
 _Static_assert(sizeof(crypto_auth_hmacsha256_state) <= sizeof(cv_hmac_ctx), "hmac ctx");
 
+/* libsodium declares its inputs non-null even when empty. */
+static const uint8_t *nonnull(const void *p) { return p ? p : (const uint8_t *)""; }
+
 void cv_sha256(uint8_t out[CV_SHA256_LEN], const void *in, size_t n)
 {
-    crypto_hash_sha256(out, in, n);
+    crypto_hash_sha256(out, nonnull(in), n);
 }
 
 void cv_sha512(uint8_t out[CV_SHA512_LEN], const void *in, size_t n)
 {
-    crypto_hash_sha512(out, in, n);
+    crypto_hash_sha512(out, nonnull(in), n);
 }
 
 void cv_sha256_init(cv_sha256_ctx *c) { crypto_hash_sha256_init((void *)c->opaque); }
 void cv_sha256_update(cv_sha256_ctx *c, const void *in, size_t n)
 {
-    crypto_hash_sha256_update((void *)c->opaque, in, n);
+    crypto_hash_sha256_update((void *)c->opaque, nonnull(in), n);
 }
 void cv_sha256_final(cv_sha256_ctx *c, uint8_t out[CV_SHA256_LEN])
 {
@@ -33,11 +36,11 @@ void cv_sha256_final(cv_sha256_ctx *c, uint8_t out[CV_SHA256_LEN])
 
 void cv_hmac_sha256_init(cv_hmac_ctx *c, const uint8_t *key, size_t key_len)
 {
-    crypto_auth_hmacsha256_init((void *)c->opaque, key, key_len);
+    crypto_auth_hmacsha256_init((void *)c->opaque, nonnull(key), key_len);
 }
 void cv_hmac_sha256_update(cv_hmac_ctx *c, const void *in, size_t n)
 {
-    crypto_auth_hmacsha256_update((void *)c->opaque, in, n);
+    crypto_auth_hmacsha256_update((void *)c->opaque, nonnull(in), n);
 }
 void cv_hmac_sha256_final(cv_hmac_ctx *c, uint8_t out[32])
 {

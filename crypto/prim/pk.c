@@ -1,6 +1,7 @@
 #include "crypto/prim/pk.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -104,25 +105,23 @@ cv_result cv_rsa_from_public(cv_rsa **out, const uint8_t *n, size_t n_len, const
     return r;
 }
 
-/* CRT parameters OpenSSL wants for fast private operations. */
-static int push_crt(OSSL_PARAM_BLD *bld, const BIGNUM *d, const BIGNUM *p, const BIGNUM *q,
-                    BN_CTX *bctx)
+/* CRT parameters OpenSSL wants for fast private operations. The builder
+ * keeps pointers to the BIGNUMs, so crt[] (dp, dq, qinv) must outlive it:
+ * the caller frees them after OSSL_PARAM_BLD_to_param. */
+static int push_crt(OSSL_PARAM_BLD *bld, BIGNUM *crt[3], const BIGNUM *d, const BIGNUM *p,
+                    const BIGNUM *q, BN_CTX *bctx)
 {
-    BIGNUM *p1 = BN_new(), *q1 = BN_new(), *dp = BN_secure_new(), *dq = BN_secure_new(),
-           *qi = BN_secure_new();
-    int ok = p1 && q1 && dp && dq && qi && BN_sub(p1, p, BN_value_one()) &&
-             BN_sub(q1, q, BN_value_one()) && BN_mod(dp, d, p1, bctx) &&
-             BN_mod(dq, d, q1, bctx) && BN_mod_inverse(qi, q, p, bctx) &&
+    BIGNUM *p1 = BN_new(), *q1 = BN_new();
+    int ok = p1 && q1 && crt[0] && crt[1] && crt[2] && BN_sub(p1, p, BN_value_one()) &&
+             BN_sub(q1, q, BN_value_one()) && BN_mod(crt[0], d, p1, bctx) &&
+             BN_mod(crt[1], d, q1, bctx) && BN_mod_inverse(crt[2], q, p, bctx) &&
              OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p) &&
              OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q) &&
-             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) &&
-             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) &&
-             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi);
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, crt[0]) &&
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, crt[1]) &&
+             OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, crt[2]);
     BN_free(p1);
     BN_free(q1);
-    BN_clear_free(dp);
-    BN_clear_free(dq);
-    BN_clear_free(qi);
     return ok;
 }
 
@@ -135,17 +134,20 @@ cv_result cv_rsa_from_private(cv_rsa **out, const uint8_t *n, size_t n_len, cons
               CV_E_SSH_KEY);
     BIGNUM *bn_n = bn(n, n_len), *bn_e = bn(e, e_len);
     BIGNUM *bn_d = BN_secure_new(), *bn_p = BN_secure_new(), *bn_q = BN_secure_new();
+    BIGNUM *crt[3] = { BN_secure_new(), BN_secure_new(), BN_secure_new() };
     BN_CTX *bctx = BN_CTX_secure_new();
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    cv_result r = CV_FAIL(CV_E_SSH_KEY);
+    cv_result r = { CV_E_SSH_KEY };
     if (bn_n && bn_e && bn_d && bn_p && bn_q && bctx && bld &&
         BN_bin2bn(d, (int)d_len, bn_d) && BN_bin2bn(p, (int)p_len, bn_p) &&
         BN_bin2bn(q, (int)q_len, bn_q) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) &&
         OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, bn_d) &&
-        push_crt(bld, bn_d, bn_p, bn_q, bctx))
+        push_crt(bld, crt, bn_d, bn_p, bn_q, bctx))
         r = rsa_from_params(out, bld, EVP_PKEY_KEYPAIR);
+    else
+        r = CV_FAIL(CV_E_SSH_KEY);
     OSSL_PARAM_BLD_free(bld);
     BN_CTX_free(bctx);
     BN_free(bn_n);
@@ -153,6 +155,7 @@ cv_result cv_rsa_from_private(cv_rsa **out, const uint8_t *n, size_t n_len, cons
     BN_clear_free(bn_d);
     BN_clear_free(bn_p);
     BN_clear_free(bn_q);
+    for (int i = 0; i < 3; i++) BN_clear_free(crt[i]);
     return r;
 }
 
@@ -267,4 +270,95 @@ cv_result cv_rsa_oaep_sha1_decrypt(const cv_rsa *k, const uint8_t *in, size_t n,
                                    size_t out_cap, size_t *out_len)
 {
     return oaep_decrypt(k, NULL, EVP_sha1(), in, n, out, out_cap, out_len);
+}
+
+static BIGNUM *param_bn(const cv_rsa *k, const char *name)
+{
+    BIGNUM *v = NULL;
+    return EVP_PKEY_get_bn_param(k->pkey, name, &v) == 1 ? v : NULL;
+}
+
+/* (d*e) mod (f-1) == 1 */
+static int inverse_mod_factor(const BIGNUM *de, const BIGNUM *f, BN_CTX *bctx)
+{
+    BN_CTX_start(bctx);
+    BIGNUM *f1 = BN_CTX_get(bctx), *rem = BN_CTX_get(bctx);
+    int ok = rem && BN_sub(f1, f, BN_value_one()) && !BN_is_zero(f1) &&
+             BN_mod(rem, de, f1, bctx) && BN_is_one(rem);
+    BN_CTX_end(bctx);
+    return ok;
+}
+
+cv_result cv_rsa_check_pair(const cv_rsa *k)
+{
+    BIGNUM *n = param_bn(k, OSSL_PKEY_PARAM_RSA_N), *e = param_bn(k, OSSL_PKEY_PARAM_RSA_E);
+    BIGNUM *d = param_bn(k, OSSL_PKEY_PARAM_RSA_D);
+    BIGNUM *p = param_bn(k, OSSL_PKEY_PARAM_RSA_FACTOR1);
+    BIGNUM *q = param_bn(k, OSSL_PKEY_PARAM_RSA_FACTOR2);
+    BN_CTX *bctx = BN_CTX_secure_new();
+    BIGNUM *t = BN_secure_new();
+    int ok = n && e && d && p && q && bctx && t && BN_mul(t, p, q, bctx) && BN_cmp(t, n) == 0 &&
+             BN_mul(t, d, e, bctx) && inverse_mod_factor(t, p, bctx) &&
+             inverse_mod_factor(t, q, bctx);
+    BN_clear_free(t);
+    BN_CTX_free(bctx);
+    BN_free(n);
+    BN_free(e);
+    BN_clear_free(d);
+    BN_clear_free(p);
+    BN_clear_free(q);
+    CV_ENSURE(ok, CV_E_SSH_KEY);
+    return cv_ok();
+}
+
+typedef struct {
+    const uint8_t *pass;
+    size_t len;
+} pem_pass;
+
+/* OpenSSL's passphrase callback: hand over the caller's passphrase, or
+ * refuse (never prompt) when there is none. */
+static int pem_pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)rwflag;
+    const pem_pass *pp = u;
+    if (pp == NULL || pp->pass == NULL || size < 0 || pp->len > (size_t)size) return -1;
+    memcpy(buf, pp->pass, pp->len);
+    return (int)pp->len;
+}
+
+static cv_result pkey_extract(EVP_PKEY *pkey, cv_pkey_kind *kind, cv_rsa **rsa, uint8_t seed[32])
+{
+    int id = EVP_PKEY_get_base_id(pkey);
+    if (id == EVP_PKEY_ED25519) {
+        size_t n = 32;
+        int ok = EVP_PKEY_get_raw_private_key(pkey, seed, &n) == 1 && n == 32;
+        EVP_PKEY_free(pkey);
+        CV_ENSURE(ok, CV_E_SSH_KEY);
+        *kind = CV_PKEY_ED25519;
+        return cv_ok();
+    }
+    if (id != EVP_PKEY_RSA) {
+        EVP_PKEY_free(pkey);
+        CV_BAIL(CV_E_SSH_UNSUPPORTED);
+    }
+    *kind = CV_PKEY_RSA;
+    return rsa_wrap(rsa, pkey);
+}
+
+cv_result cv_pkey_from_pem(const uint8_t *pem, size_t len, const uint8_t *pass, size_t pass_len,
+                           bool encrypted, cv_pkey_kind *kind, cv_rsa **rsa, uint8_t seed[32])
+{
+    *rsa = NULL;
+    CV_ENSURE(len <= 65536, CV_E_TOO_LARGE);
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    CV_ENSURE(bio != NULL, CV_E_NOMEM);
+    pem_pass pp = { pass, pass_len };
+    EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, pem_pass_cb, &pp);
+    BIO_free(bio);
+    if (pkey == NULL) {
+        ERR_clear_error();
+        CV_BAIL(encrypted ? CV_E_SSH_PASSPHRASE : CV_E_SSH_KEY);
+    }
+    return pkey_extract(pkey, kind, rsa, seed);
 }

@@ -6,6 +6,7 @@
 #ifndef CV_PRIM_PK_H
 #define CV_PRIM_PK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,26 @@ cv_result cv_rsa_oaep_encrypt(const cv_rsa *k, const char *label, const uint8_t 
                               uint8_t *out, size_t *out_len) CV_MUST_USE;
 cv_result cv_rsa_oaep_decrypt(const cv_rsa *k, const char *label, const uint8_t *in, size_t n,
                               uint8_t *out, size_t out_cap, size_t *out_len) CV_MUST_USE;
+/* Check an RSA key pair the way Go's rsa.PrivateKey.Validate does: n = p*q
+ * and d*e = 1 modulo p-1 and q-1. CV_E_SSH_KEY if not. */
+cv_result cv_rsa_check_pair(const cv_rsa *k) CV_MUST_USE;
+
+/* Private keys read from PEM (PKCS#1 "RSA PRIVATE KEY", PKCS#8 "PRIVATE
+ * KEY", legacy encrypted PEM with Proc-Type/DEK-Info, PKCS#8 "ENCRYPTED
+ * PRIVATE KEY"). Only RSA and Ed25519 are accepted. */
+typedef enum {
+    CV_PKEY_RSA = 1,
+    CV_PKEY_ED25519 = 2,
+} cv_pkey_kind;
+/* `pass` may be NULL for an unencrypted key (OpenSSL never prompts). On
+ * success *rsa is set for RSA keys, or seed receives an Ed25519 seed.
+ * Errors: CV_E_SSH_UNSUPPORTED for other key types, CV_E_SSH_PASSPHRASE
+ * when an encrypted key does not decrypt (wrong passphrase or damage),
+ * CV_E_SSH_KEY otherwise. */
+cv_result cv_pkey_from_pem(const uint8_t *pem, size_t len, const uint8_t *pass, size_t pass_len,
+                           bool encrypted, cv_pkey_kind *kind, cv_rsa **rsa, uint8_t seed[32])
+    CV_MUST_USE;
+
 /* RSA-OAEP with SHA-1 (Bitwarden's type 4 EncStrings). */
 cv_result cv_rsa_oaep_sha1_decrypt(const cv_rsa *k, const uint8_t *in, size_t n, uint8_t *out,
                                    size_t out_cap, size_t *out_len) CV_MUST_USE;

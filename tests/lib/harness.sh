@@ -29,10 +29,32 @@ t_check() {
     shift
     if "$@"; then t_pass "$name"; else t_fail "$name"; fi
 }
-t_done() { echo "[$SUITE] $T_PASS passed, $T_FAIL failed, $T_SKIP skipped" >&2; }
+# t_done: print the suite's totals. Run standalone (no $RESULTS from
+# tests/run.sh) it also returns non-zero when a case failed; under run.sh the
+# failures are already counted, so it returns 0.
+t_done() {
+    echo "[$SUITE] $T_PASS passed, $T_FAIL failed, $T_SKIP skipped" >&2
+    [ "$RESULTS" != /dev/null ] || [ "$T_FAIL" -eq 0 ]
+}
 
 # Locations of the peers (tests/peers/build.sh puts them there).
 : "${PEERS:=$HOME/.cache/covert/peers}"
 AGE131="$PEERS/age-1.3.1"
 AGE111_BIN=/usr/bin/age
 AGE111_KEYGEN=/usr/bin/age-keygen
+
+# err_head FILE: the first stderr line cut to its message head: "PROG: error:
+# MESSAGE" up to the first ": " of MESSAGE. covert matches age's messages to
+# this depth; the tails can carry Go library internals (for example
+# "crypto/ecdh: bad X25519 remote ECDH input") that are not an interface.
+err_head() {
+    local l rest
+    l=$(head -1 "$1")
+    case "$l" in
+    *": error: "*)
+        rest=${l#*: error: }
+        printf '%s: error: %s\n' "${l%%: error: *}" "${rest%%: *}"
+        ;;
+    *) printf '%s\n' "$l" ;;
+    esac
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Build the pinned peer tools once into $PEERS (outside the repository, so a
+# CI cache can keep them between runs). A tool is rebuilt only when it is
+# missing or reports another version.
+#
+#   $PEERS/age-1.3.1/  age age-keygen age-inspect age-plugin-batchpass
+#                      age-plugin-pq age-plugin-tag age-plugin-tagpq
+#
+# Everything Go touches (module cache, build cache) lives under $PEERS too, so
+# a cold machine only needs the Go module proxy.
+set -eu
+
+: "${PEERS:=$HOME/.cache/covert/peers}"
+AGE_VERSION=v1.3.1
+AGE_DIR="$PEERS/age-1.3.1"
+
+for d in /usr/local/go/bin /usr/lib/go/bin; do
+    case ":$PATH:" in *":$d:"*) ;; *) [ -x "$d/go" ] && PATH="$PATH:$d" ;; esac
+done
+
+# have BIN: true when BIN exists and prints the pinned version.
+have() {
+    [ -x "$1" ] && [ "$("$1" --version 2>/dev/null | head -1)" = "$AGE_VERSION" ]
+}
+
+# go_install DIR PACKAGE@VERSION: build into DIR with caches under $PEERS.
+go_install() {
+    if ! command -v go >/dev/null 2>&1; then
+        echo "peers: no go toolchain on PATH (run make deps)" >&2
+        exit 1
+    fi
+    mkdir -p "$1"
+    env GOBIN="$1" GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" \
+        GOFLAGS="-mod=mod -modcacherw" \
+        go install "$2"
+}
+
+built=""
+kept=""
+
+if have "$AGE_DIR/age" && have "$AGE_DIR/age-keygen" && have "$AGE_DIR/age-inspect"; then
+    kept="$kept age age-keygen age-inspect age-plugin-batchpass"
+else
+    go_install "$AGE_DIR" "filippo.io/age/cmd/...@$AGE_VERSION"
+    built="$built age age-keygen age-inspect age-plugin-batchpass"
+fi
+
+for plugin in age-plugin-pq age-plugin-tag age-plugin-tagpq; do
+    if have "$AGE_DIR/$plugin"; then
+        kept="$kept $plugin"
+    else
+        go_install "$AGE_DIR" "filippo.io/age/extra/$plugin@$AGE_VERSION"
+        built="$built $plugin"
+    fi
+done
+
+# age's own test plugin for tagged recipients (holds fixed test keys): the
+# peer that decrypts what covert encrypts to age1tag1/age1tagpq1.
+if [ -x "$AGE_DIR/age-plugin-tagtest" ]; then
+    kept="$kept age-plugin-tagtest"
+else
+    go_install "$AGE_DIR" "filippo.io/age/tag/internal/age-plugin-tagtest@$AGE_VERSION"
+    built="$built age-plugin-tagtest"
+fi
+
+for t in age age-keygen age-inspect age-plugin-pq age-plugin-tag age-plugin-tagpq; do
+    if ! have "$AGE_DIR/$t"; then
+        echo "peers: $AGE_DIR/$t does not report $AGE_VERSION" >&2
+        exit 1
+    fi
+done
+
+echo "peers: $AGE_DIR ($AGE_VERSION)"
+[ -z "$built" ] || echo "peers: built:$built"
+[ -z "$kept" ] || echo "peers: already present:$kept"

@@ -43,7 +43,8 @@ typedef struct {
     uint8_t out[64];   /* decoded bytes of a line not yet delivered */
     size_t out_len, out_pos;
     int state;
-    cv_err err;        /* sticky failure */
+    cv_err err;        /* sticky failure, and its detail */
+    char detail[96];
 } cv_age_armor_reader;
 void cv_age_armor_reader_init(cv_age_armor_reader *r, cv_src *in);
 void cv_age_armor_reader_release(cv_age_armor_reader *r);

@@ -284,7 +284,8 @@ cv_result cv_age_stanza_write(cv_buf *out, const cv_age_stanza *s)
     /* Full 48-byte lines, then the final short line (possibly empty). */
     for (;;) {
         size_t take = s->body_len - off < BYTES_PER_LINE ? s->body_len - off : BYTES_PER_LINE;
-        CV_GUARD(cv_b64_encode_buf(out, s->body + off, take, false));
+        /* body is NULL for an empty body: no pointer arithmetic on it. */
+        CV_GUARD(cv_b64_encode_buf(out, take ? s->body + off : NULL, take, false));
         CV_GUARD(cv_buf_add_byte(out, '\n'));
         off += take;
         if (take < BYTES_PER_LINE) break;

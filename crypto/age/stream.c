@@ -46,6 +46,7 @@ typedef struct {
     unsigned done;     /* chunks finished */
     bool eof;          /* the input ends in this slot */
     cv_err read_err;   /* the read that filled the slot failed after `total` */
+    char read_detail[128];
     int state;
     cv_err *st;        /* per chunk outcome */
     bool *fin;         /* decryption: chunk opened as the final one */
@@ -222,6 +223,7 @@ static void task_read(pipeline *pl, slot *s)
     s->eof = false;
     s->read_err = CV_OK;
     s->first = pl->chunks_read;
+    s->read_detail[0] = '\0';
     cv_result r = slot_alloc(pl, s);
     if (!cv_is_ok(r)) {
         s->read_err = r.err;
@@ -231,6 +233,9 @@ static void task_read(pipeline *pl, slot *s)
         read_cipher(pl, s);
     else
         read_plain(pl, s);
+    /* Details are per thread: keep this one until the slot is written. */
+    if (s->read_err != CV_OK)
+        snprintf(s->read_detail, sizeof(s->read_detail), "%s", cv_err_detail());
     pl->chunks_read += s->n;
 }
 
@@ -283,6 +288,12 @@ static void task_crypt(const pipeline *pl, cv_chacha *c, slot *s, unsigned i)
 
 /* ---- writing ---------------------------------------------------------- */
 
+static cv_result read_failure(const slot *s)
+{
+    if (s->read_detail[0]) return CV_FAILF(s->read_err, "%s", s->read_detail);
+    return CV_FAIL(s->read_err);
+}
+
 static cv_result write_sealed(pipeline *pl, slot *s, bool *finished)
 {
     for (unsigned i = 0; i < s->n; i++) CV_ENSURE(s->st[i] == CV_OK, s->st[i]);
@@ -290,7 +301,7 @@ static cv_result write_sealed(pipeline *pl, slot *s, bool *finished)
         size_t len = (s->n - 1) * CT + chunk_len(pl, s, s->n - 1) + CV_AGE_TAG;
         CV_GUARD(cv_sink_write(pl->sink, s->in, len));
     }
-    CV_ENSURE(s->read_err == CV_OK, s->read_err);
+    if (s->read_err != CV_OK) return read_failure(s);
     *finished = s->eof;
     return cv_ok();
 }
@@ -326,6 +337,7 @@ static cv_result write_opened(pipeline *pl, slot *s, bool *finished)
     cv_wipe(s->out, s->out_used); /* released plaintext is not kept around */
     s->out_used = 0;
     CV_GUARD(r);
+    if (verdict != CV_OK && verdict == s->read_err) return read_failure(s);
     CV_ENSURE(verdict == CV_OK, verdict);
     return cv_ok();
 }

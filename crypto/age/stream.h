@@ -8,7 +8,12 @@
  * the input ends on a chunk boundary, an empty final chunk only for empty
  * input. Decryption writes a chunk's plaintext only after its tag verified;
  * on a payload error the plaintext already written is exactly the verified
- * prefix. */
+ * prefix.
+ *
+ * `in` and `out` may be called from any of the worker threads, but never
+ * concurrently and always in stream order; an error they return (with its
+ * detail) is returned as is. Inputs of one chunk are processed on the
+ * calling thread without starting any. */
 #ifndef CV_AGE_STREAM_H
 #define CV_AGE_STREAM_H
 

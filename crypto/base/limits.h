@@ -37,7 +37,7 @@
  * batch shrinks when many threads would exceed it). */
 #define CV_AGE_BATCH_CHUNKS 16u
 #define CV_AGE_MAX_THREADS 64u
-#define CV_AGE_STREAM_MAX_MEM (10u * 1024u * 1024u)
+#define CV_AGE_STREAM_MAX_MEM (8u * 1024u * 1024u)
 /* Plugin protocol messages. */
 #define CV_AGE_PLUGIN_MAX_MSG (1024u * 1024u)
 /* Passphrases typed or read from a file. */

@@ -588,3 +588,45 @@ Test(stream, payload_key_is_hkdf)
     cv_hmac_sha256(t1, prk, 32, msg, sizeof(msg));
     cr_assert(memcmp(key, t1, 32) == 0);
 }
+
+/* A source failing late (an armored payload with its END line cut off):
+ * the error and its detail survive the hop between threads, and every
+ * chunk read whole before it is released. */
+Test(stream, read_error_detail_survives_threads)
+{
+    uint8_t key[32];
+    size_t n = 40 * CH + 100;
+    uint8_t *pt = calloc(1, n);
+    cv_buf ct, text;
+    cv_buf_sink tsink;
+    cv_age_armor_writer w;
+    test_key(key);
+    cr_assert(cv_is_ok(run_enc(key, pt, n, 1, &ct)));
+    cv_buf_init(&text, (size_t)8 << 20);
+    cv_buf_sink_init(&tsink, &text);
+    cv_age_armor_writer_init(&w, &tsink.sink);
+    cr_assert(cv_is_ok(cv_sink_write(&w.sink, ct.p, ct.len)));
+    cr_assert(cv_is_ok(cv_age_armor_writer_finish(&w)));
+    cv_age_armor_writer_release(&w);
+    text.len -= sizeof(CV_AGE_ARMOR_END); /* drop "END\n" */
+    for (size_t t = 0; t < NTHREADS; t++) {
+        cv_mem_src m;
+        cv_age_armor_reader ar;
+        cv_buf out;
+        cv_buf_sink sink;
+        cv_age_stream_opts o = { thread_counts[t] };
+        cv_mem_src_init(&m, cv_buf_slice(&text));
+        cv_age_armor_reader_init(&ar, &m.src);
+        cv_buf_init(&out, (size_t)8 << 20);
+        cv_buf_sink_init(&sink, &out);
+        cv_err_clear();
+        cr_assert_eq(cv_age_stream_decrypt(key, &ar.src, &sink.sink, &o).err, CV_E_AGE_ARMOR);
+        cr_assert_neq(cv_err_detail()[0], '\0', "threads %u", thread_counts[t]);
+        cr_assert_eq(out.len, 40 * CH);
+        cv_age_armor_reader_release(&ar);
+        cv_buf_release(&out);
+    }
+    cv_buf_release(&text);
+    cv_buf_release(&ct);
+    free(pt);
+}

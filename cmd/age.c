@@ -617,15 +617,8 @@ int cv_cmd_age(int argc, char **argv)
         fprintf(stderr, "%s\n", usage);
         return 1;
     }
-    char **rest, err[256];
-    int nrest;
-    cv_flags_status st = cv_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &rest,
-                                        &nrest, err, sizeof(err));
-    if (st != CV_FLAGS_OK) {
-        if (st == CV_FLAGS_ERROR) fprintf(stderr, "%s\n", err);
-        fprintf(stderr, "%s\n", usage);
-        return st == CV_FLAGS_HELP ? 0 : 2;
-    }
+    char **rest;
+    int nrest = cv_cli_parse_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, usage, &rest);
     if (a.version) {
         printf("%s\n", CV_AGE_COMPAT_VERSION);
         return 0;

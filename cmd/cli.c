@@ -1,5 +1,7 @@
 #include "cmd/cli.h"
 
+#include "cmd/flags.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -59,6 +61,18 @@ void cv_cli_error_hints(const char *error, ...)
         fprintf(stderr, "%s: hint: %s\n", cv_cli_prog, h);
     va_end(ap);
     finish_error();
+}
+
+int cv_cli_parse_flags(const struct cv_flag_spec *flags, size_t n, int argc, char **argv,
+                       const char *usage, char ***rest)
+{
+    char err[256];
+    int nrest = 0;
+    cv_flags_status st = cv_flags_parse(flags, n, argc, argv, rest, &nrest, err, sizeof(err));
+    if (st == CV_FLAGS_OK) return nrest;
+    if (st == CV_FLAGS_ERROR) fprintf(stderr, "%s\n", err);
+    fprintf(stderr, "%s\n", usage);
+    exit(st == CV_FLAGS_HELP ? 0 : 2);
 }
 
 const char *cv_cli_msg(cv_result r)

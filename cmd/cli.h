@@ -10,6 +10,8 @@
 #include "crypto/base/buf.h"
 #include "crypto/base/io.h"
 
+struct cv_flag_spec;
+
 /* The program name used as message prefix ("age", "age-keygen", "sops"). */
 extern const char *cv_cli_prog;
 /* Optional trailer after every error line (age's report URL). */
@@ -20,6 +22,11 @@ void cv_cli_warnf(const char *fmt, ...) CV_PRINTF(1, 2);
 _Noreturn void cv_cli_errorf(const char *fmt, ...) CV_PRINTF(1, 2);
 /* Error plus hint lines; the list ends with NULL. */
 _Noreturn void cv_cli_error_hints(const char *error, ...);
+/* Parse flags as Go's flag package does (cmd/flags.h); -h prints usage and
+ * exits 0, a bad flag prints Go's message and usage and exits 2. Returns the
+ * number of positional arguments, left in *rest. */
+int cv_cli_parse_flags(const struct cv_flag_spec *flags, size_t n, int argc, char **argv,
+                       const char *usage, char ***rest);
 /* The message for a failed result: the detail if any, else the table text. */
 const char *cv_cli_msg(cv_result r);
 

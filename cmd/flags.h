@@ -11,7 +11,7 @@
 
 typedef enum { CV_FLAG_BOOL, CV_FLAG_STRING, CV_FLAG_LIST } cv_flag_kind;
 
-typedef struct {
+typedef struct cv_flag_spec {
     const char *name;
     cv_flag_kind kind;
     void *target;  /* bool*, const char**, or cv_strlist* */

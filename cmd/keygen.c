@@ -125,14 +125,8 @@ int cv_cmd_age_keygen(int argc, char **argv)
     };
     cv_cli_prog = "age-keygen";
     cv_cli_trailer = "report unexpected or unhelpful errors at https://filippo.io/age/report";
-    char **rest, err[256];
-    int nrest;
-    cv_flags_status st = cv_flags_parse(flags, 5, argc, argv, &rest, &nrest, err, sizeof(err));
-    if (st != CV_FLAGS_OK) {
-        if (st == CV_FLAGS_ERROR) fprintf(stderr, "%s\n", err);
-        fprintf(stderr, "%s\n", usage);
-        return st == CV_FLAGS_HELP ? 0 : 2;
-    }
+    char **rest;
+    int nrest = cv_cli_parse_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, usage, &rest);
     if (version) {
         printf("%s\n", CV_AGE_COMPAT_VERSION);
         return 0;

@@ -166,31 +166,32 @@ cv_result cv_age_decrypt(const cv_age_identities *ids, cv_src *in, cv_sink *out,
     return r;
 }
 
-cv_result cv_age_encrypt_mem(const cv_age_recipients *rcpts, cv_slice in, bool armor,
-                             cv_buf *out)
+/* Run one direction from memory to a buffer; small inputs stay on the
+ * calling thread (one STREAM worker). */
+static cv_result run_mem(const void *keys, bool encrypt, cv_slice in, bool armor, cv_buf *out)
 {
     cv_mem_src src;
     cv_buf_sink sink;
-    cv_buf_init(out, SIZE_MAX / 2);
+    if (encrypt) cv_buf_init(out, SIZE_MAX / 2);
+    else cv_buf_init_secret(out, SIZE_MAX / 2);
     cv_mem_src_init(&src, in);
     cv_buf_sink_init(&sink, out);
     cv_age_opts o = { armor, 1 };
-    cv_result r = cv_age_encrypt(rcpts, &src.src, &sink.sink, &o);
+    cv_result r = encrypt ? cv_age_encrypt(keys, &src.src, &sink.sink, &o)
+                          : cv_age_decrypt(keys, &src.src, &sink.sink, &o);
     if (!cv_is_ok(r)) cv_buf_release(out);
     return r;
 }
 
+cv_result cv_age_encrypt_mem(const cv_age_recipients *rcpts, cv_slice in, bool armor,
+                             cv_buf *out)
+{
+    return run_mem(rcpts, true, in, armor, out);
+}
+
 cv_result cv_age_decrypt_mem(const cv_age_identities *ids, cv_slice in, cv_buf *out)
 {
-    cv_mem_src src;
-    cv_buf_sink sink;
-    cv_buf_init_secret(out, SIZE_MAX / 2);
-    cv_mem_src_init(&src, in);
-    cv_buf_sink_init(&sink, out);
-    cv_age_opts o = { false, 1 };
-    cv_result r = cv_age_decrypt(ids, &src.src, &sink.sink, &o);
-    if (!cv_is_ok(r)) cv_buf_release(out);
-    return r;
+    return run_mem(ids, false, in, false, out);
 }
 
 cv_age_class cv_age_error_class(cv_err e)

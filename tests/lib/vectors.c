@@ -33,7 +33,7 @@ uint8_t *tv_read_file(const char *path, size_t *len)
     return buf;
 }
 
-static uint8_t *inflate_all(const uint8_t *in, size_t len, size_t *out_len)
+uint8_t *tv_inflate(const uint8_t *in, size_t len, size_t *out_len)
 {
     size_t cap = len * 4 + 1024;
     uint8_t *out = malloc(cap);
@@ -104,7 +104,7 @@ bool cctv_parse(const uint8_t *data, size_t len, cctv_vector *v)
         pos += n + 1;
     }
     if (v->compressed) {
-        v->body = inflate_all(data + pos, len - pos, &v->body_len);
+        v->body = tv_inflate(data + pos, len - pos, &v->body_len);
         return v->body != NULL;
     }
     v->body = malloc(len - pos + 1);

@@ -33,6 +33,8 @@ typedef struct {
 const char *tv_shared_dir(void);
 /* Read a whole file; returns malloc'd bytes or NULL. */
 uint8_t *tv_read_file(const char *path, size_t *len);
+/* Inflate a zlib stream; malloc'd result or NULL. */
+uint8_t *tv_inflate(const uint8_t *in, size_t len, size_t *out_len);
 /* Parse a CCTV vector file (inflating zlib bodies). */
 bool cctv_parse(const uint8_t *data, size_t len, cctv_vector *v);
 void cctv_free(cctv_vector *v);

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "crypto/age/format.h"
+#include "tests/lib/vectors.h"
 #include "crypto/base/buf.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
@@ -106,48 +107,24 @@ static inline uint8_t *tl_get_hex(cv_slice block, const char *key, size_t *n)
     return tl_hex(v, n);
 }
 
-/* The CCTV age vectors live outside the repository (../shared from the main
- * checkout); COVERT_CCTV_DIR overrides. NULL if absent: the caller skips,
- * unless CI=true, where a missing prerequisite is a failure. */
+/* The CCTV age vectors are read in place from the shared folder
+ * (tests/lib/vectors.h). NULL if absent: the caller skips, unless CI=true,
+ * where a missing prerequisite is a failure. */
 static inline const char *tl_cctv_dir(void)
 {
-    static const char *const cands[] = { "../shared/testvectors/age",
-                                         "../../shared/testvectors/age" };
-    const char *env = getenv("COVERT_CCTV_DIR");
+    static char dir[600];
     struct stat st;
-    if (env != NULL && *env) return env;
-    for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++)
-        if (stat(cands[i], &st) == 0 && S_ISDIR(st.st_mode)) return cands[i];
+    snprintf(dir, sizeof(dir), "%s/testvectors/age", tv_shared_dir());
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return dir;
     const char *ci = getenv("CI");
     cr_assert(ci == NULL || strcmp(ci, "true") != 0, "CCTV vectors missing in CI");
     return NULL;
 }
 
-/* zlib-inflate a vector body (the "compressed: zlib" vectors). */
 static inline uint8_t *tl_inflate(const uint8_t *in, size_t n, size_t *out_len)
 {
-    size_t cap = 1 << 20, len = 0;
-    uint8_t *out = malloc(cap);
-    z_stream z;
-    memset(&z, 0, sizeof(z));
-    cr_assert(out != NULL && inflateInit(&z) == Z_OK);
-    z.next_in = (Bytef *)(uintptr_t)in;
-    z.avail_in = (uInt)n;
-    int rc;
-    do {
-        if (len == cap) {
-            cap *= 2;
-            out = realloc(out, cap);
-            cr_assert(out != NULL);
-        }
-        z.next_out = out + len;
-        z.avail_out = (uInt)(cap - len);
-        rc = inflate(&z, Z_NO_FLUSH);
-        len = cap - z.avail_out;
-        cr_assert(rc == Z_OK || rc == Z_STREAM_END, "zlib error %d", rc);
-    } while (rc != Z_STREAM_END);
-    inflateEnd(&z);
-    *out_len = len;
+    uint8_t *out = tv_inflate(in, n, out_len);
+    cr_assert(out != NULL, "corrupt zlib body");
     return out;
 }
 

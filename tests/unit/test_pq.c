@@ -133,7 +133,7 @@ Test(pq, cctv_hybrid_vectors)
 {
     cr_assert(cv_is_ok(cv_crypto_init()));
     const char *dir = tl_cctv_dir();
-    if (dir == NULL) cr_skip_test("CCTV vectors not found (set COVERT_CCTV_DIR)");
+    if (dir == NULL) cr_skip_test("CCTV vectors not found (set COVERT_SHARED)");
     DIR *d = opendir(dir);
     cr_assert(d != NULL);
     unsigned ran = 0;

@@ -104,7 +104,7 @@ static void check_outcome(const char *name, cv_slice hdr, cv_slice expect, cv_sl
 /* Returns false when the vector was skipped. */
 static bool run_cctv(const char *dir, const char *name)
 {
-    char path[512];
+    char path[1024];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     size_t len;
     char *buf = tl_slurp(path, &len);

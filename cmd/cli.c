@@ -81,9 +81,49 @@ const char *cv_cli_msg(cv_result r)
     return d[0] ? d : cv_strerror(r.err);
 }
 
+/* Where the bytes go. A regular file (or a new name) is written through a
+ * temporary file renamed into place; anything else that exists (a device
+ * such as /dev/null, a FIFO, a terminal) is opened and written directly, as
+ * a rename would replace the node itself. A symlink is followed to the file
+ * it names, so the link stays. */
+static void out_plan(cv_outfile *o)
+{
+    struct stat st;
+    o->direct = false;
+    if (lstat(o->path, &st) != 0) return;
+    if (S_ISLNK(st.st_mode)) {
+        char *real = realpath(o->path, NULL);
+        if (real == NULL) {
+            o->direct = true; /* dangling: let open() create the target */
+            return;
+        }
+        free(o->path);
+        o->path = real;
+        if (stat(o->path, &st) != 0) return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        o->direct = true;
+        return;
+    }
+    /* Keep an existing file's permissions: a 0600 file stays 0600. */
+    o->mode = st.st_mode & 07777;
+    o->keep_mode = true;
+    o->uid = st.st_uid;
+    o->gid = st.st_gid;
+}
+
+static cv_result out_open_direct(cv_outfile *o)
+{
+    o->fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)o->mode);
+    CV_ENSUREF(o->fd >= 0, CV_E_IO, "failed to open output file \"%s\": %s", o->path,
+               strerror(errno));
+    return cv_ok();
+}
+
 static cv_result out_open(cv_outfile *o)
 {
     if (o->fd >= 0) return cv_ok();
+    if (o->direct) return out_open_direct(o);
     const char *slash = strrchr(o->path, '/');
     size_t dirlen = slash ? (size_t)(slash - o->path) + 1 : 0;
     const char *base = slash ? slash + 1 : o->path;
@@ -112,30 +152,39 @@ static cv_result out_write(cv_sink *s, const uint8_t *p, size_t n)
 
 void cv_outfile_init(cv_outfile *o, const char *path, unsigned mode)
 {
+    memset(o, 0, sizeof(*o));
     o->sink.write = out_write;
-    o->sink.ctx = NULL;
     o->path = strdup(path);
-    o->tmp = NULL;
     o->fd = -1;
     o->mode = mode;
+    if (o->path) out_plan(o);
+}
+
+/* Permissions of the file being replaced, or the default minus umask. */
+static int out_fix_mode(cv_outfile *o)
+{
+    if (o->keep_mode) {
+        if (geteuid() == 0 && fchown(o->fd, o->uid, o->gid) != 0) return -1;
+        return fchmod(o->fd, (mode_t)o->mode);
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    return fchmod(o->fd, (mode_t)o->mode & ~mask);
 }
 
 cv_result cv_outfile_commit(cv_outfile *o)
 {
     CV_ENSURE(o->path != NULL, CV_E_NOMEM);
     CV_GUARD(out_open(o));
-    mode_t mask = umask(0);
-    umask(mask);
-    int rc = fchmod(o->fd, (mode_t)o->mode & ~mask);
-    if (rc == 0) rc = fsync(o->fd);
+    int rc = o->direct ? 0 : out_fix_mode(o);
+    if (rc == 0 && !o->direct) rc = fsync(o->fd);
     if (close(o->fd) != 0) rc = -1;
     o->fd = -1;
-    if (rc == 0) rc = rename(o->tmp, o->path);
+    if (rc == 0 && !o->direct) rc = rename(o->tmp, o->path);
     if (rc != 0) {
         int e = errno;
         cv_outfile_abort(o);
-        CV_BAILF(CV_E_IO, "failed to write output file \"%s\": %s", o->path ? o->path : "",
-                 strerror(e));
+        CV_BAILF(CV_E_IO, "failed to write output file: %s", strerror(e));
     }
     free(o->tmp);
     free(o->path);

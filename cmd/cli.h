@@ -33,13 +33,18 @@ const char *cv_cli_msg(cv_result r);
 /* Output file written atomically: a temporary file in the same directory,
  * created on first write (or at commit), fsynced and renamed over the
  * target on commit, removed on abort. Nothing appears under the target name
- * unless the whole operation succeeded. */
+ * unless the whole operation succeeded. An existing non-regular target
+ * (/dev/null, a FIFO) is written directly; symlinks are followed; a
+ * replaced file keeps its permissions. */
 typedef struct {
     cv_sink sink;
     char *path;
     char *tmp;
     int fd;
     unsigned mode;
+    bool direct;    /* not a regular file: written in place, never renamed */
+    bool keep_mode; /* replacing a regular file: keep its mode and owner */
+    unsigned uid, gid;
 } cv_outfile;
 void cv_outfile_init(cv_outfile *o, const char *path, unsigned mode);
 cv_result cv_outfile_commit(cv_outfile *o) CV_MUST_USE;

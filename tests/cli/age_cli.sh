@@ -293,4 +293,20 @@ keygen_case "age-keygen --version" 0 --version
 [ -s covert.out ] && t_pass "age-keygen --version prints a version" || t_fail "age-keygen --version prints nothing"
 CUT=3 keygen_case "age-keygen -y of a missing file" 1 -y no-such-file
 
+# -o targets that are not plain files (covert writes regular files through a
+# temporary file and a rename; these must never be replaced by one).
+cov() { "$COVERT_BIN" age "$@" </dev/null 2>/dev/null; }
+cov -r "$R" -o /dev/null pt && [ -c /dev/null ] &&
+    t_pass "-o /dev/null leaves the device alone" || t_fail "-o /dev/null"
+cov -r "$R" -o keep.ct pt
+: >keep.pt && chmod 600 keep.pt && cov -d -i key -o keep.pt keep.ct &&
+    [ "$(stat -c %a keep.pt)" = 600 ] && cmp -s keep.pt pt &&
+    t_pass "-o over an existing file keeps its mode" || t_fail "-o keeps the mode of the file it replaces"
+rm -f link.pt && ln -s keep.pt link.pt && cov -d -i key -o link.pt keep.ct &&
+    [ -L link.pt ] && cmp -s keep.pt pt &&
+    t_pass "-o through a symlink writes its target" || t_fail "-o through a symlink"
+rm -f fifo && mkfifo fifo && { cat fifo >fifo.out & } && cov -d -i key -o fifo keep.ct && wait &&
+    [ -p fifo ] && cmp -s fifo.out pt && t_pass "-o to a FIFO writes into it" || t_fail "-o to a FIFO"
+ls -a | grep -q '\.covert-' && t_fail "temporary files left behind" || t_pass "no temporary files left behind"
+
 t_done

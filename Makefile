@@ -130,6 +130,6 @@ check-deps:
 	@! grep -nE '#include "cmd/' $(wildcard reconcile/*/*.[ch]) /dev/null
 
 clean:
-	rm -rf $(O) build-asan
+	rm -rf $(O) build-asan build-vg
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

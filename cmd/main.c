@@ -6,6 +6,7 @@
 #include "cmd/cli.h"
 #include "cmd/commands.h"
 #include "crypto/base/mem.h"
+#include "secrets/runtime/init.h"
 
 typedef struct {
     const char *name;
@@ -41,8 +42,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    if (!cv_is_ok(cv_crypto_init())) {
-        fprintf(stderr, "covert: error: failed to initialise the crypto libraries\n");
+    if (!cv_is_ok(cv_crypto_init()) || !cv_is_ok(cv_secrets_init())) {
+        fprintf(stderr, "covert: error: failed to initialise the libraries: %s\n", cv_err_detail());
         return 1;
     }
     const char *base = strrchr(argv[0], '/');

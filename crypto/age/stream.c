@@ -8,17 +8,13 @@
  * at a time and in order, so the sink sees the chunks in sequence; only the
  * AEAD work runs concurrently. One thread means the same loop, sequentially.
  *
- * Buffers of a slot: the input is read in one piece per slot into `in`,
- * and each chunk is sealed or opened from there into `out`, so a slot's
- * output is contiguous too. The read includes one byte of look-ahead (a
- * plaintext chunk is final only when no byte follows it; a ciphertext slot
- * needs it to tell whether the input ends at its end), carried to the front
- * of the next slot. The carried byte sits just before a cache-line boundary
- * so that every bulk read lands on an aligned address: the kernel's copy
- * into an unaligned destination is markedly slower, and that copy is a
- * large share of the CPU time. Decryption keeps the ciphertext intact (a
+ * Layout of a slot buffer: chunk i sits at i * CV_AGE_CHUNK_CT. Encryption
+ * reads each plaintext chunk there plus one byte of look-ahead (which lands
+ * in the tag space and is carried to the next chunk) and seals in place, so
+ * a slot's ciphertext is contiguous. Decryption reads the ciphertext
+ * contiguously and opens each chunk into a separate plaintext buffer (a
  * failed open wipes its output, and a full-size chunk may need a second try
- * as the final one). */
+ * as the final one, so the ciphertext must survive). */
 #include "crypto/age/stream.h"
 
 #include <pthread.h>
@@ -34,16 +30,13 @@
 
 #define CHUNK ((size_t)CV_AGE_CHUNK)
 #define CT ((size_t)CV_AGE_CHUNK_CT)
-/* Room in front of a slot's input for the carried look-ahead byte. */
-#define PAD ((size_t)64)
 
 enum { SLOT_FREE, SLOT_READING, SLOT_FILLED, SLOT_DONE, SLOT_WRITING };
 enum { TASK_NONE, TASK_READ, TASK_CRYPT, TASK_WRITE };
 
 typedef struct {
-    uint8_t *in;       /* PAD + batch * CT + 1 bytes (mmap) */
-    uint8_t *data;     /* the input bytes held: in + PAD, or in + PAD - 1 */
-    uint8_t *out;      /* the output: batch * CT bytes */
+    uint8_t *in;       /* batch * CT + 1 bytes (mmap) */
+    uint8_t *out;      /* decryption: batch * CHUNK bytes of plaintext */
     size_t in_used;    /* high-water marks, wiped before unmapping */
     size_t out_used;
     uint64_t first;    /* index of the slot's first chunk */
@@ -127,16 +120,18 @@ static void unmap_buf(uint8_t **p, size_t size, size_t used)
     *p = NULL;
 }
 
-static size_t in_size(const pipeline *pl) { return PAD + pl->batch * CT + 1; }
-static size_t out_size(const pipeline *pl) { return pl->batch * CT; }
+static size_t in_size(const pipeline *pl) { return pl->batch * CT + 1; }
+static size_t out_size(const pipeline *pl) { return pl->batch * CHUNK; }
 
 static cv_result slot_alloc(pipeline *pl, slot *s)
 {
     if (s->in != NULL) return cv_ok();
     s->in = map_buf(in_size(pl));
     CV_ENSURE(s->in != NULL, CV_E_NOMEM);
-    s->out = map_buf(out_size(pl));
-    CV_ENSURE(s->out != NULL, CV_E_NOMEM);
+    if (pl->decrypt) {
+        s->out = map_buf(out_size(pl));
+        CV_ENSURE(s->out != NULL, CV_E_NOMEM);
+    }
     return cv_ok();
 }
 
@@ -169,60 +164,56 @@ static void note_used(size_t *mark, size_t n)
     if (n > *mark) *mark = n;
 }
 
-/* One bulk read of up to `want` bytes behind the carried byte, if any. */
-static size_t read_slot(pipeline *pl, slot *s, size_t want)
-{
-    size_t have = 0, got = 0;
-    s->data = s->in + PAD;
-    if (pl->has_carry) {
-        s->data--;
-        s->data[have++] = pl->carry;
-    }
-    pl->has_carry = false;
-    s->read_err = read_upto(pl->src, s->data + have, want - have, &got);
-    got += have;
-    note_used(&s->in_used, PAD + got);
-    if (s->read_err == CV_OK && got == want) {
-        pl->carry = s->data[want - 1];
-        pl->has_carry = true;
-    }
-    return got;
-}
-
-/* Plaintext: a chunk counts only once the byte after it, or the end of the
- * input, has been seen; an empty input is one empty final chunk. */
+/* Plaintext chunks, each with one byte of look-ahead: a chunk is final only
+ * when the byte after it does not exist. */
 static void read_plain(pipeline *pl, slot *s)
 {
-    size_t want = pl->batch * CHUNK + 1, got = read_slot(pl, s, want);
-    if (s->read_err != CV_OK) {
-        s->n = got ? (unsigned)((got - 1) / CHUNK) : 0;
-        s->total = s->n * CHUNK;
-    } else if (got == want) {
-        s->n = pl->batch;
-        s->total = want - 1;
-    } else {
-        s->n = got ? (unsigned)((got + CHUNK - 1) / CHUNK) : 1;
-        s->total = got;
-        s->eof = true;
+    for (unsigned i = 0; i < pl->batch; i++) {
+        uint8_t *p = s->in + i * CT;
+        size_t have = 0, got = 0;
+        if (pl->has_carry) p[have++] = pl->carry;
+        s->read_err = read_upto(pl->src, p + have, CHUNK + 1 - have, &got);
+        note_used(&s->in_used, i * CT + have + got);
+        got += have;
+        if (s->read_err != CV_OK) return;
+        s->n = i + 1;
+        if (got <= CHUNK) {
+            pl->has_carry = false;
+            s->total += got;
+            s->eof = true;
+            return;
+        }
+        pl->carry = p[CHUNK];
+        pl->has_carry = true;
+        s->total += CHUNK;
     }
 }
 
-/* Ciphertext: the extra byte tells whether the input ends exactly at the
- * slot's end. */
+/* Ciphertext is read contiguously, plus one byte to tell whether the input
+ * ends exactly at the slot's end. */
 static void read_cipher(pipeline *pl, slot *s)
 {
-    size_t want = pl->batch * CT + 1, got = read_slot(pl, s, want);
+    size_t want = pl->batch * CT + 1, have = 0, got = 0;
+    if (pl->has_carry) s->in[have++] = pl->carry;
+    pl->has_carry = false;
+    s->read_err = read_upto(pl->src, s->in + have, want - have, &got);
+    got += have;
+    note_used(&s->in_used, got);
     if (s->read_err != CV_OK) {
         s->total = got;
         s->n = (unsigned)(got / CT);
-    } else if (got == want) {
+        return;
+    }
+    if (got == want) {
+        pl->carry = s->in[want - 1];
+        pl->has_carry = true;
         s->total = want - 1;
         s->n = pl->batch;
-    } else {
-        s->total = got;
-        s->n = (unsigned)((got + CT - 1) / CT);
-        s->eof = true;
+        return;
     }
+    s->total = got;
+    s->n = (unsigned)((got + CT - 1) / CT);
+    s->eof = true;
 }
 
 static void task_read(pipeline *pl, slot *s)
@@ -259,10 +250,11 @@ static size_t chunk_len(const pipeline *pl, const slot *s, unsigned i)
 static cv_err seal_chunk(const pipeline *pl, cv_chacha *c, slot *s, unsigned i)
 {
     uint8_t nonce[CV_CHACHA_NONCE];
+    uint8_t *p = s->in + i * CT;
     size_t len = chunk_len(pl, s, i);
     bool last = s->eof && i + 1 == s->n;
     chunk_nonce(nonce, s->first + i, last);
-    return cv_chacha_seal(c, s->out + i * CT, nonce, s->data + i * CHUNK, len, NULL, 0).err;
+    return cv_chacha_seal(c, p, nonce, p, len, NULL, 0).err;
 }
 
 /* A short chunk can only be the final one; a full one is tried as a middle
@@ -270,7 +262,7 @@ static cv_err seal_chunk(const pipeline *pl, cv_chacha *c, slot *s, unsigned i)
 static cv_err open_chunk(const pipeline *pl, cv_chacha *c, slot *s, unsigned i)
 {
     uint8_t nonce[CV_CHACHA_NONCE];
-    const uint8_t *in = s->data + i * CT;
+    const uint8_t *in = s->in + i * CT;
     uint8_t *out = s->out + i * CHUNK;
     size_t len = chunk_len(pl, s, i);
     uint64_t index = s->first + i;
@@ -307,7 +299,7 @@ static cv_result write_sealed(pipeline *pl, slot *s, bool *finished)
     for (unsigned i = 0; i < s->n; i++) CV_ENSURE(s->st[i] == CV_OK, s->st[i]);
     if (s->n > 0) {
         size_t len = (s->n - 1) * CT + chunk_len(pl, s, s->n - 1) + CV_AGE_TAG;
-        CV_GUARD(cv_sink_write(pl->sink, s->out, len));
+        CV_GUARD(cv_sink_write(pl->sink, s->in, len));
     }
     if (s->read_err != CV_OK) return read_failure(s);
     *finished = s->eof;
@@ -414,7 +406,7 @@ static void read_done(pipeline *pl, slot *s)
 
 static void crypt_done(slot *s, unsigned chunk)
 {
-    note_used(&s->out_used, (chunk + 1) * CT);
+    note_used(&s->out_used, (chunk + 1) * CHUNK);
     if (++s->done == s->n) s->state = SLOT_DONE;
 }
 
@@ -485,7 +477,7 @@ static void *worker_main(void *arg)
 
 static void plan(pipeline *pl, unsigned threads)
 {
-    size_t per_chunk = 2 * CT;
+    size_t per_chunk = CT + (pl->decrypt ? CHUNK : 0);
     pl->nslots = threads + 2;
     size_t fit = CV_AGE_STREAM_MAX_MEM / (pl->nslots * per_chunk);
     pl->batch = fit < CV_AGE_BATCH_CHUNKS ? (unsigned)(fit ? fit : 1) : CV_AGE_BATCH_CHUNKS;

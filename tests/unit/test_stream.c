@@ -4,7 +4,9 @@
  * I/O failures, and the CCTV vectors decrypted from their `file key`. */
 #include <criterion/criterion.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/age/armor.h"
 #include "crypto/age/format.h"
@@ -470,6 +472,99 @@ Test(stream, write_error_passes_through)
         cr_assert_eq(cv_age_stream_decrypt(key, &src.src, &f.sink, &o).err, CV_E_IO);
     }
     cv_buf_release(&ct);
+    free(pt);
+}
+
+/* ---- a real file descriptor: bulk reads through the kernel ------------- */
+
+static int temp_file_with(const uint8_t *p, size_t n)
+{
+    char path[] = "/tmp/covert-stream-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    unlink(path);
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        cr_assert(w > 0);
+        off += (size_t)w;
+    }
+    cr_assert(lseek(fd, 0, SEEK_SET) == 0);
+    return fd;
+}
+
+static void file_round_trip(size_t n, unsigned threads)
+{
+    uint8_t key[32];
+    test_key(key);
+    uint8_t *pt = malloc(n ? n : 1);
+    randombytes_buf(pt, n);
+    cv_age_stream_opts o = { threads };
+    cv_fd_src src;
+    cv_buf ct, back;
+    cv_buf_sink sink;
+    int fd = temp_file_with(pt, n);
+    cv_fd_src_init(&src, fd);
+    cv_buf_init(&ct, (size_t)64 << 20);
+    cv_buf_sink_init(&sink, &ct);
+    cr_assert(cv_is_ok(cv_age_stream_encrypt(key, &src.src, &sink.sink, &o)));
+    close(fd);
+    check_layout(key, &ct, pt, n);
+    fd = temp_file_with(ct.p, ct.len);
+    cv_fd_src_init(&src, fd);
+    cv_buf_init(&back, (size_t)64 << 20);
+    cv_buf_sink_init(&sink, &back);
+    cr_assert(cv_is_ok(cv_age_stream_decrypt(key, &src.src, &sink.sink, &o)), "size %zu", n);
+    close(fd);
+    cr_assert_eq(back.len, n);
+    cr_assert(n == 0 || memcmp(back.p, pt, n) == 0);
+    cv_buf_release(&ct);
+    cv_buf_release(&back);
+    free(pt);
+}
+
+Test(stream, file_source_edge_sizes, .timeout = 120)
+{
+    const size_t b = CV_AGE_BATCH_CHUNKS * CH;
+    const size_t sizes[] = { 0, 1, CH - 1, CH, CH + 1, 2 * CH, 2 * CH + 1,
+                             b - CH, b - 1, b, b + 1, 2 * b + CH, 3 * b - 7 };
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+        for (size_t t = 0; t < NTHREADS; t++) file_round_trip(sizes[i], thread_counts[t]);
+}
+
+/* A plaintext read failing anywhere: the error comes back, and what was
+ * written before it is whole chunks, none of them marked final (a chunk is
+ * sealed only once the byte after it was seen). */
+Test(stream, encrypt_read_error_leaves_only_middle_chunks)
+{
+    uint8_t key[32];
+    test_key(key);
+    const size_t b = CV_AGE_BATCH_CHUNKS * CH, n = 3 * b + 5;
+    const size_t fails[] = { 0, 1, CH - 1, CH, CH + 1, b - 1, b, b + 1, 2 * b, 3 * b + 4 };
+    uint8_t *pt = malloc(n), *buf = malloc(CH);
+    randombytes_buf(pt, n);
+    for (size_t f = 0; f < sizeof(fails) / sizeof(fails[0]); f++) {
+        for (size_t t = 0; t < NTHREADS; t++) {
+            drip_src d;
+            cv_buf out;
+            cv_buf_sink sink;
+            cv_age_stream_opts o = { thread_counts[t] };
+            drip_init(&d, pt, n, 1 << 20, fails[f]);
+            cv_buf_init(&out, (size_t)64 << 20);
+            cv_buf_sink_init(&sink, &out);
+            cr_assert_eq(cv_age_stream_encrypt(key, &d.src, &sink.sink, &o).err, CV_E_IO);
+            cr_assert_eq(out.len % CTL, 0, "fail at %zu", fails[f]);
+            cr_assert_leq(out.len / CTL * CH, fails[f] ? fails[f] - 1 : 0);
+            for (size_t i = 0; i < out.len / CTL; i++) {
+                uint8_t nonce[12];
+                nonce_for(nonce, i, false);
+                cr_assert(cv_is_ok(cv_chacha_open1(buf, key, nonce, out.p + i * CTL, CTL)));
+                cr_assert(memcmp(buf, pt + i * CH, CH) == 0);
+            }
+            cv_buf_release(&out);
+        }
+    }
+    free(buf);
     free(pt);
 }
 

@@ -24,7 +24,7 @@ Test(runtime, jansson_uses_the_wiping_allocator)
 
 Test(runtime, curl_initialises_with_the_wiping_allocator)
 {
-    cr_assert(cv_is_ok(cv_secrets_init()));
+    cr_assert(cv_is_ok(cv_secrets_init_http()));
     CURL *h = curl_easy_init();
     cr_assert_not_null(h);
     cr_assert_eq(curl_easy_setopt(h, CURLOPT_URL, "https://127.0.0.1/"), CURLE_OK);

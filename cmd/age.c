@@ -436,14 +436,24 @@ typedef struct {
     bool check_binary;
 } age_output;
 
+static bool same_path(const char *abs, const char *other)
+{
+    char *p = cv_cli_abs_path(other);
+    bool same = p && strcmp(abs, p) == 0;
+    free(p);
+    return same;
+}
+
+/* As age: refuse -o naming the input, an identity file or a recipients file
+ * (compared as absolute paths, without resolving links). */
 static void check_same_file(age_args *a, const char *out)
 {
     char *o = cv_cli_abs_path(out);
-    bool clash = a->input && strcmp(a->input, "-") != 0 && strcmp(o, cv_cli_abs_path(a->input)) == 0;
+    if (o == NULL) cv_cli_errorf("out of memory");
+    bool clash = a->input && same_path(o, a->input);
     for (size_t i = 0; !clash && i < a->ids.n; i++)
-        clash = a->ids.tags[i] == 'i' && strcmp(o, cv_cli_abs_path(a->ids.v[i])) == 0;
-    for (size_t i = 0; !clash && i < a->rfiles.n; i++)
-        clash = strcmp(o, cv_cli_abs_path(a->rfiles.v[i])) == 0;
+        clash = a->ids.tags[i] == 'i' && same_path(o, a->ids.v[i]);
+    for (size_t i = 0; !clash && i < a->rfiles.n; i++) clash = same_path(o, a->rfiles.v[i]);
     free(o);
     if (clash) cv_cli_errorf("input and output file are the same: \"%s\"", out);
 }

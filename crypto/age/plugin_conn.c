@@ -246,8 +246,7 @@ static int spawn_attrs(posix_spawnattr_t *at)
      * SIGPIPE, and no blocked signals, whatever our caller set. */
     sigaddset(&def, SIGINT);
     sigaddset(&def, SIGPIPE);
-    int e = posix_spawnattr_init(at);
-    if (e == 0) e = posix_spawnattr_setsigmask(at, &none);
+    int e = posix_spawnattr_setsigmask(at, &none);
     if (e == 0) e = posix_spawnattr_setsigdefault(at, &def);
     if (e == 0) e = posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     return e;
@@ -256,8 +255,7 @@ static int spawn_attrs(posix_spawnattr_t *at)
 static int spawn_actions(posix_spawn_file_actions_t *fa, const cv_age_plugin_conn *c, int in_rd,
                          int out_wr)
 {
-    int e = posix_spawn_file_actions_init(fa);
-    if (e == 0) e = posix_spawn_file_actions_adddup2(fa, in_rd, 0);
+    int e = posix_spawn_file_actions_adddup2(fa, in_rd, 0);
     if (e == 0) e = posix_spawn_file_actions_adddup2(fa, out_wr, 1);
     /* age discards the plugin's stderr unless AGEDEBUG=plugin. */
     if (e == 0 && !c->debug)
@@ -275,9 +273,15 @@ static int spawn_child(cv_age_plugin_conn *c, const char *path, const char *prot
     snprintf(arg0, sizeof(arg0), "age-plugin-%s", c->name);
     snprintf(arg1, sizeof(arg1), "--age-plugin=%s", proto);
     char *argv[] = { arg0, arg1, NULL };
-    int e = spawn_actions(&fa, c, in_rd, out_wr);
-    int ea = spawn_attrs(&at);
-    if (e == 0) e = ea;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e != 0) return e;
+    e = posix_spawnattr_init(&at);
+    if (e != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return e;
+    }
+    e = spawn_actions(&fa, c, in_rd, out_wr);
+    if (e == 0) e = spawn_attrs(&at);
     if (e == 0) e = posix_spawn(&c->pid, path, &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
@@ -404,6 +408,7 @@ static bool wait_exit(cv_age_plugin_conn *c, int ms)
     for (long waited = 0, nap = 1;; waited += nap, nap = nap < 32 ? nap * 2 : nap) {
         pid_t w = waitpid(c->pid, &c->status, WNOHANG);
         if (w == c->pid || (w < 0 && errno != EINTR)) {
+            c->have_status = w == c->pid;
             c->pid = 0;
             return true;
         }
@@ -423,8 +428,10 @@ static void reap(cv_age_plugin_conn *c, int grace_ms)
     kill(c->pid, SIGINT);
     if (wait_exit(c, KILL_AFTER_MS)) return;
     kill(c->pid, SIGKILL);
-    while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {
+    pid_t w;
+    while ((w = waitpid(c->pid, &c->status, 0)) < 0 && errno == EINTR) {
     }
+    c->have_status = w == c->pid;
     c->pid = 0;
 }
 
@@ -448,10 +455,10 @@ static cv_result died(cv_age_plugin_conn *c, const char *what)
 {
     close_fds(c);
     reap(c, EXIT_GRACE_MS);
-    if (WIFEXITED(c->status))
+    if (c->have_status && WIFEXITED(c->status))
         return cv_age_plugin_fail(c->name, "%s (plugin exited with status %d)", what,
                                   WEXITSTATUS(c->status));
-    if (WIFSIGNALED(c->status))
+    if (c->have_status && WIFSIGNALED(c->status))
         return cv_age_plugin_fail(c->name, "%s (plugin killed by signal %d)", what,
                                   WTERMSIG(c->status));
     return cv_age_plugin_fail(c->name, "%s", what);

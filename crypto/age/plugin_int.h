@@ -46,7 +46,8 @@ typedef struct {
     const char *name;      /* plugin name (not owned) */
     const cv_age_ui *ui;   /* never NULL (not owned) */
     pid_t pid;             /* 0 once reaped */
-    int status;            /* waitpid status once reaped */
+    int status;            /* waitpid status, when have_status */
+    bool have_status;
     int to_fd;             /* our end of the plugin's stdin */
     int from_fd;           /* our end of the plugin's stdout */
     char *dir;             /* the child's working directory */

@@ -153,7 +153,9 @@ cv_result cv_age_plugin_identity_parse(cv_slice s, const cv_age_ui *ui,
 /* -j NAME: the data-less identity AGE-PLUGIN-NAME-1. */
 cv_result cv_age_plugin_identity_by_name(const char *name, const cv_age_ui *ui,
                                          cv_age_identity **out) CV_MUST_USE;
-/* A plugin recipient built from an identity of that plugin (age -e -i). */
+/* Plugin names are 1*(ALPHA / DIGIT / "-" / "_" / "." / "+"):
+ * CV_E_AGE_PLUGIN_NAME otherwise. (A plugin identity's to_recipient gives the
+ * recipient age -e -i uses: the identity sent with add-identity.) */
 cv_result cv_age_plugin_name_valid(cv_slice name) CV_MUST_USE;
 
 #endif

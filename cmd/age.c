@@ -621,18 +621,13 @@ int cv_cmd_age(int argc, char **argv)
         { "recipients-file", CV_FLAG_LIST, &a.rfiles, 0 }, { "i", CV_FLAG_LIST, &a.ids, 'i' },
         { "identity", CV_FLAG_LIST, &a.ids, 'i' },    { "j", CV_FLAG_LIST, &a.ids, 'j' },
     };
-    cv_cli_prog = "age";
-    cv_cli_trailer = "report unexpected or unhelpful errors at https://filippo.io/age/report";
     if (argc == 1) {
         fprintf(stderr, "%s\n", usage);
         return 1;
     }
     char **rest;
-    int nrest = cv_cli_parse_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, usage, &rest);
-    if (a.version) {
-        printf("%s\n", CV_AGE_COMPAT_VERSION);
-        return 0;
-    }
+    int nrest = cv_cli_age_tool("age", flags, sizeof(flags) / sizeof(flags[0]), &a.version, argc,
+                                argv, usage, &rest);
     if (nrest > 1) too_many_inputs(argc, argv, rest, nrest);
     if (nrest == 1 && strcmp(rest[0], "-") != 0) a.input = rest[0];
     if (a.decrypt) check_decrypt_mode(&a);

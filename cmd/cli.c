@@ -1,9 +1,11 @@
 #include "cmd/cli.h"
 
+#include "cmd/commands.h"
 #include "cmd/flags.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,19 @@ int cv_cli_parse_flags(const struct cv_flag_spec *flags, size_t n, int argc, cha
     exit(st == CV_FLAGS_HELP ? 0 : 2);
 }
 
+int cv_cli_age_tool(const char *prog, const struct cv_flag_spec *flags, size_t n,
+                    const bool *version, int argc, char **argv, const char *usage, char ***rest)
+{
+    cv_cli_prog = prog;
+    cv_cli_trailer = "report unexpected or unhelpful errors at https://filippo.io/age/report";
+    int nrest = cv_cli_parse_flags(flags, n, argc, argv, usage, rest);
+    if (*version) {
+        printf("%s\n", CV_AGE_COMPAT_VERSION);
+        exit(0);
+    }
+    return nrest;
+}
+
 const char *cv_cli_msg(cv_result r)
 {
     const char *d = cv_err_detail();
@@ -120,6 +135,36 @@ static cv_result out_open_direct(cv_outfile *o)
     return cv_ok();
 }
 
+/* The temporary output file may hold partial plaintext: if the process is
+ * interrupted or terminated, it is removed before the signal takes effect.
+ * One output file per process; the path is copied into static storage so
+ * the handler only calls async-signal-safe functions. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending_set;
+
+static void remove_pending(int sig)
+{
+    if (pending_set) unlink(pending_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_tmp(const char *path)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+    snprintf(pending_tmp, sizeof(pending_tmp), "%s", path);
+    pending_set = 1;
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = remove_pending;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+static void unguard_tmp(void) { pending_set = 0; }
+
 static cv_result out_open(cv_outfile *o)
 {
     if (o->fd >= 0) return cv_ok();
@@ -132,6 +177,7 @@ static cv_result out_open(cv_outfile *o)
     CV_ENSURE(o->tmp != NULL, CV_E_NOMEM);
     snprintf(o->tmp, n, "%.*s.%s.covert-XXXXXX", (int)dirlen, o->path, base);
     o->fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (o->fd >= 0) guard_tmp(o->tmp);
     if (o->fd < 0) {
         int e = errno;
         free(o->tmp);
@@ -181,6 +227,7 @@ cv_result cv_outfile_commit(cv_outfile *o)
     if (close(o->fd) != 0) rc = -1;
     o->fd = -1;
     if (rc == 0 && !o->direct) rc = rename(o->tmp, o->path);
+    if (rc == 0) unguard_tmp();
     if (rc != 0) {
         int e = errno;
         cv_outfile_abort(o);
@@ -196,6 +243,7 @@ void cv_outfile_abort(cv_outfile *o)
 {
     if (o->fd >= 0) close(o->fd);
     if (o->tmp) unlink(o->tmp);
+    unguard_tmp();
     free(o->tmp);
     free(o->path);
     o->tmp = o->path = NULL;

@@ -27,6 +27,11 @@ _Noreturn void cv_cli_error_hints(const char *error, ...);
  * number of positional arguments, left in *rest. */
 int cv_cli_parse_flags(const struct cv_flag_spec *flags, size_t n, int argc, char **argv,
                        const char *usage, char ***rest);
+/* The start of every age-family command: message prefix `prog`, age's report
+ * trailer after errors, flags, and --version (printed, exit 0) when the
+ * flag `version` was set. Returns the number of positional arguments. */
+int cv_cli_age_tool(const char *prog, const struct cv_flag_spec *flags, size_t n,
+                    const bool *version, int argc, char **argv, const char *usage, char ***rest);
 /* The message for a failed result: the detail if any, else the table text. */
 const char *cv_cli_msg(cv_result r);
 

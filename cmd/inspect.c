@@ -168,14 +168,9 @@ int cv_cmd_age_inspect(int argc, char **argv)
     bool version = false, json = false;
     const cv_flag flags[] = { { "version", CV_FLAG_BOOL, &version, 0 },
                               { "json", CV_FLAG_BOOL, &json, 0 } };
-    cv_cli_prog = "age-inspect";
-    cv_cli_trailer = "report unexpected or unhelpful errors at https://filippo.io/age/report";
     char **rest;
-    int nrest = cv_cli_parse_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, usage, &rest);
-    if (version) {
-        printf("%s\n", CV_AGE_COMPAT_VERSION);
-        return 0;
-    }
+    int nrest = cv_cli_age_tool("age-inspect", flags, sizeof(flags) / sizeof(flags[0]), &version,
+                                argc, argv, usage, &rest);
     if (nrest > 1) {
         fprintf(stderr, "%s\n", usage);
         return 1;

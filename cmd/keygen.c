@@ -123,14 +123,9 @@ int cv_cmd_age_keygen(int argc, char **argv)
         { "y", CV_FLAG_BOOL, &y, 0 },             { "o", CV_FLAG_STRING, &out, 0 },
         { "output", CV_FLAG_STRING, &out, 0 },
     };
-    cv_cli_prog = "age-keygen";
-    cv_cli_trailer = "report unexpected or unhelpful errors at https://filippo.io/age/report";
     char **rest;
-    int nrest = cv_cli_parse_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, usage, &rest);
-    if (version) {
-        printf("%s\n", CV_AGE_COMPAT_VERSION);
-        return 0;
-    }
+    int nrest = cv_cli_age_tool("age-keygen", flags, sizeof(flags) / sizeof(flags[0]), &version,
+                                argc, argv, usage, &rest);
     if ((nrest != 0 && !y) || nrest > 1) cv_cli_errorf("too many arguments");
     if (pq && y) cv_cli_errorf("-pq cannot be used with -y");
     int fd = STDOUT_FILENO;

@@ -307,6 +307,25 @@ rm -f link.pt && ln -s keep.pt link.pt && cov -d -i key -o link.pt keep.ct &&
     t_pass "-o through a symlink writes its target" || t_fail "-o through a symlink"
 rm -f fifo && mkfifo fifo && { cat fifo >fifo.out & } && cov -d -i key -o fifo keep.ct && wait &&
     [ -p fifo ] && cmp -s fifo.out pt && t_pass "-o to a FIFO writes into it" || t_fail "-o to a FIFO"
+# Interrupted mid-decryption: the temporary -o file (partial plaintext) is
+# removed before the signal takes effect.
+head -c $((4 << 20)) /dev/urandom >sig.pt && cov -r "$R" -o sig.ct sig.pt
+rm -f sig.fifo sig.out && mkfifo sig.fifo
+{ head -c 2000000 sig.ct; sleep 5; } >sig.fifo &
+feeder=$!
+"$COVERT_BIN" age -d -i key -o sig.out sig.fifo 2>/dev/null &
+dec=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do ls -a | grep -q '^\.sig\.out\.covert-' && break; sleep 0.2; done
+ls -a | grep -q '^\.sig\.out\.covert-' && started=1 || started=0
+kill -INT $dec 2>/dev/null
+wait $dec 2>/dev/null
+kill $feeder 2>/dev/null
+wait $feeder 2>/dev/null
+if [ "$started" = 1 ] && ! ls -a | grep -q 'sig\.out'; then
+    t_pass "interrupted decryption leaves no output or temporary file"
+else
+    t_fail "interrupted decryption (temporary file seen: $started; left: $(ls -a | grep sig.out | tr '\n' ' '))"
+fi
 ls -a | grep -q '\.covert-' && t_fail "temporary files left behind" || t_pass "no temporary files left behind"
 
 t_done

@@ -19,17 +19,18 @@ uint8_t *tv_read_file(const char *path, size_t *len)
     FILE *f = fopen(path, "rb");
     if (f == NULL) return NULL;
     size_t cap = 65536, n = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = malloc(cap + 1);
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (n < cap) break;
-        uint8_t *nb = realloc(buf, cap *= 2);
+        uint8_t *nb = realloc(buf, (cap *= 2) + 1);
         if (nb == NULL) free(buf);
         buf = nb;
     }
     fclose(f);
-    *len = n;
+    if (buf) buf[n] = '\0';
+    if (len) *len = n;
     return buf;
 }
 

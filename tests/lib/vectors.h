@@ -31,7 +31,8 @@ typedef struct {
 /* Directory of the shared data (../shared from the repository root, or
  * $COVERT_SHARED). */
 const char *tv_shared_dir(void);
-/* Read a whole file; returns malloc'd bytes or NULL. */
+/* Read a whole file; returns malloc'd bytes (NUL-terminated, not counted
+ * in *len; len may be NULL) or NULL. */
 uint8_t *tv_read_file(const char *path, size_t *len);
 /* Inflate a zlib stream; malloc'd result or NULL. */
 uint8_t *tv_inflate(const uint8_t *in, size_t len, size_t *out_len);

@@ -27,26 +27,7 @@
 /* Whole file, NUL-terminated, on the heap (NULL if unreadable). */
 static inline char *tl_slurp(const char *path, size_t *len)
 {
-    if (len) *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            char *nb = realloc(buf, cap + 1);
-            if (nb == NULL) free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf == NULL) return NULL;
-    buf[n] = 0;
-    if (len) *len = n;
-    return buf;
+    return (char *)tv_read_file(path, len);
 }
 
 /* The next block of non-blank lines at or after *pos ('#' lines skipped). */

@@ -74,6 +74,9 @@ cv_result cv_age_recipient_parse(cv_slice s, const cv_age_ui *ui, cv_age_recipie
     if (cv_slice_starts_with(s, "ssh-")) return cv_age_ssh_recipient_parse(s, out);
     if (cv_slice_starts_with(s, "github:"))
         CV_BAILF(CV_E_AGE_RECIPIENT, "\"github:\" recipients were removed from the design");
+    /* A secret key given where a recipient belongs is never echoed. */
+    if (cv_slice_starts_with(s, "AGE-"))
+        CV_BAILF(CV_E_AGE_RECIPIENT, "unknown recipient type: an identity (secret key) was given as a recipient");
     char q[160];
     cv_quote(q, sizeof(q), s);
     CV_BAILF(CV_E_AGE_RECIPIENT, "unknown recipient type: %s", q);

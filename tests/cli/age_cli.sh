@@ -307,6 +307,14 @@ rm -f link.pt && ln -s keep.pt link.pt && cov -d -i key -o link.pt keep.ct &&
     t_pass "-o through a symlink writes its target" || t_fail "-o through a symlink"
 rm -f fifo && mkfifo fifo && { cat fifo >fifo.out & } && cov -d -i key -o fifo keep.ct && wait &&
     [ -p fifo ] && cmp -s fifo.out pt && t_pass "-o to a FIFO writes into it" || t_fail "-o to a FIFO"
+# A secret key passed as a recipient is refused without being echoed.
+SK=$(grep '^AGE-SECRET-KEY-' key)
+"$COVERT_BIN" age -r "$SK" pt >/dev/null 2>sk.err </dev/null
+if [ $? = 1 ] && ! grep -q "$SK" sk.err && grep -q "unknown recipient type" sk.err; then
+    t_pass "a secret key given with -r is not echoed"
+else
+    t_fail "a secret key given with -r: $(head -1 sk.err)"
+fi
 # Interrupted mid-decryption: the temporary -o file (partial plaintext) is
 # removed before the signal takes effect.
 head -c $((4 << 20)) /dev/urandom >sig.pt && cov -r "$R" -o sig.ct sig.pt

@@ -43,4 +43,12 @@
 /* Passphrases typed or read from a file. */
 #define CV_MAX_PASSPHRASE 4096u
 
+/* Documents (secrets/doc): a whole document tree lives in one secret arena;
+ * its total size, the input read for it, and nesting depth are capped. */
+#define CV_ARENA_MAX (1024u * 1024u * 1024u)
+#define CV_DOC_MAX_INPUT (256u * 1024u * 1024u)
+#define CV_DOC_MAX_DEPTH 512u
+/* Formatted numbers (Go strconv output, longest is 'f' of 1e308). */
+#define CV_NUM_TEXT_MAX 400u
+
 #endif

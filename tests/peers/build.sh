@@ -5,6 +5,7 @@
 #
 #   $PEERS/age-1.3.1/  age age-keygen age-inspect age-plugin-batchpass
 #                      age-plugin-pq age-plugin-tag age-plugin-tagpq
+#   $PEERS/sops-3.13.2/ sops
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -13,6 +14,8 @@ set -eu
 : "${PEERS:=$HOME/.cache/covert/peers}"
 AGE_VERSION=v1.3.1
 AGE_DIR="$PEERS/age-1.3.1"
+SOPS_VERSION=v3.13.2
+SOPS_DIR="$PEERS/sops-3.13.2"
 
 for d in /usr/local/go/bin /usr/lib/go/bin; do
     case ":$PATH:" in *":$d:"*) ;; *) [ -x "$d/go" ] && PATH="$PATH:$d" ;; esac
@@ -70,6 +73,24 @@ for t in age age-keygen age-inspect age-plugin-pq age-plugin-tag age-plugin-tagp
     fi
 done
 
+# sops prints "sops 3.13.2 (latest)" or similar; compare the version word.
+sops_ok() {
+    [ -x "$SOPS_DIR/sops" ] &&
+        [ "$("$SOPS_DIR/sops" --disable-version-check --version 2>/dev/null |
+            awk 'NR==1{print $2}')" = "${SOPS_VERSION#v}" ]
+}
+if sops_ok; then
+    kept="$kept sops"
+else
+    go_install "$SOPS_DIR" "github.com/getsops/sops/v3/cmd/sops@$SOPS_VERSION"
+    built="$built sops"
+fi
+if ! sops_ok; then
+    echo "peers: $SOPS_DIR/sops does not report $SOPS_VERSION" >&2
+    exit 1
+fi
+
 echo "peers: $AGE_DIR ($AGE_VERSION)"
+echo "peers: $SOPS_DIR ($SOPS_VERSION)"
 [ -z "$built" ] || echo "peers: built:$built"
 [ -z "$kept" ] || echo "peers: already present:$kept"

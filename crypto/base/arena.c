@@ -1,0 +1,110 @@
+#include "crypto/base/arena.h"
+
+#include <sodium.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t size;
+    size_t used;
+    _Alignas(16) uint8_t data[];
+} chunk;
+
+struct cv_arena {
+    chunk *head;
+    size_t total;
+    size_t used;
+};
+
+#define ALIGN 16u
+#define FIRST_CHUNK (16u * 1024u)
+#define MAX_CHUNK (1024u * 1024u)
+
+cv_result cv_arena_new(cv_arena **out)
+{
+    *out = NULL;
+    CV_GUARD(cv_crypto_init());
+    cv_arena *a = sodium_malloc(sizeof(*a));
+    CV_ENSURE(a != NULL, CV_E_NOMEM);
+    memset(a, 0, sizeof(*a));
+    *out = a;
+    return cv_ok();
+}
+
+void cv_arena_free(cv_arena **a)
+{
+    if (a == NULL || *a == NULL) return;
+    chunk *c = (*a)->head;
+    while (c) {
+        chunk *next = c->next;
+        sodium_free(c); /* wipes */
+        c = next;
+    }
+    sodium_free(*a);
+    *a = NULL;
+}
+
+static cv_result add_chunk(cv_arena *a, size_t need)
+{
+    size_t size = a->head ? a->head->size * 2 : FIRST_CHUNK;
+    if (size > MAX_CHUNK) size = MAX_CHUNK;
+    if (size < need) size = need;
+    CV_ENSUREF(size <= CV_ARENA_MAX && a->total <= CV_ARENA_MAX - size, CV_E_TOO_LARGE,
+               "document memory over %u MiB", (unsigned)(CV_ARENA_MAX >> 20));
+    chunk *c = sodium_malloc(sizeof(chunk) + size);
+    CV_ENSURE(c != NULL, CV_E_NOMEM);
+    c->next = a->head;
+    c->size = size;
+    c->used = 0;
+    a->head = c;
+    a->total += size;
+    return cv_ok();
+}
+
+cv_result cv_arena_alloc(cv_arena *a, size_t n, void **out)
+{
+    *out = NULL;
+    CV_ENSURE(n <= CV_ARENA_MAX, CV_E_TOO_LARGE);
+    size_t want = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (want == 0) want = ALIGN;
+    if (a->head == NULL || a->head->size - a->head->used < want) CV_GUARD(add_chunk(a, want));
+    uint8_t *p = a->head->data + a->head->used;
+    a->head->used += want;
+    a->used += want;
+    memset(p, 0, want);
+    *out = p;
+    return cv_ok();
+}
+
+cv_result cv_arena_strndup(cv_arena *a, const void *p, size_t n, char **out)
+{
+    CV_ENSURE(n < CV_ARENA_MAX, CV_E_TOO_LARGE);
+    void *d;
+    CV_GUARD(cv_arena_alloc(a, n + 1, &d));
+    if (n) memcpy(d, p, n);
+    *out = d;
+    return cv_ok();
+}
+
+cv_result cv_arena_grow(cv_arena *a, void **items, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return cv_ok();
+    size_t ncap = *cap ? *cap : 4;
+    while (ncap < need) {
+        CV_ENSURE(ncap <= SIZE_MAX / 2, CV_E_TOO_LARGE);
+        ncap *= 2;
+    }
+    CV_ENSURE(elem != 0 && ncap <= CV_ARENA_MAX / elem, CV_E_TOO_LARGE);
+    void *n;
+    CV_GUARD(cv_arena_alloc(a, ncap * elem, &n));
+    if (*cap) memcpy(n, *items, *cap * elem);
+    *items = n;
+    *cap = ncap;
+    return cv_ok();
+}
+
+size_t cv_arena_used(const cv_arena *a) { return a->used; }

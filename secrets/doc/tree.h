@@ -1,0 +1,119 @@
+/* The document tree: one ordered model for every store (YAML, JSON, dotenv,
+ * INI, binary), shaped like sops's own tree so that paths, AAD and the MAC
+ * come out the same whatever the file format.
+ *
+ *   doc      a list of branches: one per YAML document, one for other stores
+ *   branch   a MAP node
+ *   MAP      ordered items {key, value}; key is a STR node, or a COMMENT
+ *            node with value NULL (a comment line among the keys)
+ *   LIST     ordered items {NULL, value}; value may be a COMMENT node
+ *   scalars  STR (bytes, may hold NUL), INT (int64), FLOAT (double), BOOL,
+ *            TIME (text in Go's RFC 3339 MarshalText form), NULL
+ *   COMMENT  comment text without its marker; `inline` for a YAML line
+ *            comment that followed a value on the same line
+ *
+ * Ownership: every node, item array and string belongs to the document's
+ * secret arena (crypto/base/arena.h) and is wiped when the document is
+ * cleared. Nodes are never freed one by one. Strings are NUL-terminated
+ * for convenience but carry their length; STR may contain NUL bytes.
+ *
+ * Errors: allocation past the arena cap gives CV_E_TOO_LARGE; nothing here
+ * reads untrusted bytes (the codecs do, with bounded readers). */
+#ifndef CV_DOC_TREE_H
+#define CV_DOC_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/base/arena.h"
+#include "crypto/base/buf.h"
+
+typedef enum {
+    CV_NODE_NULL,
+    CV_NODE_STR,
+    CV_NODE_INT,
+    CV_NODE_FLOAT,
+    CV_NODE_BOOL,
+    CV_NODE_TIME,
+    CV_NODE_COMMENT,
+    CV_NODE_MAP,
+    CV_NODE_LIST,
+} cv_node_kind;
+
+typedef struct cv_node cv_node;
+
+typedef struct {
+    cv_node *key;   /* MAP: STR or COMMENT; LIST: NULL */
+    cv_node *value; /* NULL for a comment key */
+} cv_item;
+
+struct cv_node {
+    cv_node_kind kind;
+    bool inline_comment; /* COMMENT only */
+    /* STR, TIME, COMMENT: the text. */
+    char *s;
+    size_t len;
+    union {
+        int64_t i;  /* INT */
+        double f;   /* FLOAT */
+        bool b;     /* BOOL */
+    } v;
+    /* MAP, LIST */
+    cv_item *items;
+    size_t n;
+    size_t cap;
+};
+
+typedef struct {
+    cv_arena *arena;
+    cv_node **branches;
+    size_t n;
+    size_t cap;
+} cv_doc;
+
+cv_result cv_doc_init(cv_doc *d) CV_MUST_USE CV_NONNULL;
+/* Wipe and release everything; the doc may be initialised again. */
+void cv_doc_clear(cv_doc *d);
+/* Append a new empty MAP branch and return it. */
+cv_result cv_doc_add_branch(cv_doc *d, cv_node **out) CV_MUST_USE CV_NONNULL;
+
+/* Node constructors (all allocate in d's arena). */
+cv_result cv_node_new(cv_doc *d, cv_node_kind kind, cv_node **out) CV_MUST_USE CV_NONNULL;
+/* STR, TIME or COMMENT with a copy of (p, n). */
+cv_result cv_node_text(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
+    CV_MUST_USE;
+cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out) CV_MUST_USE CV_NONNULL;
+cv_result cv_node_float(cv_doc *d, double f, cv_node **out) CV_MUST_USE CV_NONNULL;
+cv_result cv_node_bool(cv_doc *d, bool b, cv_node **out) CV_MUST_USE CV_NONNULL;
+/* Replace a scalar's text in place (the old text stays in the arena). */
+cv_result cv_node_set_text(cv_doc *d, cv_node *n, cv_node_kind kind, const void *p, size_t len)
+    CV_MUST_USE;
+
+/* Append an item to a MAP (key: STR or COMMENT node) or LIST (key NULL). */
+cv_result cv_node_append(cv_doc *d, cv_node *parent, cv_node *key, cv_node *value)
+    CV_MUST_USE;
+/* Convenience: append a STR key with the given value to a MAP. */
+cv_result cv_map_add(cv_doc *d, cv_node *map, const char *key, size_t key_len, cv_node *value)
+    CV_MUST_USE;
+/* Insert at index i (0..n). */
+cv_result cv_node_insert(cv_doc *d, cv_node *parent, size_t i, cv_node *key, cv_node *value)
+    CV_MUST_USE;
+/* Remove item i (no-op if out of range). */
+void cv_node_remove(cv_node *parent, size_t i);
+
+/* MAP lookup of a STR key; returns the item index or -1. */
+long cv_map_find(const cv_node *map, const char *key, size_t key_len);
+/* The value for a key, or NULL. */
+cv_node *cv_map_get(const cv_node *map, const char *key);
+
+static inline bool cv_node_is_scalar(const cv_node *n)
+{
+    return n->kind != CV_NODE_MAP && n->kind != CV_NODE_LIST && n->kind != CV_NODE_COMMENT;
+}
+/* Deep copy of n (and its subtree) into d. */
+cv_result cv_node_clone(cv_doc *d, const cv_node *n, cv_node **out) CV_MUST_USE CV_NONNULL;
+/* Structural equality (kinds, keys, values, comments). */
+bool cv_node_equal(const cv_node *a, const cv_node *b);
+
+#endif

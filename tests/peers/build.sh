@@ -5,7 +5,8 @@
 #
 #   $PEERS/age-1.3.1/  age age-keygen age-inspect age-plugin-batchpass
 #                      age-plugin-pq age-plugin-tag age-plugin-tagpq
-#   $PEERS/sops-3.13.2/ sops
+#   $PEERS/sops-3.13.2/ sops, sopsstore (tests/peers/sopsstore: sops's own
+#                      store code, for byte-for-byte codec comparisons)
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -88,6 +89,19 @@ fi
 if ! sops_ok; then
     echo "peers: $SOPS_DIR/sops does not report $SOPS_VERSION" >&2
     exit 1
+fi
+
+# sopsstore is rebuilt when its source changes (hash stamped beside it).
+HERE=$(cd "$(dirname "$0")" && pwd)
+store_hash=$(cat "$HERE/sopsstore/"*.go "$HERE/sopsstore/go.mod" | sha256sum | cut -c1-16)
+if [ -x "$SOPS_DIR/sopsstore" ] && [ "$(cat "$SOPS_DIR/sopsstore.hash" 2>/dev/null)" = "$store_hash" ]; then
+    kept="$kept sopsstore"
+else
+    (cd "$HERE/sopsstore" &&
+        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+            go build -o "$SOPS_DIR/sopsstore" .)
+    echo "$store_hash" > "$SOPS_DIR/sopsstore.hash"
+    built="$built sopsstore"
 fi
 
 echo "peers: $AGE_DIR ($AGE_VERSION)"

@@ -49,7 +49,7 @@ CMD_OBJ := $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(O)/%.o)
 LIB := $(O)/libcovert.a
 BIN := $(O)/covert
-LINKS := age age-keygen age-inspect
+LINKS := age age-keygen age-inspect sops
 REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
 
 .PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples

@@ -18,6 +18,7 @@ static const command commands[] = {
     { "age", cv_cmd_age, "encrypt and decrypt files (age v1.3.1 command line)" },
     { "age-keygen", cv_cmd_age_keygen, "generate age key pairs (age-keygen)" },
     { "age-inspect", cv_cmd_age_inspect, "describe an age file without decrypting it" },
+    { "sops", cv_cmd_sops, "encrypt, decrypt and edit SOPS files (sops v3.13.2 command line)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -37,7 +38,7 @@ static void usage(FILE *f)
         fprintf(f, "    %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "    %-14s %s\n", "version", "print the version");
     fprintf(f, "\nRun \"covert COMMAND -h\" for a command's options. A link to covert named\n"
-               "after a command (age, age-keygen, age-inspect) runs that command.\n");
+               "after a command (age, age-keygen, age-inspect, sops) runs that command.\n");
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "crypto/base/mem.h"
 
 _Static_assert(sizeof(crypto_hash_sha256_state) <= sizeof(cv_sha256_ctx), "sha256 ctx");
+_Static_assert(sizeof(crypto_hash_sha512_state) <= sizeof(cv_sha512_ctx), "sha512 ctx");
 _Static_assert(sizeof(crypto_auth_hmacsha256_state) <= sizeof(cv_hmac_ctx), "hmac ctx");
 
 /* libsodium declares its inputs non-null even when empty. */
@@ -31,6 +32,17 @@ void cv_sha256_update(cv_sha256_ctx *c, const void *in, size_t n)
 void cv_sha256_final(cv_sha256_ctx *c, uint8_t out[CV_SHA256_LEN])
 {
     crypto_hash_sha256_final((void *)c->opaque, out);
+    cv_wipe(c, sizeof(*c));
+}
+
+void cv_sha512_init(cv_sha512_ctx *c) { crypto_hash_sha512_init((void *)c->opaque); }
+void cv_sha512_update(cv_sha512_ctx *c, const void *in, size_t n)
+{
+    crypto_hash_sha512_update((void *)c->opaque, nonnull(in), n);
+}
+void cv_sha512_final(cv_sha512_ctx *c, uint8_t out[CV_SHA512_LEN])
+{
+    crypto_hash_sha512_final((void *)c->opaque, out);
     cv_wipe(c, sizeof(*c));
 }
 

@@ -22,6 +22,13 @@ void cv_sha256_init(cv_sha256_ctx *c);
 void cv_sha256_update(cv_sha256_ctx *c, const void *in, size_t n);
 void cv_sha256_final(cv_sha256_ctx *c, uint8_t out[CV_SHA256_LEN]);
 
+typedef struct {
+    uint8_t opaque[256] __attribute__((aligned(16)));
+} cv_sha512_ctx;
+void cv_sha512_init(cv_sha512_ctx *c);
+void cv_sha512_update(cv_sha512_ctx *c, const void *in, size_t n);
+void cv_sha512_final(cv_sha512_ctx *c, uint8_t out[CV_SHA512_LEN]);
+
 void cv_hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const void *msg,
                     size_t n);
 typedef struct {

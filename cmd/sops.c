@@ -1,0 +1,312 @@
+/* `covert sops` (and a link named `sops`): the sops v3.13.2 command line.
+ *
+ * Flags follow urfave/cli v1 over Go's flag package: global flags before
+ * the subcommand, the subcommand's flags before its file. Errors are printed
+ * as sops prints them (the message alone) with sops's exit codes. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "cmd/flags.h"
+#include "cmd/sops.h"
+#include "crypto/base/limits.h"
+#include "crypto/prim/pk.h"
+#include "secrets/sops/agekey.h"
+#include "secrets/sops/crypt.h"
+#include "secrets/sops/store.h"
+
+const char cv_sops_version[] = "3.13.2";
+
+/* ---- exit codes (sops cmd/sops/codes) ---------------------------------------------- */
+
+enum {
+    EX_GENERIC = 1,
+    EX_READ_INPUT = 2,
+    EX_WRITE_OUTPUT = 3,
+    EX_DUMP_TREE = 4,
+    EX_CONFLICT = 8,
+    EX_ENCRYPT_MAC = 21,
+    EX_ENCRYPT_TREE = 23,
+    EX_DECRYPT_TREE = 25,
+    EX_MAC_MISMATCH = 51,
+    EX_TREE_PATH = 91,
+    EX_NEED_DOCUMENT = 92,
+    EX_NO_FILE = 100,
+    EX_DUP_ORDER = 112,
+    EX_NO_KEY = 128,
+    EX_ALREADY_ENCRYPTED = 203,
+};
+
+_Noreturn void cv_sops_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(code);
+}
+
+/* ---- options ------------------------------------------------------------------------ */
+
+void cv_sops_opts_env(cv_sops_opts *o)
+{
+    if (o->age == NULL) o->age = getenv("SOPS_AGE_RECIPIENTS");
+    if (o->pgp == NULL) o->pgp = getenv("SOPS_PGP_FP");
+    if (o->kms == NULL) o->kms = getenv("SOPS_KMS_ARN");
+    if (o->gcp_kms == NULL) o->gcp_kms = getenv("SOPS_GCP_KMS_IDS");
+    if (o->azure_kv == NULL) o->azure_kv = getenv("SOPS_AZURE_KEYVAULT_URLS");
+    if (o->hc_vault == NULL) o->hc_vault = getenv("SOPS_VAULT_URIS");
+    if (o->hckms == NULL) o->hckms = getenv("SOPS_HUAWEICLOUD_KMS_IDS");
+    if (o->decryption_order == NULL) o->decryption_order = getenv("SOPS_DECRYPTION_ORDER");
+    if (o->config == NULL) o->config = getenv("SOPS_CONFIG");
+}
+
+int cv_sops_indent(const cv_sops_opts *o)
+{
+    if (o->indent == NULL) return 0;
+    char *end;
+    long v = strtol(o->indent, &end, 0);
+    if (*o->indent == '\0' || *end != '\0' || v < -1000 || v > 1000)
+        cv_sops_fail(EX_GENERIC, "invalid value \"%s\" for flag -indent: parse error", o->indent);
+    return (int)v;
+}
+
+/* The decryption order: "age,pgp" by default; a repeated type is exit 112. */
+static const char *check_order(const char *order)
+{
+    if (order == NULL || *order == '\0') return "age,pgp";
+    size_t n = strlen(order);
+    for (const char *p = order; p < order + n;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        for (const char *q = e ? e + 1 : order + n; q < order + n;) {
+            const char *f = strchr(q, ',');
+            size_t m = f ? (size_t)(f - q) : strlen(q);
+            if (m == l && memcmp(p, q, l) == 0)
+                cv_sops_fail(EX_DUP_ORDER, "Duplicate decryption key type: %.*s", (int)l, p);
+            q = f ? f + 1 : order + n;
+        }
+        p = e ? e + 1 : order + n;
+    }
+    return order;
+}
+
+/* ---- files ------------------------------------------------------------------------- */
+
+char *cv_sops_existing_file(const char *arg)
+{
+    char *abs = cv_cli_abs_path(arg);
+    struct stat st;
+    if (stat(abs, &st) != 0 && errno == ENOENT)
+        cv_sops_fail(EX_NO_FILE, "Error: cannot operate on non-existent file \"%s\"", abs);
+    return abs;
+}
+
+void cv_sops_read_input(const char *path, cv_buf *b)
+{
+    cv_buf_init_secret(b, CV_DOC_MAX_INPUT);
+    cv_result r = cv_cli_read_file(path ? path : "-", b);
+    if (!cv_is_ok(r)) {
+        if (path) cv_sops_fail(EX_READ_INPUT, "Error reading file: %s", cv_cli_msg(r));
+        cv_sops_fail(EX_READ_INPUT, "Error reading from stdin: %s", cv_cli_msg(r));
+    }
+}
+
+void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data)
+{
+    const char *target = o->in_place ? file : o->output;
+    if (target == NULL) {
+        if (fwrite(data.p, 1, data.len, stdout) != data.len || fflush(stdout) != 0)
+            cv_sops_fail(EX_GENERIC, "write /dev/stdout: %s", strerror(errno));
+        return;
+    }
+    cv_outfile out;
+    cv_outfile_init(&out, target, 0644);
+    cv_result r = cv_sink_write(&out.sink, data.p, data.len);
+    if (cv_is_ok(r)) r = cv_outfile_commit(&out);
+    if (!cv_is_ok(r)) {
+        cv_outfile_abort(&out);
+        cv_sops_fail(EX_WRITE_OUTPUT, "Could not open %s file for writing: %s",
+                     o->in_place ? "in-place" : "output", cv_cli_msg(r));
+    }
+}
+
+/* The stores for a file: --input-type/--output-type, else the path. */
+void cv_sops_stores(const cv_sops_opts *o, const char *path, cv_store *in, cv_store *out)
+{
+    const char *p = path ? path : "";
+    if (!cv_store_from_name(o->input_type, in)) *in = cv_store_for_path(p);
+    if (!cv_store_from_name(o->output_type, out)) *out = cv_store_for_path(p);
+}
+
+/* ---- decryption shared by decrypt, edit, set, unset, rotate, exec-* --------------- */
+
+static const cv_age_ui *ui(void);
+
+static void fail_load(cv_result r)
+{
+    if (cv_is(r, CV_E_SOPS_NO_METADATA)) cv_sops_fail(EX_GENERIC, "sops metadata not found");
+    cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
+}
+
+void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store)
+{
+    memset(f, 0, sizeof(*f));
+    cv_buf in;
+    cv_sops_read_input(path, &in);
+    cv_result r = cv_doc_init(&f->doc);
+    if (cv_is_ok(r)) r = cv_store_load_encrypted(store, cv_buf_slice(&in), &f->doc, &f->meta);
+    cv_buf_release(&in);
+    if (!cv_is_ok(r)) fail_load(r);
+    r = cv_sops_stash_new(&f->doc, &f->stash);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
+    cv_sops_keyring *kr;
+    if (!cv_is_ok(cv_sops_keyring_new(ui(), &kr))) cv_sops_fail(EX_GENERIC, "out of memory");
+    cv_buf report;
+    cv_buf_init(&report, 256 * 1024);
+    r = cv_sops_data_key(kr, &f->meta, check_order(o->decryption_order), &f->key, &report);
+    cv_sops_keyring_free(&kr);
+    if (!cv_is_ok(r)) {
+        if (cv_is(r, CV_E_SOPS_NO_KEY) && report.len)
+            cv_sops_fail(EX_NO_KEY, "%.*s", (int)report.len, (const char *)report.p);
+        cv_sops_fail(EX_NO_KEY, "%s", cv_cli_msg(r));
+    }
+    cv_buf_release(&report);
+    char mac[CV_SOPS_MAC_HEX + 1];
+    r = cv_sops_tree_decrypt(&f->doc, &f->meta, f->key->data, f->stash, mac);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_DECRYPT_TREE, "Error decrypting tree: %s", cv_cli_msg(r));
+    if (o->ignore_mac) return;
+    r = cv_sops_mac_verify(&f->doc, &f->meta, f->key->data, mac, f->stash);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_MAC_MISMATCH, "%s", cv_cli_msg(r));
+}
+
+void cv_sops_file_clear(cv_sops_file *f)
+{
+    cv_secret_free(&f->key);
+    cv_doc_clear(&f->doc);
+}
+
+/* Re-encrypt a decrypted tree with its data key (edit, set, unset, rotate):
+ * values, then MAC with a fresh lastmodified. */
+void cv_sops_reencrypt(cv_sops_file *f)
+{
+    char mac[CV_SOPS_MAC_HEX + 1];
+    cv_result r = cv_sops_tree_encrypt(&f->doc, &f->meta, f->key->data, f->stash, mac);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_ENCRYPT_TREE, "Error encrypting tree: %s", cv_cli_msg(r));
+    cv_gotime_now_utc(&f->meta.lastmodified);
+    r = cv_sops_mac_seal(&f->doc, &f->meta, f->key->data, mac, f->stash);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_ENCRYPT_MAC, "Could not encrypt MAC: %s", cv_cli_msg(r));
+}
+
+void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out)
+{
+    cv_buf_init(out, CV_DOC_MAX_INPUT * 4);
+    cv_result r = cv_store_emit_encrypted(store, &f->doc, &f->meta, indent, out);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_DUMP_TREE, "Could not marshal tree: %s", cv_cli_msg(r));
+}
+
+/* ---- the terminal for passphrases --------------------------------------------------- */
+
+#include "cmd/term.h"
+
+static cv_result ask_secret(void *ctx, const char *prompt, cv_secret **out)
+{
+    (void)ctx;
+    return cv_term_read_secret(prompt, out);
+}
+
+static void warn(void *ctx, const char *text)
+{
+    (void)ctx;
+    fprintf(stderr, "[AGE]\t WARN %s\n", text);
+}
+
+static const cv_age_ui *ui(void)
+{
+    static cv_age_ui u;
+    u.request_secret = ask_secret;
+    u.warning = warn;
+    return &u;
+}
+
+/* ---- metadata for new files ---------------------------------------------------------- */
+
+#include "crypto/age/keys.h"
+
+void cv_sops_add_age_keys(cv_doc *d, cv_sops_group *g, const char *list)
+{
+    if (list == NULL || *list == '\0') return;
+    const char *p = list;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        cv_slice s = cv_slice_trim(cv_slice_of(p, e ? (size_t)(e - p) : strlen(p)));
+        cv_age_recipient *r;
+        cv_result res = cv_age_recipient_parse(s, NULL, &r);
+        if (!cv_is_ok(res))
+            cv_sops_fail(EX_GENERIC, "failed to parse input as age recipient: %s", cv_cli_msg(res));
+        cv_age_recipient_free(&r);
+        cv_sops_key k;
+        memset(&k, 0, sizeof(k));
+        k.type = CV_SOPS_AGE;
+        res = cv_sops_key_set(d, &k, "recipient", s);
+        if (cv_is_ok(res)) res = cv_sops_group_add(d, g, &k);
+        if (!cv_is_ok(res)) cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(res));
+        if (!e) break;
+        p = e + 1;
+    }
+}
+
+static void unsupported_key_flags(const cv_sops_opts *o)
+{
+    const char *names[] = { "pgp", "kms", "gcp-kms", "azure-kv", "hc-vault-transit", "hckms" };
+    const char *vals[] = { o->pgp, o->kms, o->gcp_kms, o->azure_kv, o->hc_vault, o->hckms };
+    for (size_t i = 0; i < 6; i++)
+        if (vals[i] && *vals[i])
+            cv_sops_fail(EX_GENERIC, "covert encrypts data keys with age only: --%s is not "
+                                     "supported", names[i]);
+}
+
+static void rules_from_flags(const cv_sops_opts *o, cv_store store, cv_sops_meta *m)
+{
+    const char *v[CV_SOPS_NRULES] = {
+        o->unencrypted_suffix, o->encrypted_suffix, o->unencrypted_regex,
+        o->encrypted_regex, o->unencrypted_comment_regex, o->encrypted_comment_regex,
+    };
+    int count = 0;
+    for (int i = 0; i < CV_SOPS_NRULES; i++) {
+        m->rule[i] = v[i] && *v[i] && store != CV_STORE_BINARY ? v[i] : NULL;
+        count += m->rule[i] != NULL;
+    }
+    if (count > 1)
+        cv_sops_fail(EX_CONFLICT, "Error: cannot use more than one of encrypted_suffix, "
+                                  "unencrypted_suffix, encrypted_regex, unencrypted_regex, "
+                                  "encrypted_comment_regex, or unencrypted_comment_regex in the "
+                                  "same file");
+    if (count == 0 && store != CV_STORE_BINARY) m->rule[0] = "_unencrypted";
+    m->mac_only_encrypted = o->mac_only_encrypted && store != CV_STORE_BINARY;
+}
+
+void cv_sops_encrypt_meta(const cv_sops_opts *o, const char *path, cv_store store, cv_doc *d,
+                          cv_sops_meta *m)
+{
+    (void)path;
+    memset(m, 0, sizeof(*m));
+    m->version = cv_sops_version;
+    m->mac = "";
+    rules_from_flags(o, store, m);
+    unsupported_key_flags(o);
+    if (o->age == NULL || *o->age == '\0')
+        cv_sops_fail(EX_GENERIC, "config file not found, or has no creation rules, and no keys "
+                                 "provided through command line options");
+    cv_sops_group *g;
+    if (!cv_is_ok(cv_sops_meta_add_group(d, m, &g))) cv_sops_fail(EX_GENERIC, "out of memory");
+    cv_sops_add_age_keys(d, g, o->age);
+    if (o->shamir_threshold) m->shamir_threshold = (int)strtol(o->shamir_threshold, NULL, 10);
+}

@@ -1,0 +1,75 @@
+/* Shared plumbing of the `covert sops` subcommands (cmd/sops*.c). */
+#ifndef CV_CMD_SOPS_H
+#define CV_CMD_SOPS_H
+
+#include <stdbool.h>
+
+#include "crypto/base/mem.h"
+#include "secrets/sops/store.h"
+#include "secrets/sops/value.h"
+
+extern const char cv_sops_version[];
+
+/* Every flag of every subcommand (urfave/cli keeps them per command; one
+ * struct is simpler and each command's table only exposes its own). */
+typedef struct {
+    /* global */
+    const char *indent, *config;
+    bool verbose, disable_version_check, check_for_updates;
+    /* common */
+    bool in_place, ignore_mac;
+    const char *output, *input_type, *output_type, *filename_override, *decryption_order;
+    const char *extract;
+    /* key selection */
+    const char *age, *pgp, *kms, *gcp_kms, *azure_kv, *hc_vault, *hckms, *aws_profile;
+    const char *encryption_context, *shamir_threshold;
+    const char *unencrypted_suffix, *encrypted_suffix, *unencrypted_regex, *encrypted_regex;
+    const char *unencrypted_comment_regex, *encrypted_comment_regex;
+    bool mac_only_encrypted;
+    /* rotate */
+    const char *add_age, *rm_age, *add_pgp, *rm_pgp, *add_kms, *rm_kms, *add_gcp_kms,
+        *rm_gcp_kms, *add_azure_kv, *rm_azure_kv, *add_hc_vault, *rm_hc_vault, *add_hckms,
+        *rm_hckms;
+    /* set / unset / updatekeys / exec */
+    const char *value_file;
+    bool value_stdin, idempotent, yes;
+    bool background, pristine, same_process, no_fifo, show_master_keys;
+    const char *user, *filename;
+    /* legacy mode flags */
+    bool mode_decrypt, mode_encrypt, mode_rotate;
+    const char *mode_set;
+} cv_sops_opts;
+
+typedef struct {
+    cv_doc doc;
+    cv_sops_meta meta;
+    cv_sops_stash *stash;
+    cv_secret *key;
+} cv_sops_file;
+
+_Noreturn void cv_sops_fail(int code, const char *fmt, ...) CV_PRINTF(2, 3);
+/* Fill unset key flags from SOPS_* environment variables. */
+void cv_sops_opts_env(cv_sops_opts *o);
+/* Absolute path of an existing file (else exit 100 as sops). */
+char *cv_sops_existing_file(const char *arg);
+void cv_sops_read_input(const char *path, cv_buf *b);
+void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data);
+void cv_sops_stores(const cv_sops_opts *o, const char *path, cv_store *in, cv_store *out);
+/* Load, get the data key, decrypt, verify the MAC; exits on failure. */
+void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store);
+void cv_sops_file_clear(cv_sops_file *f);
+void cv_sops_reencrypt(cv_sops_file *f);
+void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out);
+int cv_sops_indent(const cv_sops_opts *o);
+/* Metadata for a new file: selection rule, key groups and threshold from the
+ * flags, else .sops.yaml; exits with sops's messages on conflicts. */
+void cv_sops_encrypt_meta(const cv_sops_opts *o, const char *path, cv_store store, cv_doc *d,
+                          cv_sops_meta *m);
+/* Add the age recipients of a comma-separated list to group g. */
+void cv_sops_add_age_keys(cv_doc *d, cv_sops_group *g, const char *list);
+
+int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_filestatus(cv_sops_opts *o, int argc, char **argv);
+
+#endif

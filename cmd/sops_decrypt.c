@@ -1,0 +1,152 @@
+/* `sops decrypt` and `sops filestatus`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/sops.h"
+#include "crypto/base/limits.h"
+#include "secrets/doc/num.h"
+
+/* One --extract component: a quoted key or a list index. */
+typedef struct {
+    const char *key;
+    size_t key_len;
+    long index; /* -1 for a key */
+} path_part;
+
+/* sops's parseTreePath: split on '[', each part ends with ']'. */
+static size_t parse_path(const char *arg, path_part *parts, size_t cap)
+{
+    size_t n = 0;
+    const char *p = arg;
+    while (*p) {
+        if (*p == '[') {
+            p++;
+            continue;
+        }
+        const char *end = strchr(p, '[');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (p[len - 1] != ']')
+            cv_sops_fail(91, "error parsing --extract path: component %.*s doesn't end with ]",
+                         (int)len, p);
+        if (n == cap) cv_sops_fail(91, "error parsing --extract path: too many components");
+        if (p[0] == '"' || p[0] == '\'') {
+            parts[n].key = p + 1;
+            parts[n].key_len = len >= 3 ? len - 3 : 0;
+            parts[n].index = -1;
+        } else {
+            int64_t v;
+            if (!cv_is_ok(cv_go_parse_int(cv_slice_of(p, len - 1), &v)) || v < 0 || v > 1 << 30)
+                cv_sops_fail(91, "error parsing --extract path: strconv.Atoi: parsing \"%.*s\": "
+                                 "invalid syntax", (int)(len - 1), p);
+            parts[n].index = (long)v;
+        }
+        n++;
+        p += len;
+    }
+    return n;
+}
+
+static const cv_node *truncate_tree(const cv_node *cur, const path_part *parts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].index < 0) {
+            long j = cur->kind == CV_NODE_MAP ? cv_map_find(cur, parts[i].key, parts[i].key_len)
+                                              : -1;
+            if (j < 0)
+                cv_sops_fail(1, "error truncating tree: component ['%.*s'] not found",
+                             (int)parts[i].key_len, parts[i].key);
+            cur = cur->items[j].value;
+            continue;
+        }
+        if (cur == NULL || cur->kind != CV_NODE_LIST)
+            cv_sops_fail(1, "error truncating tree: component [%ld] is integer, but tree part "
+                            "is not a slice", parts[i].index);
+        if ((size_t)parts[i].index >= cur->n)
+            cv_sops_fail(1, "error truncating tree: component [%ld] accesses out of bounds",
+                         parts[i].index);
+        cur = cur->items[parts[i].index].value;
+    }
+    return cur;
+}
+
+static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int indent,
+                    cv_buf *out)
+{
+    path_part parts[CV_DOC_MAX_DEPTH];
+    size_t n = parse_path(arg, parts, CV_DOC_MAX_DEPTH);
+    const cv_node *v = truncate_tree(f->doc.branches[0], parts, n);
+    cv_result r;
+    if (v && v->kind == CV_NODE_MAP) {
+        f->doc.branches[0] = (cv_node *)v;
+        r = cv_store_emit_plain(out_store, &f->doc, indent, out);
+    } else if (v && v->kind == CV_NODE_STR) {
+        r = cv_buf_add(out, v->s, v->len);
+    } else {
+        r = cv_store_emit_value(out_store, v, indent, out);
+    }
+    if (!cv_is_ok(r)) cv_sops_fail(4, "Error dumping tree: %s", cv_cli_msg(r));
+}
+
+int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
+{
+    if (argc == 0 && o->in_place)
+        cv_sops_fail(8, "Error: cannot use --in-place when reading from stdin");
+    if (o->in_place && o->output)
+        cv_sops_fail(8, "Error: cannot operate on both --output and --in-place");
+    char *file = argc ? cv_sops_existing_file(argv[0]) : NULL;
+    char *name = o->filename_override ? cv_cli_abs_path(o->filename_override) : file;
+    cv_store in_store, out_store;
+    cv_sops_stores(o, name, &in_store, &out_store);
+    int indent = cv_sops_indent(o);
+    cv_sops_file f;
+    cv_sops_open(&f, o, file, in_store);
+    cv_buf out;
+    cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 4);
+    if (o->extract && *o->extract) {
+        extract(&f, o->extract, out_store, indent, &out);
+    } else {
+        cv_result r = cv_store_emit_plain(out_store, &f.doc, indent, &out);
+        if (!cv_is_ok(r)) {
+            if (out_store == CV_STORE_BINARY)
+                cv_sops_fail(4, "Error dumping file: %s\n\nThis is likely not an encrypted "
+                                "binary file? If not, use --output-type to select the correct "
+                                "output type.", cv_cli_msg(r));
+            cv_sops_fail(4, "Error dumping file: %s", cv_cli_msg(r));
+        }
+    }
+    cv_sops_write_output(o, file, cv_buf_slice(&out));
+    cv_buf_release(&out);
+    cv_sops_file_clear(&f);
+    if (name != file) free(name);
+    free(file);
+    return 0;
+}
+
+/* filestatus: {"encrypted":true} when the file loads with metadata. */
+int cv_sops_cmd_filestatus(cv_sops_opts *o, int argc, char **argv)
+{
+    if (argc < 1) cv_sops_fail(100, "Error: no file specified");
+    char *file = cv_cli_abs_path(argv[0]);
+    cv_store in_store, out_store;
+    cv_sops_stores(o, file, &in_store, &out_store);
+    cv_buf in;
+    cv_buf_init_secret(&in, CV_DOC_MAX_INPUT);
+    cv_result rr = cv_cli_read_file(file, &in);
+    if (!cv_is_ok(rr))
+        cv_sops_fail(1, "cannot load encrypted file: Error reading file: %s", cv_cli_msg(rr));
+    cv_doc d;
+    cv_sops_meta m;
+    cv_result r = cv_doc_init(&d);
+    if (cv_is_ok(r)) r = cv_store_load_encrypted(in_store, cv_buf_slice(&in), &d, &m);
+    bool enc = cv_is_ok(r);
+    if (!enc && !cv_is(r, CV_E_SOPS_NO_METADATA))
+        cv_sops_fail(1, "cannot load encrypted file: %s", cv_cli_msg(r));
+    enc = enc && m.mac_len > 0 && m.version[0] != '\0';
+    printf("{\"encrypted\":%s}\n", enc ? "true" : "false");
+    cv_doc_clear(&d);
+    cv_buf_release(&in);
+    free(file);
+    return 0;
+}

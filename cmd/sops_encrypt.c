@@ -1,0 +1,60 @@
+/* `sops encrypt`: a plain file to an encrypted one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/sops.h"
+#include "crypto/base/limits.h"
+#include "crypto/prim/pk.h"
+#include "secrets/sops/crypt.h"
+
+int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
+{
+    if (argc == 0 && o->in_place)
+        cv_sops_fail(8, "Error: cannot use --in-place when reading from stdin");
+    if (argc == 0 && o->filename_override == NULL)
+        cv_sops_fail(8, "Error: must specify --filename-override when reading from stdin");
+    if (o->in_place && o->output)
+        cv_sops_fail(8, "Error: cannot operate on both --output and --in-place");
+    char *file = argc ? cv_sops_existing_file(argv[0]) : NULL;
+    char *name = o->filename_override ? cv_cli_abs_path(o->filename_override) : file;
+    cv_store in_store, out_store;
+    cv_sops_stores(o, name, &in_store, &out_store);
+
+    cv_sops_file f;
+    memset(&f, 0, sizeof(f));
+    cv_buf in;
+    cv_sops_read_input(file, &in);
+    cv_result r = cv_doc_init(&f.doc);
+    if (cv_is_ok(r)) r = cv_store_load_plain(in_store, cv_buf_slice(&in), &f.doc);
+    cv_buf_release(&in);
+    if (!cv_is_ok(r)) cv_sops_fail(2, "Error unmarshalling file: %s", cv_cli_msg(r));
+    if (f.doc.n == 0)
+        cv_sops_fail(92, "File cannot be completely empty, it must contain at least one document");
+    if (cv_store_has_metadata(out_store, &f.doc))
+        cv_sops_fail(203, "The file you have provided contains a top-level entry called 'sops', or for flat file\n"
+                          "formats top-level entries starting with 'sops_'. This is generally due to\n"
+                          "the file already being encrypted. SOPS uses a top-level entry called\n"
+                          "'sops' to store the metadata required to decrypt the file. For this\n"
+                          "reason, SOPS can not encrypt files that already contain such an entry.\n\n"
+                          "If this is an unencrypted file, rename the 'sops' entry.\n\n"
+                          "If this is an encrypted file and you want to edit it, use the editor\n"
+                          "mode, for example: `sops edit my_file.yaml`");
+    cv_sops_encrypt_meta(o, name, in_store, &f.doc, &f.meta);
+    r = cv_sops_stash_new(&f.doc, &f.stash);
+    if (cv_is_ok(r)) r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
+    if (!cv_is_ok(r)) cv_sops_fail(1, "%s", cv_cli_msg(r));
+    cv_random(f.key->data, CV_SOPS_KEY_LEN);
+    r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
+    if (!cv_is_ok(r)) cv_sops_fail(1, "Could not generate data key: [%s]", cv_cli_msg(r));
+    cv_sops_reencrypt(&f);
+    cv_buf out;
+    cv_sops_emit_encrypted(&f, out_store, cv_sops_indent(o), &out);
+    cv_sops_write_output(o, file, cv_buf_slice(&out));
+    cv_buf_release(&out);
+    cv_sops_file_clear(&f);
+    if (name != file) free(name);
+    free(file);
+    return 0;
+}

@@ -1,0 +1,153 @@
+/* `covert sops` dispatch: global flags, the subcommand table, and the
+ * legacy form `sops [-d|-e|-r] FILE`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cli.h"
+#include "cmd/commands.h"
+#include "cmd/flags.h"
+#include "cmd/sops.h"
+
+#define B(n, f) { n, CV_FLAG_BOOL, &o.f, 0 }
+#define S(n, f) { n, CV_FLAG_STRING, &o.f, 0 }
+
+static cv_sops_opts o;
+
+static const cv_flag global_flags[] = {
+    S("indent", indent), S("config", config), B("verbose", verbose),
+    B("disable-version-check", disable_version_check), B("check-for-updates", check_for_updates),
+    B("mac-only-encrypted", mac_only_encrypted),
+    /* legacy mode */
+    B("decrypt", mode_decrypt), B("d", mode_decrypt), B("encrypt", mode_encrypt),
+    B("e", mode_encrypt), B("rotate", mode_rotate), B("r", mode_rotate), S("set", mode_set),
+    B("in-place", in_place), B("i", in_place), S("output", output), S("extract", extract),
+    S("input-type", input_type), S("output-type", output_type), B("ignore-mac", ignore_mac),
+    S("filename-override", filename_override), S("decryption-order", decryption_order),
+    S("age", age), S("a", age), S("pgp", pgp), S("p", pgp), S("kms", kms), S("k", kms),
+    S("gcp-kms", gcp_kms), S("azure-kv", azure_kv), S("hc-vault-transit", hc_vault),
+    S("hckms", hckms), S("aws-profile", aws_profile), S("encryption-context", encryption_context),
+    S("shamir-secret-sharing-threshold", shamir_threshold),
+    S("unencrypted-suffix", unencrypted_suffix), S("encrypted-suffix", encrypted_suffix),
+    S("unencrypted-regex", unencrypted_regex), S("encrypted-regex", encrypted_regex),
+    S("unencrypted-comment-regex", unencrypted_comment_regex),
+    S("encrypted-comment-regex", encrypted_comment_regex),
+    B("show-master-keys", show_master_keys), B("s", show_master_keys),
+};
+
+static const cv_flag decrypt_flags[] = {
+    B("in-place", in_place), B("i", in_place), S("extract", extract), S("output", output),
+    S("input-type", input_type), S("output-type", output_type), B("ignore-mac", ignore_mac),
+    S("filename-override", filename_override), S("decryption-order", decryption_order),
+};
+
+static const cv_flag encrypt_flags[] = {
+    B("in-place", in_place), B("i", in_place), S("output", output),
+    S("age", age), S("a", age), S("pgp", pgp), S("p", pgp), S("kms", kms), S("k", kms),
+    S("gcp-kms", gcp_kms), S("azure-kv", azure_kv), S("hc-vault-transit", hc_vault),
+    S("hckms", hckms), S("aws-profile", aws_profile),
+    S("input-type", input_type), S("output-type", output_type),
+    S("unencrypted-suffix", unencrypted_suffix), S("encrypted-suffix", encrypted_suffix),
+    S("unencrypted-regex", unencrypted_regex), S("encrypted-regex", encrypted_regex),
+    S("encryption-context", encryption_context),
+    S("shamir-secret-sharing-threshold", shamir_threshold),
+    S("filename-override", filename_override),
+};
+
+static const cv_flag filestatus_flags[] = { S("input-type", input_type) };
+
+typedef struct {
+    const char *name;
+    int (*run)(cv_sops_opts *o, int argc, char **argv);
+    const cv_flag *flags;
+    size_t nflags;
+    const char *usage;
+} subcommand;
+
+#define N(a) (sizeof(a) / sizeof(a[0]))
+
+static const subcommand subcommands[] = {
+    { "decrypt", cv_sops_cmd_decrypt, decrypt_flags, N(decrypt_flags),
+      "sops decrypt [--extract PATH] [--output FILE | -i] [--input-type T] [--output-type T]\n"
+      "             [--ignore-mac] [--filename-override NAME] [--decryption-order LIST] [file]\n"
+      "  decrypt a file, and output the results to stdout. If no filename is provided,\n"
+      "  stdin will be used." },
+    { "encrypt", cv_sops_cmd_encrypt, encrypt_flags, N(encrypt_flags),
+      "sops encrypt [--age RECIPIENTS] [--output FILE | -i] [--input-type T] [--output-type T]\n"
+      "             [--unencrypted-suffix S | --encrypted-suffix S | --unencrypted-regex R |\n"
+      "              --encrypted-regex R | --unencrypted-comment-regex R |\n"
+      "              --encrypted-comment-regex R] [--shamir-secret-sharing-threshold N]\n"
+      "             [--filename-override NAME] [file]\n"
+      "  encrypt a file, and output the results to stdout. If no filename is provided,\n"
+      "  stdin will be used (with --filename-override)." },
+    { "filestatus", cv_sops_cmd_filestatus, filestatus_flags, N(filestatus_flags),
+      "sops filestatus [--input-type T] file\n"
+      "  check the status of the file, returning encryption status" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "NAME:\n   sops - sops - encrypted file editor with AWS KMS, GCP KMS, HuaweiCloud "
+               "KMS, Azure Key Vault, age, and GPG support\n\n"
+               "   covert implements sops %s with age keys.\n\n"
+               "USAGE:\n   sops [global options] command [command options] [arguments...]\n\n"
+               "COMMANDS:\n", cv_sops_version);
+    for (size_t i = 0; i < N(subcommands); i++)
+        fprintf(f, "   %s\n", subcommands[i].usage);
+    fprintf(f, "\nGLOBAL OPTIONS:\n   --indent N, --config FILE, --verbose, --disable-version-check,\n"
+               "   and the legacy -d/-e/-r forms with the flags of decrypt and encrypt.\n");
+}
+
+static int run_sub(const subcommand *s, int argc, char **argv)
+{
+    char **rest;
+    char err[256];
+    int nrest = 0;
+    cv_flags_status st = cv_flags_parse(s->flags, s->nflags, argc, argv, &rest, &nrest, err,
+                                        sizeof(err));
+    if (st == CV_FLAGS_HELP) {
+        printf("USAGE:\n   %s\n", s->usage);
+        return 0;
+    }
+    if (st == CV_FLAGS_ERROR) {
+        fprintf(stderr, "Incorrect Usage: %s\n\nUSAGE:\n   %s\n", err, s->usage);
+        return 1;
+    }
+    cv_sops_opts_env(&o);
+    return s->run(&o, nrest, rest);
+}
+
+int cv_cmd_sops(int argc, char **argv)
+{
+    cv_cli_prog = "sops";
+    char **rest;
+    char err[256];
+    int nrest = 0;
+    cv_flags_status st = cv_flags_parse(global_flags, N(global_flags), argc, argv, &rest, &nrest,
+                                        err, sizeof(err));
+    if (st == CV_FLAGS_HELP) {
+        usage(stdout);
+        return 0;
+    }
+    if (st == CV_FLAGS_ERROR) {
+        fprintf(stderr, "Incorrect Usage. %s\n\n", err);
+        usage(stderr);
+        return 1;
+    }
+    if (nrest > 0 && strcmp(rest[0], "--version") == 0) nrest = 0;
+    for (size_t i = 0; nrest > 0 && i < N(subcommands); i++)
+        if (strcmp(rest[0], subcommands[i].name) == 0)
+            return run_sub(&subcommands[i], nrest, rest);
+    if (nrest > 0 && strcmp(rest[0], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    cv_sops_opts_env(&o);
+    if (o.mode_decrypt) return cv_sops_cmd_decrypt(&o, nrest, rest);
+    if (o.mode_encrypt) return cv_sops_cmd_encrypt(&o, nrest, rest);
+    if (nrest == 0) {
+        usage(stderr);
+        return 1;
+    }
+    cv_sops_fail(1, "Error: this form of sops (edit, --rotate, --set) is not implemented yet");
+}

@@ -1,0 +1,282 @@
+#include "secrets/sops/crypt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
+#include "crypto/prim/hash.h"
+#include "secrets/sops/regex.h"
+
+static const uint8_t mac_only_prefix[32] = {
+    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34,
+    0xf3, 0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f,
+    0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+};
+
+/* One level of the comments stack: the comments seen since the last
+ * non-comment item of a map or list, with whether each matched the rule. */
+typedef struct {
+    size_t first; /* index into walk.comments */
+} level;
+
+typedef struct {
+    cv_doc *d;
+    const uint8_t *key;
+    cv_sops_stash *stash;
+    bool decrypt;
+    bool mac_only;
+    cv_sops_rule rule;
+    const char *rule_value;
+    cv_goregex *re;
+    cv_sha512_ctx mac;
+    cv_buf aad;          /* "k1:k2:...:" of the current path */
+    size_t path_hits;    /* path components matching a key rule */
+    bool *matched;       /* comment stack: match flag per comment */
+    size_t n_comments, cap_comments;
+    unsigned depth;
+} walk;
+
+static bool is_comment_rule(cv_sops_rule r)
+{
+    return r == CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX || r == CV_SOPS_RULE_ENCRYPTED_COMMENT_REGEX;
+}
+
+static bool key_matches(const walk *w, const cv_node *k)
+{
+    size_t vl = strlen(w->rule_value);
+    switch (w->rule) {
+    case CV_SOPS_RULE_UNENCRYPTED_SUFFIX:
+    case CV_SOPS_RULE_ENCRYPTED_SUFFIX:
+        return k->len >= vl && memcmp(k->s + k->len - vl, w->rule_value, vl) == 0;
+    case CV_SOPS_RULE_UNENCRYPTED_REGEX:
+    case CV_SOPS_RULE_ENCRYPTED_REGEX: return cv_goregex_match(w->re, k->s, k->len);
+    default: return false;
+    }
+}
+
+/* shouldBeEncrypted, from the state kept along the walk. */
+static bool should_encrypt(const walk *w, bool is_comment, size_t level_first)
+{
+    switch (w->rule) {
+    case CV_SOPS_RULE_UNENCRYPTED_SUFFIX:
+    case CV_SOPS_RULE_UNENCRYPTED_REGEX: return w->path_hits == 0;
+    case CV_SOPS_RULE_ENCRYPTED_SUFFIX:
+    case CV_SOPS_RULE_ENCRYPTED_REGEX: return w->path_hits > 0;
+    case CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX:
+        for (size_t i = 0; i < w->n_comments; i++)
+            if (w->matched[i]) return false;
+        return true;
+    case CV_SOPS_RULE_ENCRYPTED_COMMENT_REGEX: {
+        /* A comment that matches does not encrypt itself, only what follows. */
+        size_t n = w->n_comments;
+        if (is_comment && n > level_first) n--;
+        for (size_t i = 0; i < n; i++)
+            if (w->matched[i]) return true;
+        return false;
+    }
+    default: return true;
+    }
+}
+
+static cv_result push_comment(walk *w, const cv_node *c)
+{
+    CV_GUARD(cv_arena_grow(w->d->arena, (void **)&w->matched, &w->cap_comments,
+                           w->n_comments + 1, sizeof(bool)));
+    w->matched[w->n_comments++] = is_comment_rule(w->rule) && cv_goregex_match(w->re, c->s, c->len);
+    return cv_ok();
+}
+
+static cv_result hash_leaf(walk *w, const cv_node *v)
+{
+    char num[CV_NUM_TEXT_MAX];
+    cv_slice b;
+    const char *type;
+    CV_GUARD(cv_sops_value_bytes(v, num, &b, &type));
+    cv_sha512_update(&w->mac, b.p, b.len);
+    cv_wipe(num, sizeof(num));
+    return cv_ok();
+}
+
+static cv_result path_error(const walk *w, cv_result r)
+{
+    if (cv_is_ok(r)) return r;
+    return CV_FAILF(r.err, "%s at %.*s", cv_err_detail(), (int)(w->aad.len > 200 ? 200 : w->aad.len),
+                    (const char *)w->aad.p);
+}
+
+static cv_result enc_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
+{
+    bool comment = v->kind == CV_NODE_COMMENT;
+    if ((!w->mac_only || encrypted) && !comment) CV_GUARD(hash_leaf(w, v));
+    if (!encrypted) return cv_ok();
+    CV_GUARD(path_error(w, cv_sops_value_encrypt(w->d, v, w->key, cv_buf_slice(&w->aad),
+                                                 w->stash)));
+    /* sops puts the encrypted string of a list comment back as a string. */
+    if (comment && in_list) v->kind = CV_NODE_STR;
+    if (comment && w->rule == CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX &&
+        cv_goregex_match(w->re, v->s, v->len))
+        CV_BAILF(CV_E_SOPS_ENC, "Encrypted comment matches UnencryptedCommentRegex! Make sure "
+                                "that UnencryptedCommentRegex cannot match an encrypted comment.");
+    return cv_ok();
+}
+
+static cv_result dec_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
+{
+    bool comment = v->kind == CV_NODE_COMMENT;
+    if (encrypted && comment) {
+        cv_node save = *v;
+        if (!cv_is_ok(cv_sops_value_decrypt(w->d, v, w->key, cv_buf_slice(&w->aad), w->stash)))
+            *v = save; /* a comment from before comments were encrypted */
+        else if (save.len == 0 && in_list)
+            v->kind = CV_NODE_STR; /* sops turns an empty list comment into "" */
+    } else if (encrypted) {
+        CV_ENSUREF(v->kind == CV_NODE_STR, CV_E_SOPS_ENC,
+                   "Expected encrypted value as string at %.*s",
+                   (int)(w->aad.len > 200 ? 200 : w->aad.len), (const char *)w->aad.p);
+        CV_GUARD(path_error(w, cv_sops_value_decrypt(w->d, v, w->key, cv_buf_slice(&w->aad),
+                                                     w->stash)));
+    }
+    if ((!w->mac_only || encrypted) && !comment && v->kind != CV_NODE_COMMENT)
+        CV_GUARD(hash_leaf(w, v));
+    return cv_ok();
+}
+
+static cv_result walk_value(walk *w, cv_node *v, size_t level_first, bool in_list);
+
+static cv_result leaf(walk *w, cv_node *v, size_t level_first, bool in_list)
+{
+    bool encrypted = should_encrypt(w, v->kind == CV_NODE_COMMENT, level_first);
+    return w->decrypt ? dec_leaf(w, v, encrypted, in_list) : enc_leaf(w, v, encrypted, in_list);
+}
+
+static cv_result walk_items(walk *w, cv_node *c)
+{
+    CV_ENSUREF(++w->depth <= CV_DOC_MAX_DEPTH, CV_E_LIMIT, "document nested too deeply");
+    size_t first = w->n_comments;
+    for (size_t i = 0; i < c->n; i++) {
+        cv_item *it = &c->items[i];
+        if (c->kind == CV_NODE_MAP && it->key->kind == CV_NODE_COMMENT) {
+            CV_GUARD(push_comment(w, it->key));
+            CV_GUARD(leaf(w, it->key, first, false));
+            continue;
+        }
+        if (c->kind == CV_NODE_LIST) {
+            bool is_c = it->value->kind == CV_NODE_COMMENT;
+            if (is_c) CV_GUARD(push_comment(w, it->value));
+            CV_GUARD(walk_value(w, it->value, first, true));
+            if (!is_c) w->n_comments = first;
+            continue;
+        }
+        CV_ENSUREF(it->key->kind == CV_NODE_STR, CV_E_DOC_TYPE,
+                   "Tree contains a non-string key. Only string keys are supported");
+        size_t mark = w->aad.len;
+        bool hit = key_matches(w, it->key);
+        CV_GUARD(cv_buf_add(&w->aad, it->key->s, it->key->len));
+        CV_GUARD(cv_buf_add_byte(&w->aad, ':'));
+        w->path_hits += hit;
+        CV_GUARD(walk_value(w, it->value, first, false));
+        w->path_hits -= hit;
+        w->aad.len = mark;
+        w->n_comments = first;
+    }
+    w->depth--;
+    return cv_ok();
+}
+
+static cv_result walk_value(walk *w, cv_node *v, size_t level_first, bool in_list)
+{
+    if (v == NULL || v->kind == CV_NODE_NULL) return cv_ok();
+    if (v->kind == CV_NODE_MAP || v->kind == CV_NODE_LIST) return walk_items(w, v);
+    return leaf(w, v, level_first, in_list);
+}
+
+static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint8_t *key,
+                           cv_sops_stash *stash, bool decrypt)
+{
+    memset(w, 0, sizeof(*w));
+    w->d = d;
+    w->key = key;
+    w->stash = stash;
+    w->decrypt = decrypt;
+    w->mac_only = m->mac_only_encrypted;
+    cv_sops_meta_rule(m, &w->rule, &w->rule_value);
+    cv_buf_init_secret(&w->aad, CV_DOC_MAX_INPUT);
+    CV_GUARD(cv_buf_add_str(&w->aad, ""));
+    if (w->rule != CV_SOPS_RULE_UNENCRYPTED_SUFFIX && w->rule != CV_SOPS_RULE_ENCRYPTED_SUFFIX)
+        CV_GUARD(cv_goregex_compile(w->rule_value, &w->re));
+    cv_sha512_init(&w->mac);
+    if (w->mac_only) cv_sha512_update(&w->mac, mac_only_prefix, sizeof(mac_only_prefix));
+    return cv_ok();
+}
+
+static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_sops_stash *stash,
+                     bool decrypt, char mac[CV_SOPS_MAC_HEX + 1])
+{
+    walk w;
+    cv_result res = walk_init(&w, d, m, key, stash, decrypt);
+    for (size_t b = 0; cv_is_ok(res) && b < d->n; b++) {
+        w.aad.len = 0;
+        res = walk_items(&w, d->branches[b]);
+    }
+    uint8_t h[CV_SHA512_LEN];
+    cv_sha512_final(&w.mac, h);
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < sizeof(h); i++) {
+        mac[2 * i] = hex[h[i] >> 4];
+        mac[2 * i + 1] = hex[h[i] & 15];
+    }
+    mac[CV_SOPS_MAC_HEX] = '\0';
+    cv_goregex_free(&w.re);
+    cv_buf_release(&w.aad);
+    return res;
+}
+
+cv_result cv_sops_tree_encrypt(cv_doc *d, const cv_sops_meta *m,
+                               const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
+                               char mac[CV_SOPS_MAC_HEX + 1])
+{
+    return run(d, m, key, stash, false, mac);
+}
+
+cv_result cv_sops_tree_decrypt(cv_doc *d, const cv_sops_meta *m,
+                               const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
+                               char mac[CV_SOPS_MAC_HEX + 1])
+{
+    return run(d, m, key, stash, true, mac);
+}
+
+static size_t lastmodified_aad(const cv_sops_meta *m, char *t)
+{
+    return cv_gotime_format(&m->lastmodified, false, t);
+}
+
+cv_result cv_sops_mac_seal(cv_doc *d, cv_sops_meta *m, const uint8_t key[CV_SOPS_KEY_LEN],
+                           const char mac[CV_SOPS_MAC_HEX + 1], cv_sops_stash *stash)
+{
+    char t[CV_GOTIME_TEXT_MAX];
+    size_t tl = lastmodified_aad(m, t);
+    cv_node *n;
+    CV_GUARD(cv_node_text(d, CV_NODE_STR, mac, CV_SOPS_MAC_HEX, &n));
+    CV_GUARD(cv_sops_value_encrypt(d, n, key, cv_slice_of(t, tl), stash));
+    m->mac = n->s;
+    m->mac_len = n->len;
+    return cv_ok();
+}
+
+cv_result cv_sops_mac_verify(cv_doc *d, const cv_sops_meta *m, const uint8_t key[CV_SOPS_KEY_LEN],
+                             const char mac[CV_SOPS_MAC_HEX + 1], cv_sops_stash *stash)
+{
+    char t[CV_GOTIME_TEXT_MAX];
+    size_t tl = lastmodified_aad(m, t);
+    cv_node *n;
+    CV_GUARD(cv_node_text(d, CV_NODE_STR, m->mac, m->mac_len, &n));
+    cv_result r = cv_sops_value_decrypt(d, n, key, cv_slice_of(t, tl), stash);
+    if (!cv_is_ok(r)) CV_BAILF(CV_E_SOPS_MAC_DECRYPT, "Cannot decrypt MAC: %s", cv_err_detail());
+    bool same = n->kind == CV_NODE_STR && n->len == CV_SOPS_MAC_HEX &&
+                cv_ct_eq(n->s, mac, CV_SOPS_MAC_HEX);
+    if (same) return cv_ok();
+    const char *file = n->kind == CV_NODE_STR && n->len ? n->s : "no MAC";
+    CV_BAILF(CV_E_SOPS_MAC_MISMATCH, "MAC mismatch. File has %.*s, computed %s",
+             n->kind == CV_NODE_STR && n->len > 200 ? 200 : (int)strlen(file), file, mac);
+}

@@ -1,0 +1,43 @@
+/* Encrypting and decrypting a whole document tree, and its MAC, as sops's
+ * Tree.Encrypt / Tree.Decrypt walk it: depth first in document order, the
+ * AAD built from the map keys on the path (list positions add nothing), the
+ * selection rule deciding which leaves are encrypted, comments encrypted
+ * with the path of their container, nulls skipped, and SHA-512 over the
+ * plaintext bytes of every leaf (or only encrypted ones, after a fixed
+ * prefix, with mac_only_encrypted) rendered as 128 upper-case hex digits.
+ *
+ * Where sops 3.13.2 hashes a list item that decrypts to a comment (its
+ * issue #2256), covert leaves it out, as every sops version did when it
+ * encrypted the file: such files verify here and not in sops 3.13.2.
+ *
+ * Errors: CV_E_SOPS_ENC / CV_E_SOPS_DECRYPT (a value; the detail names the
+ * path), CV_E_DOC_TYPE (non-string key, unsupported value), CV_E_SOPS_MAC_*
+ * for the MAC. The tree is modified in place; on error it is half done and
+ * must be discarded. */
+#ifndef CV_SOPS_CRYPT_H
+#define CV_SOPS_CRYPT_H
+
+#include "secrets/sops/meta.h"
+#include "secrets/sops/value.h"
+
+#define CV_SOPS_MAC_HEX 128u
+
+cv_result cv_sops_tree_encrypt(cv_doc *d, const cv_sops_meta *m,
+                               const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
+                               char mac[CV_SOPS_MAC_HEX + 1]) CV_MUST_USE;
+cv_result cv_sops_tree_decrypt(cv_doc *d, const cv_sops_meta *m,
+                               const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
+                               char mac[CV_SOPS_MAC_HEX + 1]) CV_MUST_USE;
+
+/* Encrypt the computed MAC into m->mac with the lastmodified AAD. */
+cv_result cv_sops_mac_seal(cv_doc *d, cv_sops_meta *m, const uint8_t key[CV_SOPS_KEY_LEN],
+                           const char mac[CV_SOPS_MAC_HEX + 1], cv_sops_stash *stash)
+    CV_MUST_USE;
+/* Decrypt the stored MAC and compare it with the computed one:
+ * CV_E_SOPS_MAC_DECRYPT or CV_E_SOPS_MAC_MISMATCH (detail as sops prints
+ * it: "MAC mismatch. File has X, computed Y"). */
+cv_result cv_sops_mac_verify(cv_doc *d, const cv_sops_meta *m, const uint8_t key[CV_SOPS_KEY_LEN],
+                             const char mac[CV_SOPS_MAC_HEX + 1], cv_sops_stash *stash)
+    CV_MUST_USE;
+
+#endif

@@ -1,0 +1,59 @@
+/* SOPS values: the ENC[AES256_GCM,...] string and the typed plaintext
+ * inside it.
+ *
+ *   ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<str|int|float|bool|
+ *       time|comment|bytes>]
+ *
+ * AES-256-GCM with a 32-byte random IV (any IV length is accepted when
+ * decrypting), AAD = the path of keys joined with ':' plus a trailing ':'.
+ * Plaintext bytes per type are Go's: strconv.Itoa, FormatFloat 'f' -1,
+ * True/False, time MarshalText, comment text. Empty strings and empty
+ * comments are never encrypted.
+ *
+ * The IV stash: decrypting records (aad, typed plaintext) -> IV, and
+ * encrypting the same typed plaintext at the same path again reuses the IV,
+ * so edit/set/unset leave unchanged values byte-identical as sops does. The
+ * stash lives in the document's secret arena. */
+#ifndef CV_SOPS_VALUE_H
+#define CV_SOPS_VALUE_H
+
+#include "secrets/doc/tree.h"
+
+#define CV_SOPS_IV_LEN 32u
+#define CV_SOPS_TAG_LEN 16u
+#define CV_SOPS_KEY_LEN 32u
+
+typedef struct {
+    cv_slice data, iv, tag, type; /* base64 text and the type word */
+} cv_sops_enc;
+
+typedef struct cv_sops_stash cv_sops_stash;
+
+/* Parse an ENC string as sops's regex does (anchored at the start only). */
+cv_result cv_sops_enc_parse(cv_slice s, cv_sops_enc *out) CV_MUST_USE CV_NONNULL;
+
+/* The bytes sops hashes for a scalar (ToBytes): numbuf must hold
+ * CV_NUM_TEXT_MAX bytes; *type receives the ENC type word. Fails with
+ * CV_E_DOC_TYPE for maps, lists and nulls. */
+cv_result cv_sops_value_bytes(const cv_node *n, char *numbuf, cv_slice *out, const char **type)
+    CV_MUST_USE;
+
+cv_result cv_sops_stash_new(cv_doc *d, cv_sops_stash **out) CV_MUST_USE CV_NONNULL;
+
+/* Encrypt scalar n (or a COMMENT) in place into its ENC string: n becomes
+ * STR (or stays COMMENT with the ENC text). Empty texts stay empty. stash
+ * may be NULL. */
+cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS_KEY_LEN],
+                                cv_slice aad, cv_sops_stash *stash) CV_MUST_USE;
+/* Decrypt the ENC text of n (STR or COMMENT) in place into the typed value:
+ * COMMENT for type comment (inline cleared, as sops does). An empty text
+ * stays an empty STR. Errors: CV_E_SOPS_ENC (malformed), CV_E_SOPS_DECRYPT
+ * (authentication), CV_E_SOPS_ENC with a detail for a bad typed value. */
+cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS_KEY_LEN],
+                                cv_slice aad, cv_sops_stash *stash) CV_MUST_USE;
+
+/* Go's base64.StdEncoding.DecodeString: padding required, CR/LF ignored,
+ * non-zero trailing bits accepted. out holds at least (len/4+1)*3 bytes. */
+cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len) CV_MUST_USE CV_NONNULL;
+
+#endif

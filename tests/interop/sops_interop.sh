@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# covert sops <-> real sops v3.13.2, both directions.
+#
+# For every plain file in testvectors/sops/plain/ and the options that fit it
+# (selection rules, mac-only-encrypted, indentation, stores), and for
+# recipient sets (X25519, two X25519 opened by the second, ssh-ed25519,
+# hybrid post-quantum):
+#   - sops decrypts what covert encrypted, to the same bytes as its own
+#     round trip of the file;
+#   - covert decrypts what sops encrypted (and what covert encrypted), to
+#     the same bytes;
+#   - covert's encrypted file has the same layout as sops's: identical text
+#     once ciphertexts, age blocks, MAC and lastmodified are masked;
+#   - `sops filestatus` calls covert's file encrypted.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/harness.sh
+. "$ROOT/tests/lib/harness.sh"
+: "${COVERT_BIN:=$ROOT/build/covert}"
+SOPS="$PEERS/sops-3.13.2/sops"
+PLAIN="$ROOT/testvectors/sops/plain"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+if [ ! -x "$SOPS" ] || [ ! -x "$AGE131/age-keygen" ]; then
+    t_skip "sops interop" "sops v3.13.2 or age v1.3.1 peer missing (make peers)"
+    t_done
+    exit 0
+fi
+export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config"
+mkdir -p "$HOME"
+unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE \
+    SOPS_AGE_SSH_PRIVATE_KEY_CMD SOPS_AGE_RECIPIENTS SOPS_CONFIG
+
+# Keys: two X25519, one post-quantum, one ssh-ed25519.
+K="$TMP/keys"
+mkdir -p "$K"
+"$AGE131/age-keygen" -o "$K/x1.txt" 2>/dev/null
+"$AGE131/age-keygen" -o "$K/x2.txt" 2>/dev/null
+"$AGE131/age-keygen" -pq -o "$K/pq.txt" 2>/dev/null
+ssh-keygen -q -t ed25519 -N "" -f "$K/ssh" >/dev/null
+X1=$("$AGE131/age-keygen" -y "$K/x1.txt")
+X2=$("$AGE131/age-keygen" -y "$K/x2.txt")
+PQ=$("$AGE131/age-keygen" -y "$K/pq.txt")
+SSH=$(cat "$K/ssh.pub")
+
+# with_keys SET CMD...: run with the identities of recipient set SET.
+with_keys() {
+    local set=$1
+    shift
+    case "$set" in
+    x25519) SOPS_AGE_KEY_FILE="$K/x1.txt" "$@" ;;
+    two) SOPS_AGE_KEY_FILE="$K/x2.txt" "$@" ;;
+    pq) SOPS_AGE_KEY_FILE="$K/pq.txt" "$@" ;;
+    ssh) SOPS_AGE_SSH_PRIVATE_KEY_FILE="$K/ssh" "$@" ;;
+    esac
+}
+recipients() {
+    case "$1" in
+    x25519) echo "$X1" ;;
+    two) echo "$X1,$X2" ;;
+    pq) echo "$PQ" ;;
+    ssh) echo "$SSH" ;;
+    esac
+}
+
+# mask FILE: ciphertexts, age blocks, MAC and timestamps replaced by
+# placeholders that keep what must match (value type and plaintext length).
+mask() {
+    python3 - "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+t = re.sub(r"-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----",
+           "AGE-BLOCK", t, flags=re.S)
+t = re.sub(r"ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:[^,]*,tag:[^,]*,type:(\w+)\]",
+           lambda m: "ENC[%d,%s]" % (len(m.group(1)), m.group(2)), t)
+t = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME", t)
+sys.stdout.write(t)
+PY
+}
+
+# case NAME SET FILE GLOBAL_FLAGS ENCRYPT_FLAGS
+check_case() {
+    local name=$1 set=$2 file=$3 gflags=$4 eflags=$5
+    local base
+    base="$TMP/$(echo "$name" | tr -c 'A-Za-z0-9' _)"
+    local ext=${file##*.}
+    local r
+    r=$(recipients "$set")
+    # shellcheck disable=SC2086
+    "$SOPS" $gflags encrypt --age "$r" $eflags "$PLAIN/$file" >"$base.sops.$ext" 2>"$base.err" ||
+        { t_fail "$name: sops encrypt failed: $(head -1 "$base.err")"; return; }
+    # shellcheck disable=SC2086
+    "$COVERT_BIN" sops $gflags encrypt --age "$r" $eflags "$PLAIN/$file" >"$base.covert.$ext" 2>"$base.err" ||
+        { t_fail "$name: covert encrypt failed: $(head -1 "$base.err")"; return; }
+    # shellcheck disable=SC2086
+    with_keys "$set" "$SOPS" $gflags decrypt "$base.sops.$ext" >"$base.p.sops" 2>"$base.err" ||
+        { t_fail "$name: sops round trip failed: $(head -1 "$base.err")"; return; }
+    # shellcheck disable=SC2086
+    if with_keys "$set" "$SOPS" $gflags decrypt "$base.covert.$ext" >"$base.p.s_of_c" 2>"$base.err" &&
+        cmp -s "$base.p.sops" "$base.p.s_of_c"; then
+        t_pass "$name: sops decrypts covert's file"
+    else
+        t_fail "$name: sops decrypting covert's file: $(head -1 "$base.err")"
+    fi
+    # shellcheck disable=SC2086
+    if with_keys "$set" "$COVERT_BIN" sops $gflags decrypt "$base.sops.$ext" >"$base.p.c_of_s" 2>"$base.err" &&
+        cmp -s "$base.p.sops" "$base.p.c_of_s"; then
+        t_pass "$name: covert decrypts sops's file"
+    else
+        t_fail "$name: covert decrypting sops's file: $(head -1 "$base.err")"
+    fi
+    # shellcheck disable=SC2086
+    if with_keys "$set" "$COVERT_BIN" sops $gflags decrypt "$base.covert.$ext" >"$base.p.c_of_c" 2>"$base.err" &&
+        cmp -s "$base.p.sops" "$base.p.c_of_c"; then
+        t_pass "$name: covert round trip"
+    else
+        t_fail "$name: covert round trip: $(head -1 "$base.err")"
+    fi
+    if [ "$(mask "$base.sops.$ext")" = "$(mask "$base.covert.$ext")" ]; then
+        t_pass "$name: same layout as sops"
+    else
+        t_fail "$name: layout differs from sops ($base)"
+        diff <(mask "$base.sops.$ext") <(mask "$base.covert.$ext") | head -10 >&2
+    fi
+    if [ "$("$SOPS" filestatus "$base.covert.$ext" 2>/dev/null)" = '{"encrypted":true}' ]; then
+        t_pass "$name: sops filestatus"
+    else
+        t_fail "$name: sops filestatus of covert's file"
+    fi
+}
+
+while read -r file gflags eflags; do
+    [ -z "$file" ] && continue
+    [ "$gflags" = "-" ] && gflags=""
+    [ "$eflags" = "-" ] && eflags=""
+    check_case "$file $gflags $eflags" x25519 "$file" "$gflags" "$eflags"
+done <<'CASES'
+secret.yaml - -
+secret.yaml - --encrypted-regex ^(data|stringData)$
+secret.yaml --indent=2 -
+types.yaml - -
+types.yaml --mac-only-encrypted --unencrypted-regex ^(keep_unencrypted|str)$
+multi.yaml - -
+rules.yaml - --encrypted-suffix _enc
+rules.yaml - --unencrypted-suffix _plain
+rules.yaml - --encrypted-regex ^data$
+app.json - -
+app.json --indent=2 -
+app.json - --encrypted-regex ^(password|user)$
+app.env - -
+app.ini - -
+blob.bin - -
+CASES
+
+for set in two pq ssh; do
+    check_case "secret.yaml [$set]" "$set" secret.yaml "" ""
+    check_case "app.json [$set]" "$set" app.json "" ""
+done
+t_done

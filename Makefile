@@ -41,7 +41,7 @@ endif
 
 LIB_SRC := $(sort $(wildcard crypto/*/*.c secrets/*/*.c reconcile/*/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c tests/lib/*.c))
+UNIT_SRC := $(filter-out tests/lib/doctool.c,$(sort $(wildcard tests/unit/*.c tests/lib/*.c)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
@@ -82,10 +82,16 @@ $(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 
 unit: $(O)/unit-tests
 
+# doctool: covert's document codecs on the command line (tests/lib/doctool.c),
+# compared with sops's own store code by tests/parity/codecs_parity.sh.
+TESTLIB_OBJ := $(filter $(O)/tests/lib/%,$(UNIT_OBJ))
+$(O)/doctool: $(O)/tests/lib/doctool.o $(TESTLIB_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(O)/tests/lib/doctool.o $(TESTLIB_OBJ) $(LIB) $(LIBS)
+
 ASAN_MAKE = $(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g"
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(REPLAY)
+	@$(MAKE) --no-print-directory all unit $(O)/doctool $(REPLAY)
 	@$(ASAN_MAKE) build-asan/unit-tests
 	@$(MAKE) --no-print-directory peers
 	@tests/run.sh $(O)
@@ -132,4 +138,4 @@ check-deps:
 clean:
 	rm -rf $(O) build-asan build-vg
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(O)/tests/lib/doctool.d

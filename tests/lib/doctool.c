@@ -1,0 +1,129 @@
+/* doctool: covert's document codecs from the command line, the counterpart
+ * of tests/peers/sopsstore (sops's own store code) for byte comparisons.
+ *
+ *   doctool [-indent N] [-prefix P] STORE ACTION FILE
+ *
+ *   tree       the loaded tree as typed JSON (tests/lib/doc_dump.h)
+ *   roundtrip  emit(load(FILE))
+ *   flatten    the first branch flattened with prefix P, as typed JSON
+ *   unflatten  the first branch unflattened, as typed JSON
+ *
+ * Flags may come anywhere; N defaults to -1 (sops's JSON default: a tab).
+ * Errors go to stderr as "doctool: MESSAGE: DETAIL", exit status 1; usage
+ * errors exit 2. Test-only: not part of the covert binary.
+ *
+ * Stores are one table; the YAML store adds a row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
+#include "secrets/doc/binary.h"
+#include "secrets/doc/dotenv.h"
+#include "secrets/doc/flatten.h"
+#include "secrets/doc/ini.h"
+#include "secrets/doc/json.h"
+#include "secrets/runtime/init.h"
+#include "tests/lib/doc_dump.h"
+#include "tests/lib/vectors.h"
+
+typedef struct {
+    const char *name;
+    cv_result (*load)(cv_slice in, cv_doc *doc);
+    cv_result (*emit)(const cv_doc *doc, int indent, cv_buf *out);
+} doctool_store;
+
+static const doctool_store doctool_stores[] = {
+    { "json", cv_json_load, cv_json_emit },
+    { "dotenv", cv_dotenv_load, cv_dotenv_emit },
+    { "ini", cv_ini_load, cv_ini_emit },
+    { "binary", cv_binary_load, cv_binary_emit },
+};
+
+typedef struct {
+    int indent;
+    const char *prefix;
+    const char *args[3];
+    int nargs;
+} doctool_opts;
+
+static int usage(void)
+{
+    fputs("usage: doctool [-indent N] [-prefix P] STORE tree|roundtrip|flatten|unflatten FILE\n",
+          stderr);
+    return 2;
+}
+
+static bool parse_args(int argc, char **argv, doctool_opts *o)
+{
+    o->indent = -1;
+    o->prefix = "";
+    o->nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-indent") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end != '\0' || v < -1000 || v > 1000) return false;
+            o->indent = (int)v;
+        } else if (strcmp(argv[i], "-prefix") == 0 && i + 1 < argc) {
+            o->prefix = argv[++i];
+        } else if (o->nargs < 3) {
+            o->args[o->nargs++] = argv[i];
+        } else {
+            return false;
+        }
+    }
+    return o->nargs == 3;
+}
+
+static cv_result run(const doctool_store *st, const doctool_opts *o, cv_slice in, cv_doc *doc,
+                     cv_buf *out)
+{
+    const char *action = o->args[1];
+    CV_GUARD(st->load(in, doc));
+    if (strcmp(action, "tree") == 0) return tv_doc_dump(doc, out);
+    if (strcmp(action, "roundtrip") == 0) return st->emit(doc, o->indent, out);
+    bool fl = strcmp(action, "flatten") == 0;
+    CV_ENSURE(fl || strcmp(action, "unflatten") == 0, CV_E_INVALID_ARG);
+    CV_ENSURE(doc->n >= 1, CV_E_DOC_UNSUPPORTED);
+    cv_node *res;
+    if (fl) CV_GUARD(cv_flatten(doc, doc->branches[0], cv_slice_str(o->prefix), &res));
+    else CV_GUARD(cv_unflatten(doc, doc->branches[0], &res));
+    doc->branches[0] = res;
+    return tv_doc_dump(doc, out);
+}
+
+int main(int argc, char **argv)
+{
+    doctool_opts o;
+    if (!parse_args(argc, argv, &o)) return usage();
+    const doctool_store *st = NULL;
+    for (size_t i = 0; i < sizeof(doctool_stores) / sizeof(doctool_stores[0]); i++)
+        if (strcmp(doctool_stores[i].name, o.args[0]) == 0) st = &doctool_stores[i];
+    if (st == NULL) return usage();
+    if (!cv_is_ok(cv_crypto_init()) || !cv_is_ok(cv_secrets_init())) return 1;
+    size_t len;
+    uint8_t *data = tv_read_file(o.args[2], &len);
+    if (data == NULL) {
+        fprintf(stderr, "doctool: cannot read %s\n", o.args[2]);
+        return 1;
+    }
+    cv_doc doc;
+    cv_buf out;
+    cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 4u);
+    cv_result r = cv_doc_init(&doc);
+    if (cv_is_ok(r)) r = run(st, &o, cv_slice_of(data, len), &doc, &out);
+    int rc = 0;
+    if (cv_is_ok(r)) {
+        fwrite(out.p, 1, out.len, stdout);
+    } else {
+        fprintf(stderr, "doctool: %s: %s\n", cv_strerror(r.err), cv_err_detail());
+        rc = 1;
+    }
+    cv_buf_release(&out);
+    cv_doc_clear(&doc);
+    cv_wipe(data, len);
+    free(data);
+    return rc;
+}

@@ -68,9 +68,11 @@ void cv_sops_opts_env(cv_sops_opts *o)
     if (o->config == NULL) o->config = getenv("SOPS_CONFIG");
 }
 
-int cv_sops_indent(const cv_sops_opts *o)
+int cv_sops_indent(const cv_sops_opts *o, cv_store s)
 {
-    if (o->indent == NULL) return 0;
+    /* sops's store defaults: JSON (and binary's JSON) indent with a tab (-1),
+     * YAML with 4 spaces (0 = the store default). */
+    if (o->indent == NULL) return s == CV_STORE_JSON || s == CV_STORE_BINARY ? -1 : 0;
     char *end;
     long v = strtol(o->indent, &end, 0);
     if (*o->indent == '\0' || *end != '\0' || v < -1000 || v > 1000)
@@ -289,7 +291,8 @@ static void rules_from_flags(const cv_sops_opts *o, cv_store store, cv_sops_meta
                                   "unencrypted_suffix, encrypted_regex, unencrypted_regex, "
                                   "encrypted_comment_regex, or unencrypted_comment_regex in the "
                                   "same file");
-    if (count == 0 && store != CV_STORE_BINARY) m->rule[0] = "_unencrypted";
+    if (count == 0 && store != CV_STORE_BINARY)
+        m->rule[CV_SOPS_RULE_UNENCRYPTED_SUFFIX] = "_unencrypted";
     m->mac_only_encrypted = o->mac_only_encrypted && store != CV_STORE_BINARY;
 }
 

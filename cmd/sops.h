@@ -60,7 +60,7 @@ void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_s
 void cv_sops_file_clear(cv_sops_file *f);
 void cv_sops_reencrypt(cv_sops_file *f);
 void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out);
-int cv_sops_indent(const cv_sops_opts *o);
+int cv_sops_indent(const cv_sops_opts *o, cv_store s);
 /* Metadata for a new file: selection rule, key groups and threshold from the
  * flags, else .sops.yaml; exits with sops's messages on conflicts. */
 void cv_sops_encrypt_meta(const cv_sops_opts *o, const char *path, cv_store store, cv_doc *d,

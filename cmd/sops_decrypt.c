@@ -48,7 +48,7 @@ static size_t parse_path(const char *arg, path_part *parts, size_t cap)
     return n;
 }
 
-static const cv_node *truncate_tree(const cv_node *cur, const path_part *parts, size_t n)
+static cv_node *truncate_tree(cv_node *cur, const path_part *parts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (parts[i].index < 0) {
@@ -76,10 +76,10 @@ static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int in
 {
     path_part parts[CV_DOC_MAX_DEPTH];
     size_t n = parse_path(arg, parts, CV_DOC_MAX_DEPTH);
-    const cv_node *v = truncate_tree(f->doc.branches[0], parts, n);
+    cv_node *v = truncate_tree(f->doc.branches[0], parts, n);
     cv_result r;
     if (v && v->kind == CV_NODE_MAP) {
-        f->doc.branches[0] = (cv_node *)v;
+        f->doc.branches[0] = v;
         r = cv_store_emit_plain(out_store, &f->doc, indent, out);
     } else if (v && v->kind == CV_NODE_STR) {
         r = cv_buf_add(out, v->s, v->len);
@@ -99,7 +99,7 @@ int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
     char *name = o->filename_override ? cv_cli_abs_path(o->filename_override) : file;
     cv_store in_store, out_store;
     cv_sops_stores(o, name, &in_store, &out_store);
-    int indent = cv_sops_indent(o);
+    int indent = cv_sops_indent(o, out_store);
     cv_sops_file f;
     cv_sops_open(&f, o, file, in_store);
     cv_buf out;

@@ -7,6 +7,7 @@
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
 #include "crypto/prim/pk.h"
+#include "secrets/sops/agekey.h"
 #include "secrets/sops/crypt.h"
 
 int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
@@ -50,7 +51,7 @@ int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
     if (!cv_is_ok(r)) cv_sops_fail(1, "Could not generate data key: [%s]", cv_cli_msg(r));
     cv_sops_reencrypt(&f);
     cv_buf out;
-    cv_sops_emit_encrypted(&f, out_store, cv_sops_indent(o), &out);
+    cv_sops_emit_encrypted(&f, out_store, cv_sops_indent(o, out_store), &out);
     cv_sops_write_output(o, file, cv_buf_slice(&out));
     cv_buf_release(&out);
     cv_sops_file_clear(&f);

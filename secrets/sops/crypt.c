@@ -26,6 +26,7 @@ typedef struct {
     cv_sops_stash *stash;
     bool decrypt;
     bool mac_only;
+    bool has_rule;
     cv_sops_rule rule;
     const char *rule_value;
     cv_goregex *re;
@@ -44,6 +45,7 @@ static bool is_comment_rule(cv_sops_rule r)
 
 static bool key_matches(const walk *w, const cv_node *k)
 {
+    if (!w->has_rule) return false;
     size_t vl = strlen(w->rule_value);
     switch (w->rule) {
     case CV_SOPS_RULE_UNENCRYPTED_SUFFIX:
@@ -58,6 +60,7 @@ static bool key_matches(const walk *w, const cv_node *k)
 /* shouldBeEncrypted, from the state kept along the walk. */
 static bool should_encrypt(const walk *w, bool is_comment, size_t level_first)
 {
+    if (!w->has_rule) return true;
     switch (w->rule) {
     case CV_SOPS_RULE_UNENCRYPTED_SUFFIX:
     case CV_SOPS_RULE_UNENCRYPTED_REGEX: return w->path_hits == 0;
@@ -83,7 +86,7 @@ static cv_result push_comment(walk *w, const cv_node *c)
 {
     CV_GUARD(cv_arena_grow(w->d->arena, (void **)&w->matched, &w->cap_comments,
                            w->n_comments + 1, sizeof(bool)));
-    w->matched[w->n_comments++] = is_comment_rule(w->rule) && cv_goregex_match(w->re, c->s, c->len);
+    w->matched[w->n_comments++] = w->has_rule && is_comment_rule(w->rule) && cv_goregex_match(w->re, c->s, c->len);
     return cv_ok();
 }
 
@@ -98,6 +101,12 @@ static cv_result hash_leaf(walk *w, const cv_node *v)
     return cv_ok();
 }
 
+/* sops joins the path with ':' and adds one: the empty path is ":". */
+static cv_slice aad_of(const walk *w)
+{
+    return w->aad.len ? cv_buf_slice(&w->aad) : cv_slice_of(":", 1);
+}
+
 static cv_result path_error(const walk *w, cv_result r)
 {
     if (cv_is_ok(r)) return r;
@@ -110,11 +119,11 @@ static cv_result enc_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
     bool comment = v->kind == CV_NODE_COMMENT;
     if ((!w->mac_only || encrypted) && !comment) CV_GUARD(hash_leaf(w, v));
     if (!encrypted) return cv_ok();
-    CV_GUARD(path_error(w, cv_sops_value_encrypt(w->d, v, w->key, cv_buf_slice(&w->aad),
+    CV_GUARD(path_error(w, cv_sops_value_encrypt(w->d, v, w->key, aad_of(w),
                                                  w->stash)));
     /* sops puts the encrypted string of a list comment back as a string. */
     if (comment && in_list) v->kind = CV_NODE_STR;
-    if (comment && w->rule == CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX &&
+    if (comment && w->has_rule && w->rule == CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX &&
         cv_goregex_match(w->re, v->s, v->len))
         CV_BAILF(CV_E_SOPS_ENC, "Encrypted comment matches UnencryptedCommentRegex! Make sure "
                                 "that UnencryptedCommentRegex cannot match an encrypted comment.");
@@ -126,7 +135,7 @@ static cv_result dec_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
     bool comment = v->kind == CV_NODE_COMMENT;
     if (encrypted && comment) {
         cv_node save = *v;
-        if (!cv_is_ok(cv_sops_value_decrypt(w->d, v, w->key, cv_buf_slice(&w->aad), w->stash)))
+        if (!cv_is_ok(cv_sops_value_decrypt(w->d, v, w->key, aad_of(w), w->stash)))
             *v = save; /* a comment from before comments were encrypted */
         else if (save.len == 0 && in_list)
             v->kind = CV_NODE_STR; /* sops turns an empty list comment into "" */
@@ -134,7 +143,7 @@ static cv_result dec_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
         CV_ENSUREF(v->kind == CV_NODE_STR, CV_E_SOPS_ENC,
                    "Expected encrypted value as string at %.*s",
                    (int)(w->aad.len > 200 ? 200 : w->aad.len), (const char *)w->aad.p);
-        CV_GUARD(path_error(w, cv_sops_value_decrypt(w->d, v, w->key, cv_buf_slice(&w->aad),
+        CV_GUARD(path_error(w, cv_sops_value_decrypt(w->d, v, w->key, aad_of(w),
                                                      w->stash)));
     }
     if ((!w->mac_only || encrypted) && !comment && v->kind != CV_NODE_COMMENT)
@@ -200,10 +209,10 @@ static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint
     w->stash = stash;
     w->decrypt = decrypt;
     w->mac_only = m->mac_only_encrypted;
-    cv_sops_meta_rule(m, &w->rule, &w->rule_value);
+    w->has_rule = cv_sops_meta_rule(m, &w->rule, &w->rule_value);
     cv_buf_init_secret(&w->aad, CV_DOC_MAX_INPUT);
-    CV_GUARD(cv_buf_add_str(&w->aad, ""));
-    if (w->rule != CV_SOPS_RULE_UNENCRYPTED_SUFFIX && w->rule != CV_SOPS_RULE_ENCRYPTED_SUFFIX)
+    if (w->has_rule && w->rule != CV_SOPS_RULE_UNENCRYPTED_SUFFIX &&
+        w->rule != CV_SOPS_RULE_ENCRYPTED_SUFFIX)
         CV_GUARD(cv_goregex_compile(w->rule_value, &w->re));
     cv_sha512_init(&w->mac);
     if (w->mac_only) cv_sha512_update(&w->mac, mac_only_prefix, sizeof(mac_only_prefix));

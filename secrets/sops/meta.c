@@ -59,16 +59,15 @@ cv_result cv_sops_key_set(cv_doc *d, cv_sops_key *k, const char *field, cv_slice
     return cv_ok();
 }
 
-void cv_sops_meta_rule(const cv_sops_meta *m, cv_sops_rule *rule, const char **value)
+bool cv_sops_meta_rule(const cv_sops_meta *m, cv_sops_rule *rule, const char **value)
 {
     for (int r = 0; r < CV_SOPS_NRULES; r++)
         if (m->rule[r]) {
             *rule = (cv_sops_rule)r;
             *value = m->rule[r];
-            return;
+            return true;
         }
-    *rule = CV_SOPS_RULE_UNENCRYPTED_SUFFIX;
-    *value = "_unencrypted";
+    return false;
 }
 
 cv_result cv_sops_group_add(cv_doc *d, cv_sops_group *g, const cv_sops_key *k)
@@ -258,6 +257,8 @@ static cv_result read_rules(cv_doc *d, const cv_node *map, cv_sops_meta *m)
                "Cannot use more than one of encrypted_suffix, unencrypted_suffix, "
                "encrypted_regex, unencrypted_regex, encrypted_comment_regex, or "
                "unencrypted_comment_regex in the same file");
+    /* A file without a rule gets sops's default (and is written with it). */
+    if (count == 0) m->rule[CV_SOPS_RULE_UNENCRYPTED_SUFFIX] = "_unencrypted";
     return cv_ok();
 }
 
@@ -359,8 +360,7 @@ static cv_result write_rule(cv_doc *d, const cv_sops_meta *m, cv_node *map, cv_s
 {
     cv_sops_rule cur;
     const char *v;
-    cv_sops_meta_rule(m, &cur, &v);
-    if (cur != r) return cv_ok();
+    if (!cv_sops_meta_rule(m, &cur, &v) || cur != r) return cv_ok();
     return add_text(d, map, rule_names[r], v, strlen(v));
 }
 

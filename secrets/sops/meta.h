@@ -61,8 +61,9 @@ typedef struct {
     cv_gotime lastmodified;
     const char *mac;
     size_t mac_len;
-    /* The one selection rule (sops allows at most one); NULL when none was
-     * stored, in which case the unencrypted suffix "_unencrypted" applies. */
+    /* The one selection rule (sops allows at most one). Reading a file that
+     * names none sets sops's default unencrypted suffix; only new binary
+     * files have none at all (everything is encrypted). */
     const char *rule[CV_SOPS_NRULES];
     bool mac_only_encrypted;
     const char *version;
@@ -78,8 +79,8 @@ cv_slice cv_sops_key_get(const cv_sops_key *k, const char *field);
 cv_result cv_sops_key_set(cv_doc *d, cv_sops_key *k, const char *field, cv_slice v) CV_MUST_USE;
 /* The rule name as stored ("unencrypted_suffix", ...). */
 const char *cv_sops_rule_name(cv_sops_rule r);
-/* The rule in force: sets *rule and *value (the default suffix if none). */
-void cv_sops_meta_rule(const cv_sops_meta *m, cv_sops_rule *rule, const char **value);
+/* The rule in force: false when there is none (encrypt everything). */
+bool cv_sops_meta_rule(const cv_sops_meta *m, cv_sops_rule *rule, const char **value);
 
 /* Read a metadata MAP (nested form). Errors: CV_E_SOPS_METADATA with sops's
  * text in the detail ("No keys found in file", "Cannot use more than one

@@ -6,7 +6,9 @@
 #   $PEERS/age-1.3.1/  age age-keygen age-inspect age-plugin-batchpass
 #                      age-plugin-pq age-plugin-tag age-plugin-tagpq
 #   $PEERS/sops-3.13.2/ sops, sopsstore (tests/peers/sopsstore: sops's own
-#                      store code, for byte-for-byte codec comparisons)
+#                      store code, for byte-for-byte codec comparisons),
+#                      sopscfg (tests/peers/sopscfg: sops's shamir and config
+#                      packages and Go's regexp)
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -91,18 +93,22 @@ if ! sops_ok; then
     exit 1
 fi
 
-# sopsstore is rebuilt when its source changes (hash stamped beside it).
+# Go programs over sops's own packages (sopsstore: the stores; sopscfg:
+# shamir, config and Go regexp) are rebuilt when their source changes (a hash
+# is stamped beside each).
 HERE=$(cd "$(dirname "$0")" && pwd)
-store_hash=$(cat "$HERE/sopsstore/"*.go "$HERE/sopsstore/go.mod" | sha256sum | cut -c1-16)
-if [ -x "$SOPS_DIR/sopsstore" ] && [ "$(cat "$SOPS_DIR/sopsstore.hash" 2>/dev/null)" = "$store_hash" ]; then
-    kept="$kept sopsstore"
-else
-    (cd "$HERE/sopsstore" &&
-        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
-            go build -o "$SOPS_DIR/sopsstore" .)
-    echo "$store_hash" > "$SOPS_DIR/sopsstore.hash"
-    built="$built sopsstore"
-fi
+for prog in sopsstore sopscfg; do
+    hash=$(cat "$HERE/$prog/"*.go "$HERE/$prog/go.mod" | sha256sum | cut -c1-16)
+    if [ -x "$SOPS_DIR/$prog" ] && [ "$(cat "$SOPS_DIR/$prog.hash" 2>/dev/null)" = "$hash" ]; then
+        kept="$kept $prog"
+    else
+        (cd "$HERE/$prog" &&
+            env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+                nice go build -o "$SOPS_DIR/$prog" .)
+        echo "$hash" > "$SOPS_DIR/$prog.hash"
+        built="$built $prog"
+    fi
+done
 
 echo "peers: $AGE_DIR ($AGE_VERSION)"
 echo "peers: $SOPS_DIR ($SOPS_VERSION)"

@@ -32,7 +32,7 @@ typedef struct {
         *rm_hckms;
     /* set / unset / updatekeys / exec */
     const char *value_file;
-    bool value_stdin, idempotent, yes;
+    bool value_file_set, value_stdin, idempotent, yes;
     bool background, pristine, same_process, no_fifo, show_master_keys;
     const char *user, *filename;
     /* legacy mode flags */
@@ -71,5 +71,7 @@ void cv_sops_add_age_keys(cv_doc *d, cv_sops_group *g, const char *list);
 int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_filestatus(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_set(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_unset(cv_sops_opts *o, int argc, char **argv);
 
 #endif

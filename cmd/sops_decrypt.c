@@ -6,78 +6,18 @@
 #include "cmd/cli.h"
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
-#include "secrets/doc/num.h"
-
-/* One --extract component: a quoted key or a list index. */
-typedef struct {
-    const char *key;
-    size_t key_len;
-    long index; /* -1 for a key */
-} path_part;
-
-/* sops's parseTreePath: split on '[', each part ends with ']'. */
-static size_t parse_path(const char *arg, path_part *parts, size_t cap)
-{
-    size_t n = 0;
-    const char *p = arg;
-    while (*p) {
-        if (*p == '[') {
-            p++;
-            continue;
-        }
-        const char *end = strchr(p, '[');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (p[len - 1] != ']')
-            cv_sops_fail(91, "error parsing --extract path: component %.*s doesn't end with ]",
-                         (int)len, p);
-        if (n == cap) cv_sops_fail(91, "error parsing --extract path: too many components");
-        if (p[0] == '"' || p[0] == '\'') {
-            parts[n].key = p + 1;
-            parts[n].key_len = len >= 3 ? len - 3 : 0;
-            parts[n].index = -1;
-        } else {
-            int64_t v;
-            if (!cv_is_ok(cv_go_parse_int(cv_slice_of(p, len - 1), &v)) || v < 0 || v > 1 << 30)
-                cv_sops_fail(91, "error parsing --extract path: strconv.Atoi: parsing \"%.*s\": "
-                                 "invalid syntax", (int)(len - 1), p);
-            parts[n].index = (long)v;
-        }
-        n++;
-        p += len;
-    }
-    return n;
-}
-
-static cv_node *truncate_tree(cv_node *cur, const path_part *parts, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (parts[i].index < 0) {
-            long j = cur->kind == CV_NODE_MAP ? cv_map_find(cur, parts[i].key, parts[i].key_len)
-                                              : -1;
-            if (j < 0)
-                cv_sops_fail(1, "error truncating tree: component ['%.*s'] not found",
-                             (int)parts[i].key_len, parts[i].key);
-            cur = cur->items[j].value;
-            continue;
-        }
-        if (cur == NULL || cur->kind != CV_NODE_LIST)
-            cv_sops_fail(1, "error truncating tree: component [%ld] is integer, but tree part "
-                            "is not a slice", parts[i].index);
-        if ((size_t)parts[i].index >= cur->n)
-            cv_sops_fail(1, "error truncating tree: component [%ld] accesses out of bounds",
-                         parts[i].index);
-        cur = cur->items[parts[i].index].value;
-    }
-    return cur;
-}
+#include "secrets/sops/path.h"
 
 static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int indent,
                     cv_buf *out)
 {
-    path_part parts[CV_DOC_MAX_DEPTH];
-    size_t n = parse_path(arg, parts, CV_DOC_MAX_DEPTH);
-    cv_node *v = truncate_tree(f->doc.branches[0], parts, n);
-    cv_result r;
+    cv_sops_path p;
+    cv_result r = cv_sops_path_parse(arg, &p);
+    if (!cv_is_ok(r)) cv_sops_fail(91, "error parsing --extract path: %s", cv_cli_msg(r));
+    cv_node *v;
+    r = cv_sops_path_get(f->doc.branches[0], &p, &v);
+    cv_sops_path_free(&p);
+    if (!cv_is_ok(r)) cv_sops_fail(1, "error truncating tree: %s", cv_cli_msg(r));
     if (v && v->kind == CV_NODE_MAP) {
         f->doc.branches[0] = v;
         r = cv_store_emit_plain(out_store, &f->doc, indent, out);

@@ -56,6 +56,19 @@ static const cv_flag encrypt_flags[] = {
 
 static const cv_flag filestatus_flags[] = { S("input-type", input_type) };
 
+static const cv_flag set_flags[] = {
+    S("input-type", input_type), S("output-type", output_type), B("value-file", value_file_set),
+    B("value-stdin", value_stdin), S("shamir-secret-sharing-threshold", shamir_threshold),
+    B("ignore-mac", ignore_mac), S("decryption-order", decryption_order),
+    B("idempotent", idempotent),
+};
+
+static const cv_flag unset_flags[] = {
+    S("input-type", input_type), S("output-type", output_type),
+    S("shamir-secret-sharing-threshold", shamir_threshold), B("ignore-mac", ignore_mac),
+    S("decryption-order", decryption_order), B("idempotent", idempotent),
+};
+
 typedef struct {
     const char *name;
     int (*run)(cv_sops_opts *o, int argc, char **argv);
@@ -80,6 +93,14 @@ static const subcommand subcommands[] = {
       "             [--filename-override NAME] [file]\n"
       "  encrypt a file, and output the results to stdout. If no filename is provided,\n"
       "  stdin will be used (with --filename-override)." },
+    { "set", cv_sops_cmd_set, set_flags, N(set_flags),
+      "sops set [--value-file | --value-stdin] [--idempotent] [--ignore-mac] file index [value]\n"
+      "  set a specific key or branch in the input document. value must be a JSON encoded\n"
+      "  string, for example '\"somevalue\"' or '{\"key\": \"value\"}'. The file is\n"
+      "  rewritten atomically." },
+    { "unset", cv_sops_cmd_unset, unset_flags, N(unset_flags),
+      "sops unset [--idempotent] [--ignore-mac] file index\n"
+      "  unset a specific key or branch in the input document." },
     { "filestatus", cv_sops_cmd_filestatus, filestatus_flags, N(filestatus_flags),
       "sops filestatus [--input-type T] file\n"
       "  check the status of the file, returning encryption status" },

@@ -12,6 +12,7 @@
 
 #include "crypto/age/age.h"
 #include "crypto/base/limits.h"
+#include "crypto/prim/shamir.h"
 #include "secrets/sops/value.h"
 
 extern char **environ;
@@ -288,7 +289,7 @@ static cv_result run_cmd(const char *cmd, const char *recipient, cv_buf *out)
         cv_sops_argv_free(argv);
         CV_BAILF(CV_E_EXEC, "empty command");
     }
-    int pid, rd;
+    int pid = -1, rd = -1;
     cv_result r = spawn_cmd(argv, recipient, &pid, &rd);
     cv_sops_argv_free(argv);
     CV_GUARD(r);
@@ -429,27 +430,67 @@ static void report_trailer(cv_sops_keyring *k, cv_buf *rep, const cv_sops_meta *
                                "recovered.", m->shamir_threshold, ok));
 }
 
+/* Every group is tried (as sops does, to report on each); one group's
+ * part is the key itself, several groups' parts are Shamir shares. */
+static cv_result open_groups(cv_sops_keyring *kr, const cv_sops_meta *m, const char *order,
+                             cv_buf *parts, cv_slice *shares, size_t *ok, cv_buf *report)
+{
+    *ok = 0;
+    for (size_t g = 0; g < m->n_groups; g++) {
+        cv_buf_reset(&parts[g]);
+        size_t mark = report->len;
+        best_effort(cv_buf_addf(report, "%sGroup %zu: FAILED", g ? "\n\n" : "", g));
+        if (cv_is_ok(open_group(kr, &m->groups[g], order, &parts[g], report))) {
+            report->len = mark;
+            best_effort(cv_buf_addf(report, "%sGroup %zu: SUCCESS", g ? "\n\n" : "", g));
+            shares[(*ok)++] = cv_buf_slice(&parts[g]);
+        }
+    }
+    return cv_ok();
+}
+
+static cv_result combine(const cv_sops_meta *m, const cv_slice *shares, size_t ok,
+                         cv_secret **key)
+{
+    if (m->n_groups == 1) {
+        CV_ENSUREF(shares[0].len == 32, CV_E_SOPS_NO_KEY, "data key has %zu bytes",
+                   shares[0].len);
+        return cv_secret_dup(key, shares[0].p, shares[0].len);
+    }
+    cv_result r = cv_shamir_combine(shares, ok, key);
+    if (!cv_is_ok(r))
+        return CV_FAILF(CV_E_SOPS_NO_KEY, "could not get data key from shamir parts: %s",
+                        cv_err_detail());
+    if ((*key)->len != 32) {
+        cv_secret_free(key);
+        CV_BAILF(CV_E_SOPS_NO_KEY, "data key has the wrong length");
+    }
+    return cv_ok();
+}
+
 cv_result cv_sops_data_key(cv_sops_keyring *kr, const cv_sops_meta *m, const char *order,
                            cv_secret **key, cv_buf *report)
 {
     *key = NULL;
     if (order == NULL) order = "age,pgp";
-    CV_ENSUREF(m->n_groups == 1, CV_E_UNSUPPORTED, "key groups need Shamir (not yet)");
-    cv_buf part;
-    cv_buf_init_secret(&part, 4096);
-    best_effort(cv_buf_add_str(report, "Failed to get the data key required to decrypt the SOPS file.\n\n"
-                                 "Group 0: FAILED"));
-    cv_result r = open_group(kr, &m->groups[0], order, &part, report);
-    if (cv_is_ok(r)) {
-        cv_buf_reset(report);
-        r = part.len == CV_SOPS_KEY_LEN ? cv_secret_dup(key, part.p, part.len)
-                                        : CV_FAILF(CV_E_SOPS_NO_KEY, "data key has %zu bytes",
-                                                   part.len);
-    } else {
-        report_trailer(kr, report, m, 0);
+    CV_ENSUREF(m->n_groups >= 1 && m->n_groups <= CV_SHAMIR_MAX_PARTS, CV_E_SOPS_METADATA,
+               "invalid number of key groups");
+    cv_buf parts[CV_SHAMIR_MAX_PARTS];
+    cv_slice shares[CV_SHAMIR_MAX_PARTS];
+    for (size_t g = 0; g < m->n_groups; g++) cv_buf_init_secret(&parts[g], 4096);
+    best_effort(cv_buf_add_str(report, "Failed to get the data key required to decrypt the "
+                                       "SOPS file.\n\n"));
+    size_t ok = 0;
+    cv_result r = open_groups(kr, m, order, parts, shares, &ok, report);
+    size_t need = m->n_groups == 1 ? 1 : (size_t)(m->shamir_threshold > 0 ? m->shamir_threshold : 0);
+    if (cv_is_ok(r) && (ok == 0 || ok < need)) {
+        report_trailer(kr, report, m, ok);
         r = CV_FAIL(CV_E_SOPS_NO_KEY);
+    } else if (cv_is_ok(r)) {
+        cv_buf_reset(report);
+        r = combine(m, shares, ok, key);
     }
-    cv_buf_release(&part);
+    for (size_t g = 0; g < m->n_groups; g++) cv_buf_release(&parts[g]);
     return r;
 }
 
@@ -472,16 +513,30 @@ static cv_result seal_age(cv_doc *d, cv_sops_key *key, const uint8_t *secret, si
     return r;
 }
 
-cv_result cv_sops_data_key_seal(cv_doc *d, cv_sops_meta *m, const uint8_t key[32])
+static cv_result seal_group(cv_doc *d, cv_sops_group *g, const uint8_t *part, size_t len)
 {
-    CV_ENSUREF(m->n_groups == 1, CV_E_UNSUPPORTED, "key groups need Shamir (not yet)");
-    cv_sops_group *g = &m->groups[0];
     CV_ENSURE(g->n > 0, CV_E_SOPS_NO_RECIPIENTS);
     for (size_t i = 0; i < g->n; i++) {
         CV_ENSUREF(g->keys[i].type == CV_SOPS_AGE, CV_E_UNSUPPORTED,
                    "cannot encrypt the data key with %s master keys",
                    cv_sops_keytype_name(g->keys[i].type));
-        CV_GUARD(seal_age(d, &g->keys[i], key, CV_SOPS_KEY_LEN));
+        CV_GUARD(seal_age(d, &g->keys[i], part, len));
     }
     return cv_ok();
+}
+
+cv_result cv_sops_data_key_seal(cv_doc *d, cv_sops_meta *m, const uint8_t key[32])
+{
+    CV_ENSURE(m->n_groups >= 1 && m->n_groups <= CV_SHAMIR_MAX_PARTS, CV_E_SOPS_NO_RECIPIENTS);
+    if (m->n_groups == 1) return seal_group(d, &m->groups[0], key, CV_SOPS_KEY_LEN);
+    /* sops: with several groups and no threshold, every group is needed. */
+    if (m->shamir_threshold == 0) m->shamir_threshold = (int)m->n_groups;
+    cv_secret *shares[CV_SHAMIR_MAX_PARTS];
+    CV_GUARD(cv_shamir_split(key, CV_SOPS_KEY_LEN, (unsigned)m->n_groups,
+                             (unsigned)m->shamir_threshold, shares));
+    cv_result r = cv_ok();
+    for (size_t g = 0; g < m->n_groups && cv_is_ok(r); g++)
+        r = seal_group(d, &m->groups[g], shares[g]->data, shares[g]->len);
+    for (size_t g = 0; g < m->n_groups; g++) cv_secret_free(&shares[g]);
+    return r;
 }

@@ -33,6 +33,11 @@ static const cv_flag global_flags[] = {
     S("unencrypted-comment-regex", unencrypted_comment_regex),
     S("encrypted-comment-regex", encrypted_comment_regex),
     B("show-master-keys", show_master_keys), B("s", show_master_keys),
+    S("add-age", add_age), S("rm-age", rm_age), S("add-pgp", add_pgp), S("rm-pgp", rm_pgp),
+    S("add-kms", add_kms), S("rm-kms", rm_kms), S("add-gcp-kms", add_gcp_kms),
+    S("rm-gcp-kms", rm_gcp_kms), S("add-azure-kv", add_azure_kv), S("rm-azure-kv", rm_azure_kv),
+    S("add-hc-vault-transit", add_hc_vault), S("rm-hc-vault-transit", rm_hc_vault),
+    S("add-hckms", add_hckms), S("rm-hckms", rm_hckms),
 };
 
 static const cv_flag decrypt_flags[] = {
@@ -55,6 +60,18 @@ static const cv_flag encrypt_flags[] = {
 };
 
 static const cv_flag filestatus_flags[] = { S("input-type", input_type) };
+
+static const cv_flag rotate_flags[] = {
+    B("in-place", in_place), B("i", in_place), S("output", output),
+    S("input-type", input_type), S("output-type", output_type),
+    S("encryption-context", encryption_context),
+    S("add-gcp-kms", add_gcp_kms), S("rm-gcp-kms", rm_gcp_kms), S("add-hckms", add_hckms),
+    S("rm-hckms", rm_hckms), S("add-azure-kv", add_azure_kv), S("rm-azure-kv", rm_azure_kv),
+    S("add-kms", add_kms), S("rm-kms", rm_kms), S("add-hc-vault-transit", add_hc_vault),
+    S("rm-hc-vault-transit", rm_hc_vault), S("add-age", add_age), S("rm-age", rm_age),
+    S("add-pgp", add_pgp), S("rm-pgp", rm_pgp), S("filename-override", filename_override),
+    S("decryption-order", decryption_order),
+};
 
 static const cv_flag set_flags[] = {
     S("input-type", input_type), S("output-type", output_type), B("value-file", value_file_set),
@@ -93,6 +110,9 @@ static const subcommand subcommands[] = {
       "             [--filename-override NAME] [file]\n"
       "  encrypt a file, and output the results to stdout. If no filename is provided,\n"
       "  stdin will be used (with --filename-override)." },
+    { "rotate", cv_sops_cmd_rotate, rotate_flags, N(rotate_flags),
+      "sops rotate [--add-age R,...] [--rm-age R,...] [-i | --output FILE] file\n"
+      "  generate a new data key and re-encrypt every value with it." },
     { "set", cv_sops_cmd_set, set_flags, N(set_flags),
       "sops set [--value-file | --value-stdin] [--idempotent] [--ignore-mac] file index [value]\n"
       "  set a specific key or branch in the input document. value must be a JSON encoded\n"
@@ -166,6 +186,7 @@ int cv_cmd_sops(int argc, char **argv)
     cv_sops_opts_env(&o);
     if (o.mode_decrypt) return cv_sops_cmd_decrypt(&o, nrest, rest);
     if (o.mode_encrypt) return cv_sops_cmd_encrypt(&o, nrest, rest);
+    if (o.mode_rotate) return cv_sops_cmd_rotate(&o, nrest, rest);
     if (nrest == 0) {
         usage(stderr);
         return 1;

@@ -73,6 +73,19 @@ static const cv_flag rotate_flags[] = {
     S("decryption-order", decryption_order),
 };
 
+static const cv_flag edit_flags[] = {
+    S("age", age), S("a", age), S("pgp", pgp), S("p", pgp), S("kms", kms), S("k", kms),
+    S("gcp-kms", gcp_kms), S("azure-kv", azure_kv), S("hc-vault-transit", hc_vault),
+    S("hckms", hckms), S("aws-profile", aws_profile),
+    S("input-type", input_type), S("output-type", output_type),
+    S("unencrypted-suffix", unencrypted_suffix), S("encrypted-suffix", encrypted_suffix),
+    S("unencrypted-regex", unencrypted_regex), S("encrypted-regex", encrypted_regex),
+    S("encryption-context", encryption_context),
+    S("shamir-secret-sharing-threshold", shamir_threshold),
+    B("show-master-keys", show_master_keys), B("s", show_master_keys),
+    B("ignore-mac", ignore_mac), S("decryption-order", decryption_order),
+};
+
 static const cv_flag set_flags[] = {
     S("input-type", input_type), S("output-type", output_type), B("value-file", value_file_set),
     B("value-stdin", value_stdin), S("shamir-secret-sharing-threshold", shamir_threshold),
@@ -113,6 +126,11 @@ static const subcommand subcommands[] = {
     { "rotate", cv_sops_cmd_rotate, rotate_flags, N(rotate_flags),
       "sops rotate [--add-age R,...] [--rm-age R,...] [-i | --output FILE] file\n"
       "  generate a new data key and re-encrypt every value with it." },
+    { "edit", cv_sops_cmd_edit, edit_flags, N(edit_flags),
+      "sops edit [--age R,...] [--ignore-mac] file\n"
+      "  edit an encrypted file in $SOPS_EDITOR or $EDITOR (a new file starts from an\n"
+      "  example). The plaintext copy lives in a private directory on a tmpfs and is\n"
+      "  overwritten and removed afterwards." },
     { "set", cv_sops_cmd_set, set_flags, N(set_flags),
       "sops set [--value-file | --value-stdin] [--idempotent] [--ignore-mac] file index [value]\n"
       "  set a specific key or branch in the input document. value must be a JSON encoded\n"
@@ -191,5 +209,6 @@ int cv_cmd_sops(int argc, char **argv)
         usage(stderr);
         return 1;
     }
-    cv_sops_fail(1, "Error: this form of sops (edit, --rotate, --set) is not implemented yet");
+    if (o.mode_set) cv_sops_fail(1, "Error: the legacy --set form is not supported; use `sops set`");
+    return cv_sops_cmd_edit(&o, nrest, rest);
 }

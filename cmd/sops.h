@@ -75,5 +75,7 @@ int cv_sops_cmd_set(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_unset(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_rotate(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_edit(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_exec_env(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_exec_file(cv_sops_opts *o, int argc, char **argv);
 
 #endif

@@ -1,11 +1,6 @@
 /* `sops edit` (and `sops FILE`): decrypt into a private file, run the
  * editor, re-encrypt what comes back with the same data key.
- *
- * The plaintext file is the one place sops puts a secret on disk; covert
- * keeps it as small as it can: a 0700 directory on a tmpfs when there is one
- * ($XDG_RUNTIME_DIR, else /dev/shm, else $TMPDIR or /tmp), a 0600 file
- * created exclusively, overwritten with zeros, fsynced and unlinked when the
- * edit ends — also when the user interrupts it. */
+ * The plaintext copy is a private file (cmd/privfile.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cli.h"
+#include "cmd/privfile.h"
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
 #include "crypto/prim/hash.h"
@@ -27,80 +23,9 @@
 
 extern char **environ;
 
-#define TMPFS_MAGIC_NUMBER 0x01021994
-
-static char edit_dir[4096];
-static char edit_file[8192];
-
-/* Overwrite, unlink, remove the directory. Async-signal-safe. */
-static void scrub(void)
-{
-    if (edit_file[0]) {
-        int fd = open(edit_file, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            static const char zero[4096];
-            off_t size = lseek(fd, 0, SEEK_END);
-            lseek(fd, 0, SEEK_SET);
-            while (size > 0) {
-                ssize_t w = write(fd, zero, size > 4096 ? 4096 : (size_t)size);
-                if (w <= 0) break;
-                size -= w;
-            }
-            fsync(fd);
-            close(fd);
-        }
-        unlink(edit_file);
-        edit_file[0] = '\0';
-    }
-    if (edit_dir[0]) {
-        rmdir(edit_dir);
-        edit_dir[0] = '\0';
-    }
-}
-
-static void on_signal(int sig)
-{
-    scrub();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static bool on_tmpfs(const char *dir)
-{
-    struct statfs st;
-    return dir && *dir && statfs(dir, &st) == 0 && (unsigned long)st.f_type == TMPFS_MAGIC_NUMBER;
-}
-
-static const char *private_base(void)
-{
-    const char *run = getenv("XDG_RUNTIME_DIR");
-    if (on_tmpfs(run)) return run;
-    if (on_tmpfs("/dev/shm")) return "/dev/shm";
-    const char *t = getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
-}
-
-static int make_edit_file(const char *original)
-{
-    snprintf(edit_dir, sizeof(edit_dir), "%s/covert-sops-XXXXXX", private_base());
-    if (mkdtemp(edit_dir) == NULL) {
-        edit_dir[0] = '\0';
-        cv_sops_fail(3, "Could not create temporary directory: %s", strerror(errno));
-    }
-    const char *base = strrchr(original, '/');
-    snprintf(edit_file, sizeof(edit_file), "%s/%s", edit_dir, base ? base + 1 : original);
-    int fd = open(edit_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        edit_file[0] = '\0';
-        scrub();
-        cv_sops_fail(3, "Could not create temporary file: %s", strerror(errno));
-    }
-    return fd;
-}
-
 static _Noreturn void fail_scrubbed(int code, const char *msg)
 {
-    scrub();
+    cv_privfile_scrub();
     cv_sops_fail(code, "%s", msg);
 }
 
@@ -123,7 +48,7 @@ static int run_editor(const char *path)
     if (ed && *ed) {
         if (!cv_is_ok(cv_sops_shlex(ed, &argv, &argc)) || argc == 0) {
             cv_sops_argv_free(argv);
-            scrub();
+            cv_privfile_scrub();
             cv_sops_fail(201, "Could not run editor: invalid $%s: %s", var, ed);
         }
     } else {
@@ -191,13 +116,13 @@ static bool newer_version(const char *a, const char *b)
 static void reload(cv_sops_file *f, cv_store in, const uint8_t orig[32])
 {
     for (;;) {
-        if (run_editor(edit_file) != 0) fail_scrubbed(201, "Could not run editor: exit status");
+        if (run_editor(cv_privfile_path()) != 0) fail_scrubbed(201, "Could not run editor: exit status");
         uint8_t now[32];
-        hash_file(edit_file, now);
+        hash_file(cv_privfile_path(), now);
         if (memcmp(now, orig, 32) == 0) fail_scrubbed(200, "File has not changed, exiting.");
         cv_buf b;
         cv_buf_init_secret(&b, CV_DOC_MAX_INPUT);
-        if (!cv_is_ok(cv_cli_read_file(edit_file, &b))) fail_scrubbed(2, "Could not read edited file");
+        if (!cv_is_ok(cv_cli_read_file(cv_privfile_path(), &b))) fail_scrubbed(2, "Could not read edited file");
         cv_doc nd;
         cv_result r = cv_doc_init(&nd);
         if (cv_is_ok(r)) r = cv_store_load_plain(in, cv_buf_slice(&b), &nd);
@@ -229,10 +154,8 @@ static void reload(cv_sops_file *f, cv_store in, const uint8_t orig[32])
 
 static void edit_tree(cv_sops_file *f, const char *file, cv_store in, cv_store out, int indent)
 {
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
-    int fd = make_edit_file(file);
+    int fd = cv_privfile_create(file, false);
+    if (fd < 0) cv_sops_fail(3, "Could not create temporary file: %s", strerror(errno));
     cv_buf plain;
     cv_buf_init_secret(&plain, CV_DOC_MAX_INPUT * 4);
     cv_result r = cv_store_emit_plain(out, &f->doc, indent, &plain);
@@ -244,7 +167,7 @@ static void edit_tree(cv_sops_file *f, const char *file, cv_store in, cv_store o
     cv_sha256(orig, plain.p, plain.len);
     cv_buf_release(&plain);
     reload(f, in, orig);
-    scrub();
+    cv_privfile_scrub();
     if (newer_version(cv_sops_version, f->meta.version)) f->meta.version = cv_sops_version;
 }
 

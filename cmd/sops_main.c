@@ -86,6 +86,18 @@ static const cv_flag edit_flags[] = {
     B("ignore-mac", ignore_mac), S("decryption-order", decryption_order),
 };
 
+static const cv_flag exec_env_flags[] = {
+    B("background", background), B("pristine", pristine), S("user", user),
+    B("same-process", same_process), S("decryption-order", decryption_order),
+    S("input-type", input_type), B("ignore-mac", ignore_mac),
+};
+
+static const cv_flag exec_file_flags[] = {
+    B("background", background), B("no-fifo", no_fifo), S("user", user),
+    S("input-type", input_type), S("output-type", output_type), S("filename", filename),
+    S("decryption-order", decryption_order), B("ignore-mac", ignore_mac),
+};
+
 static const cv_flag set_flags[] = {
     S("input-type", input_type), S("output-type", output_type), B("value-file", value_file_set),
     B("value-stdin", value_stdin), S("shamir-secret-sharing-threshold", shamir_threshold),
@@ -126,6 +138,13 @@ static const subcommand subcommands[] = {
     { "rotate", cv_sops_cmd_rotate, rotate_flags, N(rotate_flags),
       "sops rotate [--add-age R,...] [--rm-age R,...] [-i | --output FILE] file\n"
       "  generate a new data key and re-encrypt every value with it." },
+    { "exec-env", cv_sops_cmd_exec_env, exec_env_flags, N(exec_env_flags),
+      "sops exec-env [--pristine] [--same-process] [--user U] file command\n"
+      "  execute a command with decrypted values inserted into the environment." },
+    { "exec-file", cv_sops_cmd_exec_file, exec_file_flags, N(exec_file_flags),
+      "sops exec-file [--no-fifo] [--filename NAME] [--user U] file command\n"
+      "  execute a command with the decrypted contents as a temporary file; {} in the\n"
+      "  command is replaced by its path." },
     { "edit", cv_sops_cmd_edit, edit_flags, N(edit_flags),
       "sops edit [--age R,...] [--ignore-mac] file\n"
       "  edit an encrypted file in $SOPS_EDITOR or $EDITOR (a new file starts from an\n"

@@ -32,6 +32,7 @@ struct cv_sops_keyring {
     bool loaded;
     cv_age_identities ids; /* static sources */
     cv_buf errs;           /* "; "-joined load errors (no secrets) */
+    cv_buf why;            /* the last key's failure, as sops words it */
     char unused[1024];     /* locations without keys, sops's wording */
     cmd_cache cmds[MAX_CMD_CACHE];
     size_t n_cmds;
@@ -44,6 +45,7 @@ cv_result cv_sops_keyring_new(const cv_age_ui *ui, cv_sops_keyring **out)
     k->ui = ui;
     cv_age_identities_init(&k->ids);
     cv_buf_init(&k->errs, 64 * 1024);
+    cv_buf_init(&k->why, 64 * 1024);
     *out = k;
     return cv_ok();
 }
@@ -58,6 +60,7 @@ void cv_sops_keyring_free(cv_sops_keyring **kp)
         cv_age_identities_clear(&k->cmds[i].ids);
     }
     cv_buf_release(&k->errs);
+    cv_buf_release(&k->why);
     free(k);
     *kp = NULL;
 }
@@ -235,13 +238,15 @@ static void load_static(cv_sops_keyring *k)
     if ((v = getenv("SOPS_AGE_KEY_FILE"))) (void)load_file(k, v, "SOPS_AGE_KEY_FILE", &k->ids);
     else note_unused(k, "SOPS_AGE_KEY_FILE");
     if (!getenv("SOPS_AGE_KEY_CMD")) note_unused(k, "SOPS_AGE_KEY_CMD");
+    bool any = k->ids.n > 0 || getenv("SOPS_AGE_KEY") || getenv("SOPS_AGE_KEY_FILE") ||
+               getenv("SOPS_AGE_KEY_CMD");
     const char *xdg = getenv("XDG_CONFIG_HOME");
     if (xdg && *xdg) snprintf(p, sizeof(p), "%s/sops/age/keys.txt", xdg);
     else if (home && *home) snprintf(p, sizeof(p), "%s/.config/sops/age/keys.txt", home);
     else return;
     struct stat st;
     if (stat(p, &st) == 0) (void)load_file(k, p, p, &k->ids);
-    else note_unused(k, p);
+    else if (!any) note_unused(k, p);
 }
 
 /* ---- key commands ------------------------------------------------------------------ */
@@ -337,7 +342,34 @@ static cv_result load_cmds(cv_sops_keyring *k, const char *recipient, cv_age_ide
 
 /* ---- the data key --------------------------------------------------------------- */
 
-/* Try one age master key; on failure, *why names the cause (no secrets). */
+/* sops's formatError: the message, load errors, and the locations that had
+ * no keys ("'A'", "s 'A' and 'B'", "s 'A', 'B', and 'C'"). Kept in the
+ * keyring for the report. */
+static void format_error(cv_sops_keyring *k, const char *msg, const char *err)
+{
+    cv_buf *b = &k->why;
+    cv_buf_reset(b);
+    best_effort(cv_buf_addf(b, "%s%s%s", msg, err ? ": " : "", err ? err : ""));
+    if (k->errs.len)
+        best_effort(cv_buf_addf(b, ". Errors while loading age identities: %.*s",
+                                (int)k->errs.len, (const char *)k->errs.p));
+    size_t count = 0;
+    for (const char *p = k->unused; *p; p++) count += *p == '\n';
+    if (k->unused[0]) count++;
+    if (count == 0) return;
+    best_effort(cv_buf_addf(b, ". Did not find keys in location%s", count > 1 ? "s" : ""));
+    size_t i = 0;
+    for (const char *p = k->unused; *p; i++) {
+        const char *e = strchr(p, '\n');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        const char *sep = i == 0 ? " " : (i + 1 == count ? (count == 2 ? " and " : ", and ") : ", ");
+        best_effort(cv_buf_addf(b, "%s'%.*s'", sep, (int)l, p));
+        p = e ? e + 1 : p + l;
+    }
+    best_effort(cv_buf_add_str(b, "."));
+}
+
+/* Try one age master key; on failure k->why holds sops's explanation. */
 static cv_result open_age(cv_sops_keyring *k, const cv_sops_key *key, cv_buf *part)
 {
     load_static(k);
@@ -356,13 +388,20 @@ static cv_result open_age(cv_sops_keyring *k, const cv_sops_key *key, cv_buf *pa
     memcpy(all.v + k->ids.n, cmd->v, cmd->n * sizeof(*all.v));
     if (all.n == 0) {
         free(all.v);
-        CV_BAILF(CV_E_AGE_NO_IDENTITIES, "failed to load age identities");
+        format_error(k, "failed to load age identities", NULL);
+        CV_BAIL(CV_E_AGE_NO_IDENTITIES);
     }
     r = cv_age_decrypt_mem(&all, cv_sops_key_get(key, "enc"), part);
     free(all.v);
-    if (!cv_is_ok(r))
-        return CV_FAILF(r.err, "failed to create reader for decrypting sops data key with age: %s",
-                        cv_strerror(r.err));
+    if (!cv_is_ok(r)) {
+        /* Go's age words a failed match this way inside sops's report. */
+        format_error(k, "failed to create reader for decrypting sops data key with age",
+                     cv_is(r, CV_E_AGE_NO_MATCH)
+                         ? "identity did not match any of the recipients: incorrect identity "
+                           "for recipient block"
+                         : cv_strerror(r.err));
+        return CV_FAIL(r.err);
+    }
     return cv_ok();
 }
 
@@ -381,13 +420,38 @@ static int type_rank(cv_sops_keytype t, const char *order)
     return 1000;
 }
 
+/* go-wordwrap at 60 columns (never inside a word), each line behind
+ * "| ", the first marked "-", as sops's key error report. */
+static void report_wrapped(cv_buf *rep, const char *text)
+{
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        size_t line = 0, last_space = 0;
+        while (p[line] && p[line] != '\n') {
+            if (p[line] == ' ') {
+                if (line > 60 && last_space) break;
+                last_space = line;
+            }
+            line++;
+        }
+        size_t cut = line > 60 && last_space ? last_space : line;
+        if (line > 60 && last_space == 0) cut = line;
+        best_effort(cv_buf_addf(rep, "\n    %s | %.*s", first ? "-" : " ", (int)cut, p));
+        first = false;
+        p += cut;
+        if (*p == ' ' || *p == '\n') p++;
+    }
+}
+
 static void report_key(cv_buf *rep, const cv_sops_key *key, const char *why)
 {
     cv_slice id = key->type == CV_SOPS_AGE ? cv_sops_key_get(key, "recipient")
                                            : cv_sops_key_get(key, key->type == CV_SOPS_PGP ? "fp"
                                                                   : "enc");
-    best_effort(cv_buf_addf(rep, "\n  %.*s: FAILED\n    - | %s", (int)(id.len > 200 ? 200 : id.len),
-                      (const char *)id.p, why));
+    best_effort(cv_buf_addf(rep, "\n  %.*s: FAILED", (int)(id.len > 200 ? 200 : id.len),
+                            (const char *)id.p));
+    report_wrapped(rep, why);
 }
 
 /* The group's share or key: keys tried by decryption order, stable. */
@@ -407,19 +471,18 @@ static cv_result open_group(cv_sops_keyring *k, const cv_sops_group *g, const ch
                 continue;
             }
             cv_buf_reset(part);
+            cv_buf_reset(&k->why);
             cv_result r = open_age(k, key, part);
             if (cv_is_ok(r)) return r;
-            report_key(rep, key, cv_err_detail());
+            best_effort(cv_buf_nul(&k->why));
+            report_key(rep, key, k->why.len ? (const char *)k->why.p : cv_strerror(r.err));
         }
     }
     CV_BAIL(CV_E_SOPS_NO_KEY);
 }
 
-static void report_trailer(cv_sops_keyring *k, cv_buf *rep, const cv_sops_meta *m, size_t ok)
+static void report_trailer(cv_buf *rep, const cv_sops_meta *m, size_t ok)
 {
-    if (k->errs.len)
-        best_effort(cv_buf_addf(rep, "\n\nErrors while loading age identities: %.*s",
-                          (int)k->errs.len, (const char *)k->errs.p));
     if (m->n_groups <= 1)
         best_effort(cv_buf_add_str(rep, "\n\nRecovery failed because no master key was able to "
                                   "decrypt the file. In\norder for SOPS to recover the file, "
@@ -484,7 +547,7 @@ cv_result cv_sops_data_key(cv_sops_keyring *kr, const cv_sops_meta *m, const cha
     cv_result r = open_groups(kr, m, order, parts, shares, &ok, report);
     size_t need = m->n_groups == 1 ? 1 : (size_t)(m->shamir_threshold > 0 ? m->shamir_threshold : 0);
     if (cv_is_ok(r) && (ok == 0 || ok < need)) {
-        report_trailer(kr, report, m, ok);
+        report_trailer(report, m, ok);
         r = CV_FAIL(CV_E_SOPS_NO_KEY);
     } else if (cv_is_ok(r)) {
         cv_buf_reset(report);

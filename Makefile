@@ -41,7 +41,7 @@ endif
 
 LIB_SRC := $(sort $(wildcard crypto/*/*.c secrets/*/*.c reconcile/*/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c tests/lib/*.c))
+UNIT_SRC := $(sort $(filter-out tests/lib/doctool.c,$(wildcard tests/unit/*.c tests/lib/*.c)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
@@ -82,10 +82,14 @@ $(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 
 unit: $(O)/unit-tests
 
+# Test-only codec driver for the parity suites (tests/parity/).
+$(O)/doctool: $(O)/tests/lib/doctool.o $(O)/tests/lib/doc_dump.o $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 ASAN_MAKE = $(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g"
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(REPLAY)
+	@$(MAKE) --no-print-directory all unit $(O)/doctool $(REPLAY)
 	@$(ASAN_MAKE) build-asan/unit-tests
 	@$(MAKE) --no-print-directory peers
 	@tests/run.sh $(O)
@@ -132,4 +136,4 @@ check-deps:
 clean:
 	rm -rf $(O) build-asan build-vg
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(O)/tests/lib/doctool.d

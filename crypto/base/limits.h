@@ -48,6 +48,9 @@
 #define CV_ARENA_MAX (1024u * 1024u * 1024u)
 #define CV_DOC_MAX_INPUT (256u * 1024u * 1024u)
 #define CV_DOC_MAX_DEPTH 512u
+/* YAML: nodes visited while expanding aliases (yaml.v3 rejects a high alias
+ * ratio; this caps the absolute count as well). */
+#define CV_YAML_MAX_NODES (16u * 1024u * 1024u)
 /* Formatted numbers (Go strconv output, longest is 'f' of 1e308). */
 #define CV_NUM_TEXT_MAX 400u
 

@@ -13,6 +13,7 @@
  * errors exit 2. Test-only: not part of the covert binary.
  *
  * Stores are one table; the YAML store adds a row. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "secrets/doc/flatten.h"
 #include "secrets/doc/ini.h"
 #include "secrets/doc/json.h"
+#include "secrets/doc/yaml.h"
 #include "secrets/runtime/init.h"
 #include "tests/lib/doc_dump.h"
 #include "tests/lib/vectors.h"
@@ -35,6 +37,7 @@ typedef struct {
 } doctool_store;
 
 static const doctool_store doctool_stores[] = {
+    { "yaml", cv_yaml_load, cv_yaml_emit },
     { "json", cv_json_load, cv_json_emit },
     { "dotenv", cv_dotenv_load, cv_dotenv_emit },
     { "ini", cv_ini_load, cv_ini_emit },
@@ -43,6 +46,7 @@ static const doctool_store doctool_stores[] = {
 
 typedef struct {
     int indent;
+    bool indent_set;
     const char *prefix;
     const char *args[3];
     int nargs;
@@ -58,6 +62,7 @@ static int usage(void)
 static bool parse_args(int argc, char **argv, doctool_opts *o)
 {
     o->indent = -1;
+    o->indent_set = false;
     o->prefix = "";
     o->nargs = 0;
     for (int i = 1; i < argc; i++) {
@@ -66,6 +71,7 @@ static bool parse_args(int argc, char **argv, doctool_opts *o)
             long v = strtol(argv[++i], &end, 10);
             if (*end != '\0' || v < -1000 || v > 1000) return false;
             o->indent = (int)v;
+            o->indent_set = true;
         } else if (strcmp(argv[i], "-prefix") == 0 && i + 1 < argc) {
             o->prefix = argv[++i];
         } else if (o->nargs < 3) {
@@ -102,6 +108,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(doctool_stores) / sizeof(doctool_stores[0]); i++)
         if (strcmp(doctool_stores[i].name, o.args[0]) == 0) st = &doctool_stores[i];
     if (st == NULL) return usage();
+    /* YAML's store default is 0 (four spaces); JSON's is -1 (a tab). */
+    if (o.indent == -1 && !o.indent_set && st->load == cv_yaml_load) o.indent = 0;
     if (!cv_is_ok(cv_crypto_init()) || !cv_is_ok(cv_secrets_init())) return 1;
     size_t len;
     uint8_t *data = tv_read_file(o.args[2], &len);

@@ -1,0 +1,1160 @@
+/* YAML emission as sops does it: the tree becomes yaml.v3 nodes (comments
+ * on keys, values and items as store.go places them), the nodes become
+ * events (encode.go), and events become text (emitterc.go, with its
+ * comment handling, indentation and scalar styles). libyaml's emitter
+ * cannot write comments, so this is a port of that state machine, writing
+ * straight into the caller's buffer. Width is unlimited, as yaml.v3's. */
+#include "secrets/doc/yaml.h"
+
+#include <string.h>
+
+#include "crypto/base/enc.h"
+#include "crypto/base/limits.h"
+#include "secrets/doc/num.h"
+#include "secrets/doc/yaml_res.h"
+
+enum { E_STREAM_START, E_STREAM_END, E_DOC_START, E_DOC_END, E_SCALAR, E_SEQ_START, E_SEQ_END,
+       E_MAP_START, E_MAP_END };
+enum { S_ANY, S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL, S_FOLDED };
+
+typedef struct {
+    int type;
+    const char *value;
+    size_t len;
+    int style;
+    bool binary; /* tagged !!binary */
+    cv_slice head, line, foot, tail;
+} em_event;
+
+typedef struct {
+    cv_arena *a;
+    em_event *ev;
+    size_t n, cap;
+} em_list;
+
+/* ---- tree -> nodes -> events ------------------------------------------- */
+
+static cv_result ev_add(em_list *l, em_event e)
+{
+    CV_GUARD(cv_arena_grow(l->a, (void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
+    l->ev[l->n++] = e;
+    return cv_ok();
+}
+
+/* "#" + strings.Join(comments, "\n#"), appended to an existing comment. */
+typedef struct {
+    cv_buf b;
+} cbuf;
+
+static cv_result join_comments(cv_arena *a, const cv_node **cs, size_t n, cv_slice prev_before,
+                               cv_slice prev_after, cv_slice *out)
+{
+    size_t total = prev_before.len + prev_after.len + 2;
+    for (size_t i = 0; i < n; i++) total += cs[i]->len + 2;
+    char *s;
+    CV_GUARD(cv_arena_alloc(a, total, (void **)&s));
+    size_t k = 0;
+    if (prev_before.len) {
+        memcpy(s, prev_before.p, prev_before.len);
+        k = prev_before.len;
+        s[k++] = '\n';
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i) s[k++] = '\n';
+        s[k++] = '#';
+        memcpy(s + k, cs[i]->s, cs[i]->len);
+        k += cs[i]->len;
+    }
+    if (prev_after.len) {
+        s[k++] = '\n';
+        memcpy(s + k, prev_after.p, prev_after.len);
+        k += prev_after.len;
+    }
+    *out = cv_slice_of(s, k);
+    return cv_ok();
+}
+
+/* A yaml.v3 node as sops builds it. */
+typedef struct ynd ynd;
+struct ynd {
+    int kind; /* 0 scalar, 1 seq, 2 map */
+    const char *value;
+    size_t len;
+    int style;
+    bool binary;
+    cv_slice head, line, foot;
+    ynd **c;
+    size_t n;
+};
+
+static bool valid_utf8(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint8_t c = p[i];
+        size_t w;
+        uint32_t min, v;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) w = 2, min = 0x80;
+        else if (c >= 0xE0 && c <= 0xEF) w = 3, min = 0x800;
+        else if (c >= 0xF0 && c <= 0xF4) w = 4, min = 0x10000;
+        else return false;
+        if (i + w > n) return false;
+        v = c & (0x7Fu >> w);
+        for (size_t j = 1; j < w; j++) {
+            if ((p[i + j] & 0xC0) != 0x80) return false;
+            v = (v << 6) | (p[i + j] & 0x3F);
+        }
+        if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return false;
+        i += w;
+    }
+    return true;
+}
+
+/* ---- scalar analysis (yaml_emitter_analyze_scalar) --------------------- */
+
+static size_t cwidth(uint8_t b)
+{
+    if ((b & 0x80) == 0) return 1;
+    if ((b & 0xE0) == 0xC0) return 2;
+    if ((b & 0xF0) == 0xE0) return 3;
+    if ((b & 0xF8) == 0xF0) return 4;
+    return 1;
+}
+
+static uint8_t bat(const uint8_t *v, size_t n, size_t i) { return i < n ? v[i] : 0; }
+static bool is_blank_b(const uint8_t *v, size_t n, size_t i)
+{
+    return bat(v, n, i) == ' ' || bat(v, n, i) == '\t';
+}
+static bool is_break_b(const uint8_t *v, size_t n, size_t i)
+{
+    uint8_t c = bat(v, n, i);
+    return c == '\r' || c == '\n' || (c == 0xC2 && bat(v, n, i + 1) == 0x85) ||
+           (c == 0xE2 && bat(v, n, i + 1) == 0x80 &&
+            (bat(v, n, i + 2) == 0xA8 || bat(v, n, i + 2) == 0xA9));
+}
+static bool is_printable_b(const uint8_t *v, size_t n, size_t i)
+{
+    uint8_t c = bat(v, n, i), c1 = bat(v, n, i + 1), c2 = bat(v, n, i + 2);
+    return c == 0x0A || (c >= 0x20 && c <= 0x7E) || (c == 0xC2 && c1 >= 0xA0) ||
+           (c > 0xC2 && c < 0xED) || (c == 0xED && c1 < 0xA0) || c == 0xEE ||
+           (c == 0xEF && !(c1 == 0xBB && c2 == 0xBF) && !(c1 == 0xBF && (c2 == 0xBE || c2 == 0xBF)));
+}
+
+typedef struct {
+    bool multiline, flow_plain, block_plain, single_ok, block_ok;
+} em_scan;
+
+typedef struct {
+    bool block_ind, flow_ind, breaks, special, tabs;
+    bool lead_space, lead_break, trail_space, trail_break, break_space, space_break;
+} em_flags;
+
+static void indicator_flags(const uint8_t *v, size_t n, size_t i, bool followed, bool preceded,
+                            em_flags *f)
+{
+    uint8_t c = v[i];
+    if (i == 0) {
+        if (strchr("#,[]{}&*!|>'\"%@`", c) && c) f->flow_ind = f->block_ind = true;
+        else if (c == '?' || c == ':') {
+            f->flow_ind = true;
+            if (followed) f->block_ind = true;
+        } else if (c == '-' && followed) f->flow_ind = f->block_ind = true;
+    } else if (c && strchr(",?[]{}", c)) {
+        f->flow_ind = true;
+    } else if (c == ':') {
+        f->flow_ind = true;
+        if (followed) f->block_ind = true;
+    } else if (c == '#' && preceded) {
+        f->flow_ind = f->block_ind = true;
+    }
+    (void)n;
+}
+
+static void space_flags(const uint8_t *v, size_t n, size_t i, bool *prev_space, bool *prev_break,
+                        em_flags *f)
+{
+    size_t w = cwidth(v[i]);
+    if (v[i] == ' ') {
+        if (i == 0) f->lead_space = true;
+        if (i + w == n) f->trail_space = true;
+        if (*prev_break) f->break_space = true;
+        *prev_space = true;
+        *prev_break = false;
+    } else if (is_break_b(v, n, i)) {
+        f->breaks = true;
+        if (i == 0) f->lead_break = true;
+        if (i + w == n) f->trail_break = true;
+        if (*prev_space) f->space_break = true;
+        *prev_space = false;
+        *prev_break = true;
+    } else {
+        *prev_space = *prev_break = false;
+    }
+}
+
+static void analyze(const uint8_t *v, size_t n, em_scan *o)
+{
+    if (n == 0) {
+        *o = (em_scan){ false, false, true, true, false };
+        return;
+    }
+    em_flags f = { 0 };
+    if (n >= 3 && ((v[0] == '-' && v[1] == '-' && v[2] == '-') || (v[0] == '.' && v[1] == '.' && v[2] == '.')))
+        f.block_ind = f.flow_ind = true;
+    bool preceded = true, prev_space = false, prev_break = false;
+    for (size_t i = 0, w; i < n; i += w) {
+        w = cwidth(v[i]);
+        bool followed = i + w >= n || is_blank_b(v, n, i + w);
+        indicator_flags(v, n, i, followed, preceded, &f);
+        if (v[i] == '\t') f.tabs = true;
+        else if (!is_printable_b(v, n, i)) f.special = true;
+        space_flags(v, n, i, &prev_space, &prev_break, &f);
+        preceded = is_blank_b(v, n, i) || is_break_b(v, n, i) || v[i] == 0;
+    }
+    *o = (em_scan){ f.breaks, true, true, true, true };
+    if (f.lead_space || f.lead_break || f.trail_space || f.trail_break) o->flow_plain = o->block_plain = false;
+    if (f.trail_space) o->block_ok = false;
+    if (f.break_space) o->flow_plain = o->block_plain = o->single_ok = false;
+    if (f.space_break || f.tabs || f.special) o->flow_plain = o->block_plain = o->single_ok = false;
+    if (f.space_break || f.special) o->block_ok = false;
+    if (f.breaks) o->flow_plain = o->block_plain = false;
+    if (f.flow_ind) o->flow_plain = false;
+    if (f.block_ind) o->block_plain = false;
+}
+
+/* ---- how yaml.v3 encodes a Go value into a scalar node ------------------ */
+
+static bool is_old_bool(const char *s, size_t n)
+{
+    static const char *const w[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N",
+                                     "no", "No", "NO", "off", "Off", "OFF", NULL };
+    for (const char *const *p = w; *p; p++)
+        if (strlen(*p) == n && memcmp(*p, s, n) == 0) return true;
+    return false;
+}
+
+/* ^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$ */
+static bool is_base60(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n == 0 || !memchr(s, ':', n)) return false;
+    if (s[i] == '+' || s[i] == '-') i++;
+    if (i >= n || s[i] < '0' || s[i] > '9') return false;
+    for (i++; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++) {}
+    size_t groups = 0;
+    while (i < n && s[i] == ':') {
+        i++;
+        size_t d = 0;
+        while (i < n && d < 2 && s[i] >= '0' && s[i] <= '9') i++, d++;
+        if (d == 0) return false;
+        if (d == 2 && s[i - 2] > '5') return false;
+        groups++;
+    }
+    if (groups == 0) return false;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++) {}
+    return i == n;
+}
+
+/* encodeBase64: 70-character lines, each ended by a newline when more
+ * than one. */
+static cv_result base64_lines(cv_arena *a, const uint8_t *p, size_t n, const char **out, size_t *len)
+{
+    size_t enc = cv_b64_enc_len(n, true);
+    char *e, *o;
+    CV_GUARD(cv_arena_alloc(a, enc + 1, (void **)&e));
+    cv_b64_encode(e, p, n, true);
+    size_t lines = enc / 70 + 1;
+    CV_GUARD(cv_arena_alloc(a, enc + lines + 1, (void **)&o));
+    size_t k = 0;
+    for (size_t i = 0; i < enc; i += 70) {
+        size_t j = i + 70 < enc ? i + 70 : enc;
+        memcpy(o + k, e + i, j - i);
+        k += j - i;
+        if (lines > 1) o[k++] = '\n';
+    }
+    *out = o;
+    *len = k;
+    return cv_ok();
+}
+
+/* stringv, then the style the first emission picks, which the re-parse in
+ * Node.Encode keeps. */
+static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
+{
+    o->value = v->s;
+    o->len = v->len;
+    bool plain_ok = true;
+    if (!valid_utf8((const uint8_t *)v->s, v->len)) {
+        o->binary = true;
+        CV_GUARD(base64_lines(a, (const uint8_t *)v->s, v->len, &o->value, &o->len));
+    } else {
+        cv_yres r;
+        cv_yaml_resolve(v->s, v->len, true, &r);
+        plain_ok = r.kind == CV_YR_STR && !is_base60(v->s, v->len) && !is_old_bool(v->s, v->len);
+    }
+    int style = memchr(o->value, '\n', o->len) ? S_LITERAL : plain_ok ? S_PLAIN : S_DOUBLE;
+    em_scan sc;
+    analyze((const uint8_t *)o->value, o->len, &sc);
+    if (style == S_PLAIN && !sc.block_plain) style = S_SINGLE;
+    if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
+    if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
+    o->style = style;
+    return cv_ok();
+}
+
+static cv_result scalar_node(cv_arena *a, const cv_node *v, ynd *o)
+{
+    char t[CV_NUM_TEXT_MAX];
+    size_t n = 0;
+    o->style = S_PLAIN;
+    switch (v ? v->kind : CV_NODE_NULL) {
+    case CV_NODE_STR: return string_node(a, v, o);
+    case CV_NODE_INT: n = cv_go_int(v->v.i, t); break;
+    case CV_NODE_BOOL: n = (size_t)snprintf(t, sizeof(t), "%s", v->v.b ? "true" : "false"); break;
+    case CV_NODE_FLOAT:
+        n = cv_go_float(v->v.f, 'g', t);
+        if (strcmp(t, "+Inf") == 0) n = (size_t)snprintf(t, sizeof(t), ".inf");
+        else if (strcmp(t, "-Inf") == 0) n = (size_t)snprintf(t, sizeof(t), "-.inf");
+        else if (strcmp(t, "NaN") == 0) n = (size_t)snprintf(t, sizeof(t), ".nan");
+        break;
+    case CV_NODE_TIME:
+        o->value = v->s;
+        o->len = v->len;
+        return cv_ok();
+    default: n = (size_t)snprintf(t, sizeof(t), "null"); break;
+    }
+    char *s;
+    CV_GUARD(cv_arena_strndup(a, t, n, &s));
+    o->value = s;
+    o->len = n;
+    return cv_ok();
+}
+
+/* ---- store.go's treeValueToNode / appendTreeBranch / appendSequence ---- */
+
+typedef struct {
+    cv_arena *a;
+    const cv_node **head, **inl;
+    size_t nhead, ninl, cap_head, cap_inl;
+    size_t depth;
+} em_build;
+
+static cv_result new_ynd(cv_arena *a, int kind, ynd **out)
+{
+    CV_GUARD(cv_arena_alloc(a, sizeof(ynd), (void **)out));
+    (*out)->kind = kind;
+    return cv_ok();
+}
+
+static cv_result push_child(cv_arena *a, ynd *p, ynd *c, size_t *cap)
+{
+    CV_GUARD(cv_arena_grow(a, (void **)&p->c, cap, p->n + 1, sizeof(ynd *)));
+    p->c[p->n++] = c;
+    return cv_ok();
+}
+
+static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out);
+
+static cv_result add_head(cv_arena *a, ynd *n, const cv_node **cs, size_t k)
+{
+    if (k == 0) return cv_ok();
+    return join_comments(a, cs, k, (cv_slice){ 0 }, n->head, &n->head);
+}
+
+static cv_result add_tail(cv_arena *a, cv_slice *field, const cv_node **cs, size_t k)
+{
+    if (k == 0) return cv_ok();
+    return join_comments(a, cs, k, *field, (cv_slice){ 0 }, field);
+}
+
+/* Comments of a collection split by kind, in order. */
+typedef struct {
+    const cv_node **head, **inl;
+    size_t nh, ni;
+} em_pending;
+
+static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, ynd *o)
+{
+    bool map = v->kind == CV_NODE_MAP;
+    const cv_node **hd, **il;
+    CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*hd), (void **)&hd));
+    CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*il), (void **)&il));
+    size_t nh = 0, ni = 0, cap = 0;
+    bool beginning = true;
+    ynd *last_key = NULL, *last = NULL;
+    for (size_t i = 0; i < v->n; i++) {
+        const cv_item *it = &v->items[i];
+        const cv_node *c = map ? it->key : it->value;
+        if (c && c->kind == CV_NODE_COMMENT) {
+            if (c->inline_comment) il[ni++] = c;
+            else hd[nh++] = c;
+            continue;
+        }
+        if (beginning) {
+            CV_GUARD(add_head(a, o, hd, nh));
+            nh = 0;
+            beginning = false;
+        }
+        ynd *kn = NULL, *vn;
+        if (map) {
+            CV_GUARD(new_ynd(a, 0, &kn));
+            CV_GUARD(scalar_node(a, it->key, kn));
+            CV_GUARD(add_head(a, kn, hd, nh));
+            nh = 0;
+        }
+        CV_GUARD(value_node(a, it->value, depth + 1, &vn));
+        if (!map) {
+            CV_GUARD(add_head(a, vn, hd, nh));
+            nh = 0;
+        }
+        CV_GUARD(add_tail(a, &vn->line, il, ni));
+        ni = 0;
+        if (map) CV_GUARD(push_child(a, o, kn, &cap));
+        CV_GUARD(push_child(a, o, vn, &cap));
+        last_key = kn;
+        last = vn;
+    }
+    for (size_t i = 0; i < ni; i++) hd[nh++] = il[i];
+    if (nh == 0) return cv_ok();
+    if (beginning) return add_head(a, o, hd, nh);
+    return add_tail(a, map ? &last_key->foot : &last->foot, hd, nh);
+}
+
+static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out)
+{
+    CV_ENSUREF(depth < CV_DOC_MAX_DEPTH, CV_E_LIMIT, "document nested deeper than %u",
+               CV_DOC_MAX_DEPTH);
+    if (v && (v->kind == CV_NODE_MAP || v->kind == CV_NODE_LIST)) {
+        CV_GUARD(new_ynd(a, v->kind == CV_NODE_MAP ? 2 : 1, out));
+        return collection_node(a, v, depth, *out);
+    }
+    CV_GUARD(new_ynd(a, 0, out));
+    return scalar_node(a, v, *out);
+}
+
+/* encode.go's node(): events, with key foot comments carried as the next
+ * event's tail. */
+static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
+{
+    em_event e = { 0 };
+    if (n->kind == 0) {
+        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->binary, n->head, n->line, n->foot, tail };
+        return ev_add(l, e);
+    }
+    bool map = n->kind == 2;
+    e.type = map ? E_MAP_START : E_SEQ_START;
+    e.head = n->head;
+    if (map) e.tail = tail;
+    CV_GUARD(ev_add(l, e));
+    cv_slice t = { 0 };
+    for (size_t i = 0; i < n->n; i++) {
+        if (!map) {
+            CV_GUARD(node_events(l, n->c[i], (cv_slice){ 0 }));
+            continue;
+        }
+        ynd k = *n->c[i];
+        cv_slice foot = k.foot;
+        k.foot = (cv_slice){ 0 };
+        CV_GUARD(node_events(l, &k, t));
+        t = foot;
+        CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
+    }
+    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, false, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
+    return ev_add(l, e);
+}
+
+/* ---- the emitter (emitterc.go) ----------------------------------------- */
+
+enum {
+    ST_STREAM_START, ST_FIRST_DOC_START, ST_DOC_START, ST_DOC_CONTENT, ST_DOC_END, ST_FSEQ_FIRST,
+    ST_FSEQ_TRAIL, ST_FSEQ_ITEM, ST_FMAP_FIRST, ST_FMAP_TRAIL, ST_FMAP_KEY, ST_FMAP_SVALUE,
+    ST_FMAP_VALUE, ST_BSEQ_FIRST, ST_BSEQ_ITEM, ST_BMAP_FIRST, ST_BMAP_KEY, ST_BMAP_SVALUE,
+    ST_BMAP_VALUE, ST_END
+};
+
+typedef struct {
+    cv_arena *a;
+    cv_buf *out;
+    const em_event *ev;
+    size_t nev, head;
+    int state;
+    int *states;
+    size_t nstates, states_cap;
+    int indent;
+    int *indents;
+    size_t nind, ind_cap;
+    int best_indent, flow_level, column, foot_indent;
+    bool root_ctx, seq_ctx, map_ctx, simple_key_ctx;
+    bool whitespace, indention, open_ended;
+    cv_slice head_c, line_c, foot_c, tail_c, key_line_c;
+    em_scan sc;
+    const uint8_t *sv;
+    size_t sn;
+    int style;
+    bool tagged;
+} em;
+
+static cv_result put(em *e, uint8_t c)
+{
+    e->column++;
+    return cv_buf_add_byte(e->out, c);
+}
+
+static cv_result put_break(em *e)
+{
+    e->column = 0;
+    e->indention = true;
+    return cv_buf_add_byte(e->out, '\n');
+}
+
+/* One character of v at *i. */
+static cv_result write_ch(em *e, const uint8_t *v, size_t n, size_t *i)
+{
+    size_t w = cwidth(v[*i]);
+    if (*i + w > n) w = n - *i;
+    CV_GUARD(cv_buf_add(e->out, v + *i, w));
+    e->column++;
+    *i += w;
+    return cv_ok();
+}
+
+static cv_result write_all(em *e, const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) CV_GUARD(write_ch(e, (const uint8_t *)s, n, &i));
+    return cv_ok();
+}
+
+static cv_result write_break(em *e, const uint8_t *v, size_t n, size_t *i)
+{
+    if (v[*i] == '\n') {
+        (*i)++;
+        return put_break(e);
+    }
+    CV_GUARD(write_ch(e, v, n, i));
+    e->column = 0;
+    e->indention = true;
+    return cv_ok();
+}
+
+static cv_result write_indent(em *e)
+{
+    int indent = e->indent < 0 ? 0 : e->indent;
+    if (!e->indention || e->column > indent || (e->column == indent && !e->whitespace))
+        CV_GUARD(put_break(e));
+    if (e->foot_indent == indent) CV_GUARD(put_break(e));
+    while (e->column < indent) CV_GUARD(put(e, ' '));
+    e->whitespace = true;
+    e->foot_indent = -1;
+    return cv_ok();
+}
+
+static cv_result write_indicator(em *e, const char *ind, bool need_ws, bool is_ws, bool is_ind)
+{
+    if (need_ws && !e->whitespace) CV_GUARD(put(e, ' '));
+    CV_GUARD(write_all(e, ind));
+    e->whitespace = is_ws;
+    e->indention = e->indention && is_ind;
+    e->open_ended = false;
+    return cv_ok();
+}
+
+static cv_result write_comment(em *e, cv_slice c)
+{
+    bool breaks = false, pound = false;
+    for (size_t i = 0; i < c.len;) {
+        if (is_break_b(c.p, c.len, i)) {
+            CV_GUARD(write_break(e, c.p, c.len, &i));
+            breaks = true;
+            pound = false;
+            continue;
+        }
+        if (breaks) CV_GUARD(write_indent(e));
+        if (!pound) {
+            if (c.p[i] != '#') {
+                CV_GUARD(put(e, '#'));
+                CV_GUARD(put(e, ' '));
+            }
+            pound = true;
+        }
+        CV_GUARD(write_ch(e, c.p, c.len, &i));
+        e->indention = false;
+        breaks = false;
+    }
+    if (!breaks) CV_GUARD(put_break(e));
+    e->whitespace = true;
+    return cv_ok();
+}
+
+static cv_result process_head_comment(em *e)
+{
+    if (e->tail_c.len > 0) {
+        CV_GUARD(write_indent(e));
+        CV_GUARD(write_comment(e, e->tail_c));
+        e->tail_c = (cv_slice){ 0 };
+        e->foot_indent = e->indent < 0 ? 0 : e->indent;
+    }
+    if (e->head_c.len == 0) return cv_ok();
+    CV_GUARD(write_indent(e));
+    CV_GUARD(write_comment(e, e->head_c));
+    e->head_c = (cv_slice){ 0 };
+    return cv_ok();
+}
+
+static cv_result process_line_comment(em *e, bool linebreak)
+{
+    if (e->line_c.len == 0) return linebreak ? put_break(e) : cv_ok();
+    if (!e->whitespace) CV_GUARD(put(e, ' '));
+    CV_GUARD(write_comment(e, e->line_c));
+    e->line_c = (cv_slice){ 0 };
+    return cv_ok();
+}
+
+static cv_result process_foot_comment(em *e)
+{
+    if (e->foot_c.len == 0) return cv_ok();
+    CV_GUARD(write_indent(e));
+    CV_GUARD(write_comment(e, e->foot_c));
+    e->foot_c = (cv_slice){ 0 };
+    e->foot_indent = e->indent < 0 ? 0 : e->indent;
+    return cv_ok();
+}
+
+static cv_result push_int(cv_arena *a, int **arr, size_t *n, size_t *cap, int v)
+{
+    CV_GUARD(cv_arena_grow(a, (void **)arr, cap, *n + 1, sizeof(int)));
+    (*arr)[(*n)++] = v;
+    return cv_ok();
+}
+
+static cv_result push_st(em *e, int st) { return push_int(e->a, &e->states, &e->nstates, &e->states_cap, st); }
+static void pop_st(em *e) { e->state = e->nstates ? e->states[--e->nstates] : ST_END; }
+static void pop_indent(em *e) { e->indent = e->nind ? e->indents[--e->nind] : -1; }
+
+static cv_result increase_indent(em *e, bool flow, bool indentless)
+{
+    CV_GUARD(push_int(e->a, &e->indents, &e->nind, &e->ind_cap, e->indent));
+    if (e->indent < 0) {
+        e->indent = flow ? e->best_indent : 0;
+    } else if (!indentless) {
+        if (e->nstates && e->states[e->nstates - 1] == ST_BSEQ_ITEM) e->indent += 2;
+        else e->indent = e->best_indent * ((e->indent + e->best_indent) / e->best_indent);
+    }
+    return cv_ok();
+}
+
+/* ---- scalars ------------------------------------------------------------ */
+
+static cv_result write_plain(em *e, const uint8_t *v, size_t n)
+{
+    if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
+    bool breaks = false;
+    for (size_t i = 0; i < n;) {
+        if (v[i] == ' ') {
+            CV_GUARD(write_ch(e, v, n, &i));
+        } else if (is_break_b(v, n, i)) {
+            if (!breaks && v[i] == '\n') CV_GUARD(put_break(e));
+            CV_GUARD(write_break(e, v, n, &i));
+            breaks = true;
+        } else {
+            if (breaks) CV_GUARD(write_indent(e));
+            CV_GUARD(write_ch(e, v, n, &i));
+            e->indention = false;
+            breaks = false;
+        }
+    }
+    if (n > 0) e->whitespace = false;
+    e->indention = false;
+    if (e->root_ctx) e->open_ended = true;
+    return cv_ok();
+}
+
+static cv_result write_single(em *e, const uint8_t *v, size_t n)
+{
+    CV_GUARD(write_indicator(e, "'", true, false, false));
+    bool breaks = false;
+    for (size_t i = 0; i < n;) {
+        if (v[i] == ' ') {
+            CV_GUARD(write_ch(e, v, n, &i));
+        } else if (is_break_b(v, n, i)) {
+            if (!breaks && v[i] == '\n') CV_GUARD(put_break(e));
+            CV_GUARD(write_break(e, v, n, &i));
+            breaks = true;
+        } else {
+            if (breaks) CV_GUARD(write_indent(e));
+            if (v[i] == '\'') CV_GUARD(put(e, '\''));
+            CV_GUARD(write_ch(e, v, n, &i));
+            e->indention = false;
+            breaks = false;
+        }
+    }
+    CV_GUARD(write_indicator(e, "'", false, false, false));
+    e->whitespace = e->indention = false;
+    return cv_ok();
+}
+
+static char esc_char(uint32_t v)
+{
+    switch (v) {
+    case 0x00: return '0';
+    case 0x07: return 'a';
+    case 0x08: return 'b';
+    case 0x09: return 't';
+    case 0x0A: return 'n';
+    case 0x0B: return 'v';
+    case 0x0C: return 'f';
+    case 0x0D: return 'r';
+    case 0x1B: return 'e';
+    case 0x22: return '"';
+    case 0x5C: return '\\';
+    case 0x85: return 'N';
+    case 0xA0: return '_';
+    case 0x2028: return 'L';
+    case 0x2029: return 'P';
+    default: return 0;
+    }
+}
+
+static cv_result write_escape(em *e, const uint8_t *v, size_t n, size_t *i)
+{
+    uint8_t o = v[*i];
+    size_t w = 1;
+    uint32_t c = o & 0x7F;
+    if ((o & 0xE0) == 0xC0) w = 2, c = o & 0x1F;
+    else if ((o & 0xF0) == 0xE0) w = 3, c = o & 0x0F;
+    else if ((o & 0xF8) == 0xF0) w = 4, c = o & 0x07;
+    for (size_t k = 1; k < w && *i + k < n; k++) c = (c << 6) + (v[*i + k] & 0x3F);
+    *i += w;
+    CV_GUARD(put(e, '\\'));
+    char ch = esc_char(c);
+    if (ch) return put(e, (uint8_t)ch);
+    int digits = c <= 0xFF ? 2 : c <= 0xFFFF ? 4 : 8;
+    CV_GUARD(put(e, c <= 0xFF ? 'x' : c <= 0xFFFF ? 'u' : 'U'));
+    for (int k = (digits - 1) * 4; k >= 0; k -= 4) {
+        uint8_t d = (uint8_t)((c >> k) & 0x0F);
+        CV_GUARD(put(e, (uint8_t)(d < 10 ? '0' + d : 'A' + d - 10)));
+    }
+    return cv_ok();
+}
+
+static cv_result write_double(em *e, const uint8_t *v, size_t n)
+{
+    CV_GUARD(write_indicator(e, "\"", true, false, false));
+    bool bom = n >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF;
+    for (size_t i = 0; i < n;) {
+        if (!is_printable_b(v, n, i) || bom || is_break_b(v, n, i) || v[i] == '"' || v[i] == '\\')
+            CV_GUARD(write_escape(e, v, n, &i));
+        else CV_GUARD(write_ch(e, v, n, &i));
+    }
+    CV_GUARD(write_indicator(e, "\"", false, false, false));
+    e->whitespace = e->indention = false;
+    return cv_ok();
+}
+
+static cv_result block_hints(em *e, const uint8_t *v, size_t n)
+{
+    if (n > 0 && (v[0] == ' ' || is_break_b(v, n, 0))) {
+        char hint[2] = { (char)('0' + e->best_indent), 0 };
+        CV_GUARD(write_indicator(e, hint, false, false, false));
+    }
+    e->open_ended = false;
+    const char *chomp = NULL;
+    if (n == 0) {
+        chomp = "-";
+    } else {
+        size_t i = n - 1;
+        while (i > 0 && (v[i] & 0xC0) == 0x80) i--;
+        if (!is_break_b(v, n, i)) {
+            chomp = "-";
+        } else if (i == 0) {
+            chomp = "+";
+            e->open_ended = true;
+        } else {
+            i--;
+            while (i > 0 && (v[i] & 0xC0) == 0x80) i--;
+            if (is_break_b(v, n, i)) {
+                chomp = "+";
+                e->open_ended = true;
+            }
+        }
+    }
+    return chomp ? write_indicator(e, chomp, false, false, false) : cv_ok();
+}
+
+static cv_result write_literal(em *e, const uint8_t *v, size_t n)
+{
+    CV_GUARD(write_indicator(e, "|", true, false, false));
+    CV_GUARD(block_hints(e, v, n));
+    CV_GUARD(process_line_comment(e, true));
+    e->whitespace = true;
+    bool breaks = true;
+    for (size_t i = 0; i < n;) {
+        if (is_break_b(v, n, i)) {
+            CV_GUARD(write_break(e, v, n, &i));
+            breaks = true;
+        } else {
+            if (breaks) CV_GUARD(write_indent(e));
+            CV_GUARD(write_ch(e, v, n, &i));
+            e->indention = false;
+            breaks = false;
+        }
+    }
+    return cv_ok();
+}
+
+static void select_style(em *e, const em_event *ev)
+{
+    int style = ev->style == S_ANY ? S_PLAIN : ev->style;
+    if (e->simple_key_ctx && e->sc.multiline) style = S_DOUBLE;
+    if (style == S_PLAIN) {
+        if ((e->flow_level > 0 && !e->sc.flow_plain) || (e->flow_level == 0 && !e->sc.block_plain))
+            style = S_SINGLE;
+        if (e->sn == 0 && (e->flow_level > 0 || e->simple_key_ctx)) style = S_SINGLE;
+    }
+    if (style == S_SINGLE && !e->sc.single_ok) style = S_DOUBLE;
+    if ((style == S_LITERAL || style == S_FOLDED) &&
+        (!e->sc.block_ok || e->flow_level > 0 || e->simple_key_ctx))
+        style = S_DOUBLE;
+    e->style = style;
+}
+
+static cv_result emit_scalar(em *e, const em_event *ev)
+{
+    select_style(e, ev);
+    if (e->tagged) {
+        if (!e->whitespace) CV_GUARD(put(e, ' '));
+        CV_GUARD(write_all(e, "!!binary"));
+        e->whitespace = e->indention = false;
+    }
+    CV_GUARD(increase_indent(e, true, false));
+    switch (e->style) {
+    case S_PLAIN: CV_GUARD(write_plain(e, e->sv, e->sn)); break;
+    case S_SINGLE: CV_GUARD(write_single(e, e->sv, e->sn)); break;
+    case S_LITERAL: CV_GUARD(write_literal(e, e->sv, e->sn)); break;
+    default: CV_GUARD(write_double(e, e->sv, e->sn)); break;
+    }
+    pop_indent(e);
+    pop_st(e);
+    return cv_ok();
+}
+
+/* ---- collections --------------------------------------------------------- */
+
+static bool next_is(const em *e, int a, int b)
+{
+    return e->head + 1 < e->nev && e->ev[e->head].type == a && e->ev[e->head + 1].type == b;
+}
+
+static bool check_simple_key(const em *e)
+{
+    const em_event *ev = &e->ev[e->head];
+    size_t len = 0;
+    switch (ev->type) {
+    case E_SCALAR:
+        if (e->sc.multiline) return false;
+        len = e->sn + (e->tagged ? 8 : 0);
+        break;
+    case E_SEQ_START: return next_is(e, E_SEQ_START, E_SEQ_END);
+    case E_MAP_START: return next_is(e, E_MAP_START, E_MAP_END);
+    default: return false;
+    }
+    return len <= 128;
+}
+
+static cv_result emit_node(em *e, const em_event *ev, bool root, bool seq, bool map, bool key)
+{
+    e->root_ctx = root;
+    e->seq_ctx = seq;
+    e->map_ctx = map;
+    e->simple_key_ctx = key;
+    switch (ev->type) {
+    case E_SCALAR: return emit_scalar(e, ev);
+    case E_SEQ_START:
+        e->state = e->flow_level > 0 || next_is(e, E_SEQ_START, E_SEQ_END) ? ST_FSEQ_FIRST : ST_BSEQ_FIRST;
+        return cv_ok();
+    case E_MAP_START:
+        e->state = e->flow_level > 0 || next_is(e, E_MAP_START, E_MAP_END) ? ST_FMAP_FIRST : ST_BMAP_FIRST;
+        return cv_ok();
+    default: CV_BAILF(CV_E_DOC_TYPE, "yaml emitter: unexpected event");
+    }
+}
+
+static bool pending_comments(const em *e)
+{
+    return e->line_c.len + e->foot_c.len + e->tail_c.len > 0;
+}
+
+static cv_result flow_seq_item(em *e, const em_event *ev, bool first, bool trail)
+{
+    if (first) {
+        CV_GUARD(write_indicator(e, "[", true, true, false));
+        CV_GUARD(increase_indent(e, true, false));
+        e->flow_level++;
+    }
+    if (ev->type == E_SEQ_END) {
+        e->flow_level--;
+        pop_indent(e);
+        if (e->column == 0) CV_GUARD(write_indent(e));
+        CV_GUARD(write_indicator(e, "]", false, false, false));
+        CV_GUARD(process_line_comment(e, false));
+        CV_GUARD(process_foot_comment(e));
+        pop_st(e);
+        return cv_ok();
+    }
+    if (!first && !trail) CV_GUARD(write_indicator(e, ",", false, false, false));
+    CV_GUARD(process_head_comment(e));
+    if (e->column == 0) CV_GUARD(write_indent(e));
+    CV_GUARD(push_st(e, pending_comments(e) ? ST_FSEQ_TRAIL : ST_FSEQ_ITEM));
+    CV_GUARD(emit_node(e, ev, false, true, false, false));
+    if (pending_comments(e)) CV_GUARD(write_indicator(e, ",", false, false, false));
+    CV_GUARD(process_line_comment(e, false));
+    return process_foot_comment(e);
+}
+
+static cv_result flow_map_key(em *e, const em_event *ev, bool first, bool trail)
+{
+    if (first) {
+        CV_GUARD(write_indicator(e, "{", true, true, false));
+        CV_GUARD(increase_indent(e, true, false));
+        e->flow_level++;
+    }
+    if (ev->type == E_MAP_END) {
+        if (e->head_c.len + e->foot_c.len + e->tail_c.len > 0 && !first && !trail)
+            CV_GUARD(write_indicator(e, ",", false, false, false));
+        CV_GUARD(process_head_comment(e));
+        e->flow_level--;
+        pop_indent(e);
+        CV_GUARD(write_indicator(e, "}", false, false, false));
+        CV_GUARD(process_line_comment(e, false));
+        CV_GUARD(process_foot_comment(e));
+        pop_st(e);
+        return cv_ok();
+    }
+    if (!first && !trail) CV_GUARD(write_indicator(e, ",", false, false, false));
+    CV_GUARD(process_head_comment(e));
+    if (e->column == 0) CV_GUARD(write_indent(e));
+    if (check_simple_key(e)) {
+        CV_GUARD(push_st(e, ST_FMAP_SVALUE));
+        return emit_node(e, ev, false, false, true, true);
+    }
+    CV_GUARD(write_indicator(e, "?", true, false, false));
+    CV_GUARD(push_st(e, ST_FMAP_VALUE));
+    return emit_node(e, ev, false, false, true, false);
+}
+
+static cv_result flow_map_value(em *e, const em_event *ev, bool simple)
+{
+    if (simple) CV_GUARD(write_indicator(e, ":", false, false, false));
+    else CV_GUARD(write_indicator(e, ":", true, false, false));
+    CV_GUARD(push_st(e, pending_comments(e) ? ST_FMAP_TRAIL : ST_FMAP_KEY));
+    CV_GUARD(emit_node(e, ev, false, false, true, false));
+    if (pending_comments(e)) CV_GUARD(write_indicator(e, ",", false, false, false));
+    CV_GUARD(process_line_comment(e, false));
+    return process_foot_comment(e);
+}
+
+static cv_result block_seq_item(em *e, const em_event *ev, bool first)
+{
+    if (first) CV_GUARD(increase_indent(e, false, false));
+    if (ev->type == E_SEQ_END) {
+        pop_indent(e);
+        pop_st(e);
+        return cv_ok();
+    }
+    CV_GUARD(process_head_comment(e));
+    CV_GUARD(write_indent(e));
+    CV_GUARD(write_indicator(e, "-", true, false, true));
+    CV_GUARD(push_st(e, ST_BSEQ_ITEM));
+    CV_GUARD(emit_node(e, ev, false, true, false, false));
+    CV_GUARD(process_line_comment(e, false));
+    return process_foot_comment(e);
+}
+
+static cv_result block_map_key(em *e, const em_event *ev, bool first)
+{
+    if (first) CV_GUARD(increase_indent(e, false, false));
+    CV_GUARD(process_head_comment(e));
+    if (ev->type == E_MAP_END) {
+        pop_indent(e);
+        pop_st(e);
+        return cv_ok();
+    }
+    CV_GUARD(write_indent(e));
+    if (e->line_c.len > 0) {
+        e->key_line_c = e->line_c;
+        e->line_c = (cv_slice){ 0 };
+    }
+    if (check_simple_key(e)) {
+        CV_GUARD(push_st(e, ST_BMAP_SVALUE));
+        return emit_node(e, ev, false, false, true, true);
+    }
+    CV_GUARD(write_indicator(e, "?", true, false, true));
+    CV_GUARD(push_st(e, ST_BMAP_VALUE));
+    return emit_node(e, ev, false, false, true, false);
+}
+
+static cv_result block_map_value(em *e, const em_event *ev, bool simple)
+{
+    if (simple) {
+        CV_GUARD(write_indicator(e, ":", false, false, false));
+    } else {
+        CV_GUARD(write_indent(e));
+        CV_GUARD(write_indicator(e, ":", true, false, true));
+    }
+    if (e->key_line_c.len > 0) {
+        if (ev->type == E_SCALAR) {
+            if (e->line_c.len == 0) {
+                e->line_c = e->key_line_c;
+                e->key_line_c = (cv_slice){ 0 };
+            }
+        } else if (ev->type == E_MAP_START || ev->type == E_SEQ_START) {
+            cv_slice saved = e->line_c;
+            e->line_c = e->key_line_c;
+            CV_GUARD(process_line_comment(e, false));
+            e->key_line_c = e->line_c;
+            e->line_c = saved;
+        }
+    }
+    CV_GUARD(push_st(e, ST_BMAP_KEY));
+    CV_GUARD(emit_node(e, ev, false, false, true, false));
+    CV_GUARD(process_line_comment(e, false));
+    return process_foot_comment(e);
+}
+
+/* ---- documents and the dispatcher ---------------------------------------- */
+
+static cv_result doc_start(em *e, const em_event *ev, bool first)
+{
+    if (ev->type == E_DOC_START) {
+        if (!first) {
+            CV_GUARD(write_indent(e));
+            CV_GUARD(write_indicator(e, "---", true, false, false));
+            CV_GUARD(write_indent(e));
+        }
+        if (e->head_c.len > 0) {
+            CV_GUARD(process_head_comment(e));
+            CV_GUARD(put_break(e));
+        }
+        e->state = ST_DOC_CONTENT;
+        return cv_ok();
+    }
+    e->state = ST_END;
+    return cv_ok();
+}
+
+static cv_result doc_content(em *e, const em_event *ev)
+{
+    CV_GUARD(push_st(e, ST_DOC_END));
+    CV_GUARD(process_head_comment(e));
+    CV_GUARD(emit_node(e, ev, true, false, false, false));
+    CV_GUARD(process_line_comment(e, false));
+    return process_foot_comment(e);
+}
+
+static cv_result doc_end(em *e)
+{
+    e->foot_indent = 0;
+    CV_GUARD(process_foot_comment(e));
+    e->foot_indent = -1;
+    CV_GUARD(write_indent(e));
+    e->state = ST_DOC_START;
+    return cv_ok();
+}
+
+static cv_result dispatch(em *e, const em_event *ev)
+{
+    switch (e->state) {
+    case ST_STREAM_START: e->state = ST_FIRST_DOC_START; return cv_ok();
+    case ST_FIRST_DOC_START: return doc_start(e, ev, true);
+    case ST_DOC_START: return doc_start(e, ev, false);
+    case ST_DOC_CONTENT: return doc_content(e, ev);
+    case ST_DOC_END: return doc_end(e);
+    case ST_FSEQ_FIRST: return flow_seq_item(e, ev, true, false);
+    case ST_FSEQ_TRAIL: return flow_seq_item(e, ev, false, true);
+    case ST_FSEQ_ITEM: return flow_seq_item(e, ev, false, false);
+    case ST_FMAP_FIRST: return flow_map_key(e, ev, true, false);
+    case ST_FMAP_TRAIL: return flow_map_key(e, ev, false, true);
+    case ST_FMAP_KEY: return flow_map_key(e, ev, false, false);
+    case ST_FMAP_SVALUE: return flow_map_value(e, ev, true);
+    case ST_FMAP_VALUE: return flow_map_value(e, ev, false);
+    case ST_BSEQ_FIRST: return block_seq_item(e, ev, true);
+    case ST_BSEQ_ITEM: return block_seq_item(e, ev, false);
+    case ST_BMAP_FIRST: return block_map_key(e, ev, true);
+    case ST_BMAP_KEY: return block_map_key(e, ev, false);
+    case ST_BMAP_SVALUE: return block_map_value(e, ev, true);
+    case ST_BMAP_VALUE: return block_map_value(e, ev, false);
+    default: return cv_ok();
+    }
+}
+
+static void analyze_event(em *e, const em_event *ev)
+{
+    if (ev->head.len) e->head_c = ev->head;
+    if (ev->line.len) e->line_c = ev->line;
+    if (ev->foot.len) e->foot_c = ev->foot;
+    if (ev->tail.len) e->tail_c = ev->tail;
+    e->tagged = ev->type == E_SCALAR && ev->binary;
+    if (ev->type == E_SCALAR) {
+        e->sv = (const uint8_t *)ev->value;
+        e->sn = ev->len;
+        analyze(e->sv, e->sn, &e->sc);
+    }
+}
+
+static cv_result run_emitter(cv_arena *a, const em_list *l, int indent, cv_buf *out)
+{
+    em e = { .a = a, .out = out, .ev = l->ev, .nev = l->n, .indent = -1, .foot_indent = -1,
+             .whitespace = true, .indention = true };
+    e.best_indent = indent < 2 || indent > 9 ? 2 : indent;
+    for (e.head = 0; e.head < l->n; e.head++) {
+        analyze_event(&e, &l->ev[e.head]);
+        CV_GUARD(dispatch(&e, &l->ev[e.head]));
+    }
+    return cv_ok();
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+static cv_result doc_events(em_list *l, const ynd *root)
+{
+    CV_GUARD(ev_add(l, (em_event){ .type = E_DOC_START }));
+    CV_GUARD(node_events(l, root, (cv_slice){ 0 }));
+    return ev_add(l, (em_event){ .type = E_DOC_END });
+}
+
+static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, int indent,
+                               cv_buf *out)
+{
+    em_list l = { .a = a };
+    CV_GUARD(ev_add(&l, (em_event){ .type = E_STREAM_START }));
+    for (size_t i = 0; i < n; i++) {
+        ynd *root;
+        CV_GUARD(value_node(a, b[i], 0, &root));
+        CV_GUARD(doc_events(&l, root));
+    }
+    CV_GUARD(ev_add(&l, (em_event){ .type = E_STREAM_END }));
+    return run_emitter(a, &l, indent, out);
+}
+
+cv_result cv_yaml_emit(const cv_doc *doc, int indent, cv_buf *out)
+{
+    CV_ENSUREF(indent >= 0, CV_E_DOC_UNSUPPORTED, "YAML Negative indentation not accepted");
+    cv_arena *a;
+    CV_GUARD(cv_arena_new(&a));
+    cv_result r = emit_branches(a, (const cv_node *const *)doc->branches, doc->n,
+                                indent == 0 ? 4 : indent, out);
+    cv_arena_free(&a);
+    return r;
+}
+
+cv_result cv_yaml_emit_value(const cv_node *n, int indent, cv_buf *out)
+{
+    CV_ENSUREF(indent >= 0, CV_E_DOC_UNSUPPORTED, "YAML Negative indentation not accepted");
+    cv_arena *a;
+    CV_GUARD(cv_arena_new(&a));
+    cv_result r = emit_branches(a, &n, 1, indent == 0 ? 4 : indent, out);
+    cv_arena_free(&a);
+    return r;
+}

@@ -1,0 +1,109 @@
+/* Internal to the YAML codec (yaml*.c): the token list, the comment records
+ * and the intermediate node graph, shaped after go.yaml.in/yaml/v3 because
+ * sops's YAML store is defined by what that library does with a file.
+ *
+ *   yaml_scan.c   libyaml's scanner gives the tokens; the gaps between them
+ *                 are re-read to find comments and attach them the way
+ *                 yaml.v3's scanner does (head, line, foot records, each
+ *                 bound to a token position).
+ *   yaml_parse.c  the parser state machine over those tokens, with
+ *                 yaml.v3's comment hand-over rules, building ynodes.
+ *   yaml.c        ynodes -> the document tree (sops's conversion), scalar
+ *                 resolution, the duplicate-key and alias checks.
+ *   yaml_emit.c   the document tree -> text, as yaml.v3's encoder would.
+ *
+ * Everything lives in a scratch arena (secret memory: values and comments
+ * are plaintext) that the caller frees. */
+#ifndef CV_DOC_YAML_INT_H
+#define CV_DOC_YAML_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/base/arena.h"
+#include "crypto/base/buf.h"
+
+/* A position: index and column count characters (as libyaml does), off is
+ * the byte offset in the input. */
+typedef struct {
+    size_t index, line, column, off;
+} ym_mark;
+
+/* Token kinds, in libyaml's numbering (yaml_token_type_t). */
+enum {
+    YT_NONE, YT_STREAM_START, YT_STREAM_END, YT_VERSION, YT_TAG_DIRECTIVE,
+    YT_DOC_START, YT_DOC_END, YT_BSEQ_START, YT_BMAP_START, YT_BLOCK_END,
+    YT_FSEQ_START, YT_FSEQ_END, YT_FMAP_START, YT_FMAP_END, YT_BLOCK_ENTRY,
+    YT_FLOW_ENTRY, YT_KEY, YT_VALUE, YT_ALIAS, YT_ANCHOR, YT_TAG, YT_SCALAR
+};
+
+/* Scalar styles, libyaml's numbering. */
+enum { YS_ANY, YS_PLAIN, YS_SINGLE, YS_DOUBLE, YS_LITERAL, YS_FOLDED };
+
+typedef struct {
+    int type;
+    int style;
+    ym_mark start, end;
+    char *value; /* scalar text, anchor/alias name, tag handle, %TAG handle */
+    size_t len;
+    char *suffix; /* tag suffix, %TAG prefix */
+    size_t suffix_len;
+    int major, minor;
+} ym_tok;
+
+typedef struct {
+    ym_mark scan_mark, token_mark, start_mark, end_mark;
+    cv_slice head, line, foot;
+} ym_comment;
+
+typedef struct {
+    cv_arena *arena;
+    const uint8_t *in;
+    size_t in_len;
+    ym_tok *toks;
+    size_t ntok, tok_cap;
+    ym_comment *coms;
+    size_t ncom, com_cap;
+    /* A scanner error after the last good token (libyaml's), reported only
+     * if the parser does not fail first. */
+    bool scan_failed;
+    char scan_problem[160];
+    size_t scan_line;
+} ym_stream;
+
+/* Node kinds and styles as yaml.v3's Node. */
+enum { YN_DOC = 1, YN_SEQ, YN_MAP, YN_SCALAR, YN_ALIAS };
+enum {
+    YN_TAGGED = 1, YN_DQ = 2, YN_SQ = 4, YN_LITERAL = 8, YN_FOLDED = 16, YN_FLOW = 32
+};
+
+typedef struct ynode ynode;
+struct ynode {
+    int kind;
+    int style;
+    const char *tag; /* short form ("!!str") or as written; "" when none */
+    const char *value;
+    size_t len;
+    const char *anchor;
+    ynode *alias;
+    size_t line, column; /* 1-based */
+    cv_slice head, linec, foot;
+    ynode **content;
+    size_t n, cap;
+};
+
+/* Scan the whole input with libyaml and compute the comment records. */
+cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
+
+/* Parse the next document into *out (NULL at the end of the stream). The
+ * parser keeps its position in *p between calls. */
+typedef struct ym_parser ym_parser;
+cv_result cv_yaml_parser_new(ym_stream *s, ym_parser **out) CV_MUST_USE CV_NONNULL;
+cv_result cv_yaml_parse_doc(ym_parser *p, ynode **out) CV_MUST_USE CV_NONNULL;
+void cv_yaml_parser_free(ym_parser *p);
+
+/* Bytes of a comment or value copied into the arena. */
+cv_result cv_yaml_dup(cv_arena *a, const void *p, size_t n, cv_slice *out) CV_MUST_USE;
+
+#endif

@@ -73,6 +73,10 @@ same_json() {
 import json, sys
 ours = json.load(open(sys.argv[1]))
 exp = json.load(open(sys.argv[2]))["documents"][0]
+# INI: sops (and covert) render the empty DEFAULT section; the independent
+# decryption lists values only.
+if ours.get("DEFAULT") == {} and "DEFAULT" not in exp:
+    del ours["DEFAULT"]
 sys.exit(0 if ours == exp else 1)
 PY
 }

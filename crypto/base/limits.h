@@ -54,4 +54,13 @@
 /* Formatted numbers (Go strconv output, longest is 'f' of 1e308). */
 #define CV_NUM_TEXT_MAX 400u
 
+/* Go regexps from .sops.yaml (secrets/sops/regex): pattern length, group
+ * nesting (Go's own parse-tree height cap is 1000), and the size of the
+ * POSIX rewrite (UTF-8 classes and case folding expand a pattern). */
+#define CV_GOREGEX_MAX_PATTERN (64u * 1024u)
+#define CV_GOREGEX_MAX_DEPTH 1000u
+#define CV_GOREGEX_MAX_ERE (1024u * 1024u)
+/* .sops.yaml: sops looks for it in at most 100 directories upwards. */
+#define CV_SOPS_CONFIG_MAX_DEPTH 100u
+
 #endif

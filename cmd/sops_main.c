@@ -176,8 +176,23 @@ static void usage(FILE *f)
                "   and the legacy -d/-e/-r forms with the flags of decrypt and encrypt.\n");
 }
 
+/* urfave/cli: a subcommand reads its own flags; only these global ones
+ * (GlobalString/GlobalBool in sops) carry over from before its name. */
+static void keep_globals_only(void)
+{
+    cv_sops_opts g = { 0 };
+    g.indent = o.indent;
+    g.config = o.config;
+    g.verbose = o.verbose;
+    g.disable_version_check = o.disable_version_check;
+    g.check_for_updates = o.check_for_updates;
+    g.mac_only_encrypted = o.mac_only_encrypted;
+    o = g;
+}
+
 static int run_sub(const subcommand *s, int argc, char **argv)
 {
+    keep_globals_only();
     char **rest;
     char err[256];
     int nrest = 0;

@@ -79,19 +79,21 @@ sys.stdout.write(t)
 PY
 }
 
-# case NAME SET FILE GLOBAL_FLAGS ENCRYPT_FLAGS
+# check_case NAME SET FILE GLOBAL_FLAGS ENCRYPT_FLAGS [VERB]
+# VERB is `encrypt` (the subcommand) or `-e` (sops's legacy form, the only
+# one that takes the comment-regex rules from the command line).
 check_case() {
-    local name=$1 set=$2 file=$3 gflags=$4 eflags=$5
+    local name=$1 set=$2 file=$3 gflags=$4 eflags=$5 verb=${6:-encrypt}
     local base
     base="$TMP/$(echo "$name" | tr -c 'A-Za-z0-9' _)"
     local ext=${file##*.}
     local r
     r=$(recipients "$set")
     # shellcheck disable=SC2086
-    "$SOPS" $gflags encrypt --age "$r" $eflags "$PLAIN/$file" >"$base.sops.$ext" 2>"$base.err" ||
+    "$SOPS" $gflags $verb --age "$r" $eflags "$PLAIN/$file" >"$base.sops.$ext" 2>"$base.err" ||
         { t_fail "$name: sops encrypt failed: $(head -1 "$base.err")"; return; }
     # shellcheck disable=SC2086
-    "$COVERT_BIN" sops $gflags encrypt --age "$r" $eflags "$PLAIN/$file" >"$base.covert.$ext" 2>"$base.err" ||
+    "$COVERT_BIN" sops $gflags $verb --age "$r" $eflags "$PLAIN/$file" >"$base.covert.$ext" 2>"$base.err" ||
         { t_fail "$name: covert encrypt failed: $(head -1 "$base.err")"; return; }
     # shellcheck disable=SC2086
     with_keys "$set" "$SOPS" $gflags decrypt "$base.sops.$ext" >"$base.p.sops" 2>"$base.err" ||
@@ -152,6 +154,16 @@ app.env - -
 app.ini - -
 blob.bin - -
 CASES
+
+# Legacy form: comment-regex rules, and the global flags the subcommand
+# form ignores (sops reads them only as its own flags).
+check_case "rules.yaml -e --encrypted-comment-regex" x25519 rules.yaml "" \
+    "--encrypted-comment-regex sops:enc" -e
+check_case "rules.yaml -e --unencrypted-comment-regex" x25519 rules.yaml "" \
+    "--unencrypted-comment-regex sops:plain" -e
+check_case "rules.yaml global comment regex ignored by encrypt" x25519 rules.yaml \
+    "--encrypted-comment-regex sops:enc" ""
+check_case "secret.yaml -e --mac-only-encrypted" x25519 secret.yaml "--mac-only-encrypted" "" -e
 
 for set in two pq ssh; do
     check_case "secret.yaml [$set]" "$set" secret.yaml "" ""

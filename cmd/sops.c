@@ -152,41 +152,72 @@ void cv_sops_stores(const cv_sops_opts *o, const char *path, cv_store *in, cv_st
 
 static const cv_age_ui *ui(void);
 
-static void fail_load(cv_result r)
+/* The process's keyring: identities are found and loaded once. */
+cv_sops_keyring *cv_sops_keyring_get(void)
 {
-    if (cv_is(r, CV_E_SOPS_NO_METADATA)) cv_sops_fail(EX_GENERIC, "sops metadata not found");
-    cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
+    static cv_sops_keyring *kr;
+    if (kr == NULL && !cv_is_ok(cv_sops_keyring_new(ui(), &kr)))
+        cv_sops_fail(EX_GENERIC, "out of memory");
+    return kr;
+}
+
+/* Put sops's message (prefix + detail) in msg; returns the exit code. */
+static int fail_msg(cv_buf *msg, int code, const char *prefix, const char *detail)
+{
+    cv_buf_reset(msg);
+    if (!cv_is_ok(cv_buf_addf(msg, "%s%s", prefix, detail)) || !cv_is_ok(cv_buf_nul(msg)))
+        msg->len = 0;
+    return code;
+}
+
+static int load_code(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
+                     cv_buf *msg)
+{
+    (void)o;
+    cv_result r = cv_doc_init(&f->doc);
+    if (cv_is_ok(r)) r = cv_store_load_encrypted(store, in, &f->doc, &f->meta);
+    if (cv_is(r, CV_E_SOPS_NO_METADATA)) return fail_msg(msg, EX_GENERIC, "", "sops metadata not found");
+    if (cv_is_ok(r)) r = cv_sops_stash_new(&f->doc, &f->stash);
+    if (!cv_is_ok(r)) return fail_msg(msg, EX_GENERIC, "", cv_cli_msg(r));
+    return 0;
+}
+
+int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
+                     cv_buf *msg)
+{
+    memset(f, 0, sizeof(*f));
+    int code = load_code(f, o, in, store, msg);
+    if (code) return code;
+    cv_buf report;
+    cv_buf_init(&report, 256 * 1024);
+    cv_result r = cv_sops_data_key(cv_sops_keyring_get(), &f->meta,
+                                   check_order(o->decryption_order), &f->key, &report);
+    if (!cv_is_ok(r)) {
+        if (cv_is(r, CV_E_SOPS_NO_KEY) && report.len && cv_is_ok(cv_buf_nul(&report)))
+            code = fail_msg(msg, EX_NO_KEY, "", (const char *)report.p);
+        else
+            code = fail_msg(msg, EX_NO_KEY, "", cv_cli_msg(r));
+    }
+    cv_buf_release(&report);
+    if (code) return code;
+    char mac[CV_SOPS_MAC_HEX + 1];
+    r = cv_sops_tree_decrypt(&f->doc, &f->meta, f->key->data, f->stash, mac);
+    if (!cv_is_ok(r)) return fail_msg(msg, EX_DECRYPT_TREE, "Error decrypting tree: ", cv_cli_msg(r));
+    if (o->ignore_mac) return 0;
+    r = cv_sops_mac_verify(&f->doc, &f->meta, f->key->data, mac, f->stash);
+    if (!cv_is_ok(r)) return fail_msg(msg, EX_MAC_MISMATCH, "", cv_cli_msg(r));
+    return 0;
 }
 
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store)
 {
-    memset(f, 0, sizeof(*f));
-    cv_buf in;
+    cv_buf in, msg;
     cv_sops_read_input(path, &in);
-    cv_result r = cv_doc_init(&f->doc);
-    if (cv_is_ok(r)) r = cv_store_load_encrypted(store, cv_buf_slice(&in), &f->doc, &f->meta);
+    cv_buf_init(&msg, 512 * 1024);
+    int code = cv_sops_try_open(f, o, cv_buf_slice(&in), store, &msg);
     cv_buf_release(&in);
-    if (!cv_is_ok(r)) fail_load(r);
-    r = cv_sops_stash_new(&f->doc, &f->stash);
-    if (!cv_is_ok(r)) cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
-    cv_sops_keyring *kr;
-    if (!cv_is_ok(cv_sops_keyring_new(ui(), &kr))) cv_sops_fail(EX_GENERIC, "out of memory");
-    cv_buf report;
-    cv_buf_init(&report, 256 * 1024);
-    r = cv_sops_data_key(kr, &f->meta, check_order(o->decryption_order), &f->key, &report);
-    cv_sops_keyring_free(&kr);
-    if (!cv_is_ok(r)) {
-        if (cv_is(r, CV_E_SOPS_NO_KEY) && report.len)
-            cv_sops_fail(EX_NO_KEY, "%.*s", (int)report.len, (const char *)report.p);
-        cv_sops_fail(EX_NO_KEY, "%s", cv_cli_msg(r));
-    }
-    cv_buf_release(&report);
-    char mac[CV_SOPS_MAC_HEX + 1];
-    r = cv_sops_tree_decrypt(&f->doc, &f->meta, f->key->data, f->stash, mac);
-    if (!cv_is_ok(r)) cv_sops_fail(EX_DECRYPT_TREE, "Error decrypting tree: %s", cv_cli_msg(r));
-    if (o->ignore_mac) return;
-    r = cv_sops_mac_verify(&f->doc, &f->meta, f->key->data, mac, f->stash);
-    if (!cv_is_ok(r)) cv_sops_fail(EX_MAC_MISMATCH, "%s", cv_cli_msg(r));
+    if (code) cv_sops_fail(code, "%s", msg.len ? (const char *)msg.p : "failed");
+    cv_buf_release(&msg);
 }
 
 void cv_sops_file_clear(cv_sops_file *f)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "crypto/base/mem.h"
+#include "secrets/sops/agekey.h"
 #include "secrets/sops/store.h"
 #include "secrets/sops/value.h"
 
@@ -56,6 +57,11 @@ void cv_sops_read_input(const char *path, cv_buf *b);
 void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data);
 void cv_sops_stores(const cv_sops_opts *o, const char *path, cv_store *in, cv_store *out);
 /* Load, get the data key, decrypt, verify the MAC; exits on failure. */
+cv_sops_keyring *cv_sops_keyring_get(void);
+/* The same without exiting: 0, or sops's exit code with its message in msg
+ * (NUL-terminated). Thread-safe. */
+int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
+                     cv_buf *msg);
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store);
 void cv_sops_file_clear(cv_sops_file *f);
 void cv_sops_reencrypt(cv_sops_file *f);
@@ -67,6 +73,10 @@ void cv_sops_encrypt_meta(const cv_sops_opts *o, const char *path, cv_store stor
                           cv_sops_meta *m);
 /* Add the age recipients of a comma-separated list to group g. */
 void cv_sops_add_age_keys(cv_doc *d, cv_sops_group *g, const char *list);
+
+/* Several files or a directory: the batch mode (cmd/sops_batch.c). */
+bool cv_sops_is_batch(int argc, char **argv);
+int cv_sops_batch(const cv_sops_opts *o, bool encrypt, int argc, char **argv);
 
 int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv);

@@ -31,6 +31,7 @@ static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int in
 
 int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
 {
+    if (cv_sops_is_batch(argc, argv)) return cv_sops_batch(o, false, argc, argv);
     if (argc == 0 && o->in_place)
         cv_sops_fail(8, "Error: cannot use --in-place when reading from stdin");
     if (o->in_place && o->output)

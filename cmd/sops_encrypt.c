@@ -12,6 +12,7 @@
 
 int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
 {
+    if (cv_sops_is_batch(argc, argv)) return cv_sops_batch(o, true, argc, argv);
     if (argc == 0 && o->in_place)
         cv_sops_fail(8, "Error: cannot use --in-place when reading from stdin");
     if (argc == 0 && o->filename_override == NULL)

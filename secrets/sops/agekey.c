@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ typedef struct {
 } cmd_cache;
 
 struct cv_sops_keyring {
+    pthread_mutex_t lock; /* one file at a time may load or use identities */
     const cv_age_ui *ui;
     bool loaded;
     cv_age_identities ids; /* static sources */
@@ -43,6 +45,7 @@ cv_result cv_sops_keyring_new(const cv_age_ui *ui, cv_sops_keyring **out)
     cv_sops_keyring *k = calloc(1, sizeof(*k));
     CV_ENSURE(k, CV_E_NOMEM);
     k->ui = ui;
+    pthread_mutex_init(&k->lock, NULL);
     cv_age_identities_init(&k->ids);
     cv_buf_init(&k->errs, 64 * 1024);
     cv_buf_init(&k->why, 64 * 1024);
@@ -61,6 +64,7 @@ void cv_sops_keyring_free(cv_sops_keyring **kp)
     }
     cv_buf_release(&k->errs);
     cv_buf_release(&k->why);
+    pthread_mutex_destroy(&k->lock);
     free(k);
     *kp = NULL;
 }
@@ -544,7 +548,9 @@ cv_result cv_sops_data_key(cv_sops_keyring *kr, const cv_sops_meta *m, const cha
     best_effort(cv_buf_add_str(report, "Failed to get the data key required to decrypt the "
                                        "SOPS file.\n\n"));
     size_t ok = 0;
+    pthread_mutex_lock(&kr->lock);
     cv_result r = open_groups(kr, m, order, parts, shares, &ok, report);
+    pthread_mutex_unlock(&kr->lock);
     size_t need = m->n_groups == 1 ? 1 : (size_t)(m->shamir_threshold > 0 ? m->shamir_threshold : 0);
     if (cv_is_ok(r) && (ok == 0 || ok < need)) {
         report_trailer(report, m, ok);

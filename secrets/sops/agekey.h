@@ -12,6 +12,8 @@
  * commands once per recipient (with SOPS_AGE_RECIPIENT set). Identities
  * live in secret memory inside the age library's objects.
  *
+ * A keyring may be shared by threads: its use is serialised inside.
+ *
  * When no key of a group opens it, the report buffer receives the text
  * sops prints (groups, keys, indented errors, the recovery trailer). */
 #ifndef CV_SOPS_AGEKEY_H

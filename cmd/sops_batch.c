@@ -1,0 +1,250 @@
+/* Many files in one call (beyond sops, which takes one file per process):
+ *
+ *   covert sops decrypt [-i] FILE|DIR...     covert sops encrypt [-i] FILE|DIR...
+ *
+ * Directories are walked (no symlinks followed); from a walk, decrypt takes
+ * the files that hold SOPS metadata and encrypt the ones that do not, in
+ * both cases only names whose extension selects a structured store. Files
+ * are processed on every core; the keyring (identities, key commands) is
+ * loaded once for all of them. With -i each file is rewritten atomically;
+ * otherwise the outputs go to stdout in argument order (YAML documents
+ * separated by ---). A file that fails is reported as "FILE: message" and
+ * the others still complete; the exit code is the first failure's. */
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/cli.h"
+#include "cmd/sops.h"
+#include "crypto/base/limits.h"
+#include "crypto/prim/pk.h"
+
+typedef struct {
+    char *path;
+    bool explicit_arg; /* named on the command line (not found by a walk) */
+    cv_buf out;
+    cv_buf msg;
+    int code;
+} job;
+
+typedef struct {
+    const cv_sops_opts *o;
+    bool encrypt;
+    job *jobs;
+    size_t n, cap;
+    size_t next;
+    pthread_mutex_t lock;
+} batch;
+
+static void add_job(batch *b, char *path, bool explicit_arg)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        job *n = realloc(b->jobs, b->cap * sizeof(job));
+        if (n == NULL) cv_sops_fail(1, "out of memory");
+        b->jobs = n;
+    }
+    job *j = &b->jobs[b->n++];
+    memset(j, 0, sizeof(*j));
+    j->path = path;
+    j->explicit_arg = explicit_arg;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Depth-first, names sorted, so outputs come in a stable order. */
+static void walk(batch *b, const char *dir, unsigned depth)
+{
+    if (depth > 64) return;
+    DIR *d = opendir(dir);
+    if (d == NULL) return;
+    char **names = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || strcmp(e->d_name, "..") == 0 ||
+                                    strcmp(e->d_name, ".git") == 0))
+            continue;
+        char **nn = realloc(names, (n + 1) * sizeof(char *));
+        if (nn == NULL) cv_sops_fail(1, "out of memory");
+        names = nn;
+        size_t l = strlen(dir) + strlen(e->d_name) + 2;
+        names[n] = malloc(l);
+        if (names[n] == NULL) cv_sops_fail(1, "out of memory");
+        snprintf(names[n++], l, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof(char *), by_name);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (lstat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            walk(b, names[i], depth + 1);
+            free(names[i]);
+        } else if (S_ISREG(st.st_mode) && cv_store_for_path(names[i]) != CV_STORE_BINARY) {
+            add_job(b, names[i], false);
+        } else {
+            free(names[i]);
+        }
+    }
+    free(names);
+}
+
+static void set_msg(job *j, int code, const char *m)
+{
+    j->code = code;
+    cv_buf_reset(&j->msg);
+    if (!cv_is_ok(cv_buf_add_str(&j->msg, m)) || !cv_is_ok(cv_buf_nul(&j->msg))) j->msg.len = 0;
+}
+
+static void decrypt_job(const cv_sops_opts *o, job *j, cv_slice in)
+{
+    cv_store is, os;
+    cv_sops_stores(o, j->path, &is, &os);
+    cv_sops_file f;
+    int code = cv_sops_try_open(&f, o, in, is, &j->msg);
+    if (code == 0) {
+        cv_result r = cv_store_emit_plain(os, &f.doc, cv_sops_indent(o, os), &j->out);
+        if (!cv_is_ok(r)) set_msg(j, 4, cv_cli_msg(r));
+    } else {
+        j->code = code;
+    }
+    cv_sops_file_clear(&f);
+}
+
+static int encrypt_job(const cv_sops_opts *o, job *j, cv_slice in)
+{
+    cv_store is, os;
+    cv_sops_stores(o, j->path, &is, &os);
+    cv_sops_file f;
+    memset(&f, 0, sizeof(f));
+    cv_result r = cv_doc_init(&f.doc);
+    if (cv_is_ok(r)) r = cv_store_load_plain(is, in, &f.doc);
+    int code = 0;
+    if (!cv_is_ok(r)) set_msg(j, code = 2, cv_cli_msg(r));
+    else if (f.doc.n == 0) set_msg(j, code = 92, "File cannot be completely empty");
+    else if (cv_store_has_metadata(os, &f.doc)) set_msg(j, code = 203, "File already encrypted");
+    if (code == 0) {
+        cv_sops_encrypt_meta(o, j->path, is, &f.doc, &f.meta);
+        r = cv_sops_stash_new(&f.doc, &f.stash);
+        if (cv_is_ok(r)) r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
+        if (cv_is_ok(r)) cv_random(f.key->data, f.key->len);
+        if (cv_is_ok(r)) r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
+        if (!cv_is_ok(r)) set_msg(j, code = 1, cv_cli_msg(r));
+    }
+    if (code == 0) {
+        cv_sops_reencrypt(&f);
+        r = cv_store_emit_encrypted(os, &f.doc, &f.meta, cv_sops_indent(o, os), &j->out);
+        if (!cv_is_ok(r)) set_msg(j, code = 4, cv_cli_msg(r));
+    }
+    cv_sops_file_clear(&f);
+    return code;
+}
+
+static void run_job(batch *b, job *j)
+{
+    cv_buf in;
+    cv_buf_init_secret(&in, CV_DOC_MAX_INPUT);
+    cv_buf_init_secret(&j->out, CV_DOC_MAX_INPUT * 4);
+    cv_buf_init(&j->msg, 512 * 1024);
+    cv_result r = cv_cli_read_file(j->path, &in);
+    if (!cv_is_ok(r)) {
+        set_msg(j, 2, cv_cli_msg(r));
+    } else if (!j->explicit_arg && !b->encrypt && memmem(in.p, in.len, "sops", 4) == NULL) {
+        j->code = -1; /* not a SOPS file: skipped */
+    } else if (b->encrypt) {
+        (void)encrypt_job(b->o, j, cv_buf_slice(&in));
+    } else {
+        decrypt_job(b->o, j, cv_buf_slice(&in));
+    }
+    /* A walk picks what applies: skip files that are not (or already are)
+     * encrypted instead of failing on them. */
+    if (!j->explicit_arg && (j->code == 1 || j->code == 203) && j->msg.len &&
+        (strstr((const char *)j->msg.p, "metadata not found") ||
+         strstr((const char *)j->msg.p, "already encrypted")))
+        j->code = -1;
+    cv_buf_release(&in);
+}
+
+static void *worker(void *arg)
+{
+    batch *b = arg;
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        size_t i = b->next++;
+        pthread_mutex_unlock(&b->lock);
+        if (i >= b->n) return NULL;
+        run_job(b, &b->jobs[i]);
+    }
+}
+
+static void run_all(batch *b)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus > 0 ? (size_t)cpus : 1;
+    if (nt > b->n) nt = b->n;
+    if (nt > 64) nt = 64;
+    pthread_t t[64];
+    size_t started = 0;
+    for (size_t i = 1; i < nt; i++)
+        if (pthread_create(&t[started], NULL, worker, b) == 0) started++;
+    worker(b);
+    for (size_t i = 0; i < started; i++) pthread_join(t[i], NULL);
+}
+
+static int finish(batch *b)
+{
+    int rc = 0;
+    bool any = false;
+    for (size_t i = 0; i < b->n; i++) {
+        job *j = &b->jobs[i];
+        if (j->code > 0) {
+            fprintf(stderr, "%s: %s\n", j->path, j->msg.len ? (const char *)j->msg.p : "failed");
+            if (rc == 0) rc = j->code;
+        } else if (j->code == 0 && b->o->in_place) {
+            cv_sops_write_output(b->o, j->path, cv_buf_slice(&j->out));
+        } else if (j->code == 0) {
+            cv_store is, os;
+            cv_sops_stores(b->o, j->path, &is, &os);
+            if (any && os == CV_STORE_YAML) fputs("---\n", stdout);
+            fwrite(j->out.p, 1, j->out.len, stdout);
+            any = true;
+        }
+        cv_buf_release(&j->out);
+        cv_buf_release(&j->msg);
+        free(j->path);
+    }
+    fflush(stdout);
+    free(b->jobs);
+    return rc;
+}
+
+bool cv_sops_is_batch(int argc, char **argv)
+{
+    if (argc > 1) return true;
+    struct stat st;
+    return argc == 1 && stat(argv[0], &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cv_sops_batch(const cv_sops_opts *o, bool encrypt, int argc, char **argv)
+{
+    if (o->output) cv_sops_fail(8, "Error: --output takes one file; use -i with several files");
+    batch b = { .o = o, .encrypt = encrypt };
+    pthread_mutex_init(&b.lock, NULL);
+    for (int i = 0; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0)
+            cv_sops_fail(100, "Error: cannot operate on non-existent file \"%s\"", argv[i]);
+        if (S_ISDIR(st.st_mode)) walk(&b, argv[i], 0);
+        else add_job(&b, cv_cli_abs_path(argv[i]), true);
+    }
+    (void)cv_sops_keyring_get();
+    run_all(&b);
+    pthread_mutex_destroy(&b.lock);
+    return finish(&b);
+}

@@ -653,6 +653,8 @@ static cv_result lookup_warning(const char *alt, const char *found, char **warni
                      "ignoring %s when searching for config file; the config file must be called "
                      "\".sops.yaml\"%s%s",
                      a, found ? "; using " : "", found ? f : "");
+    if (found && n > 0 && (size_t)n < sizeof(msg))
+        n += snprintf(msg + n, sizeof(msg) - (size_t)n, " instead");
     return cv_strndup(warning, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 

@@ -11,7 +11,7 @@ static const char *const messages[CV_ERR__COUNT] = {
 #undef CV_ERR
 };
 
-static _Thread_local char detail[512];
+static _Thread_local char detail[4096];
 static _Thread_local char where[96];
 
 const char *cv_strerror(cv_err e)

@@ -580,7 +580,7 @@ static cv_result pick_rule(const cv_sops_config *c, const char *rel, const cfg_r
     CV_BAILF(CV_E_SOPS_NO_RULE, "error loading config: no matching creation rules found");
 }
 
-static cv_result rule_selection(const cfg_rule *rule, cv_sops_rule *out)
+static cv_result rule_selection(const cfg_rule *rule, cv_sops_cfg_rule *out)
 {
     size_t count = 0;
     for (size_t i = 0; i < SEL_COUNT; i++) {
@@ -599,7 +599,7 @@ static cv_result rule_selection(const cfg_rule *rule, cv_sops_rule *out)
 
 cv_result cv_sops_config_rule(const cv_sops_config *c, const char *config_path,
                               const char *file_path, const cv_sops_kv *kms_context,
-                              size_t n_kms_context, cv_sops_rule **out)
+                              size_t n_kms_context, cv_sops_cfg_rule **out)
 {
     *out = NULL;
     if (!c->rules.set) return cv_ok();
@@ -609,21 +609,21 @@ cv_result cv_sops_config_rule(const cv_sops_config *c, const char *config_path,
     cv_result r = pick_rule(c, rel, &rule);
     free(rel);
     CV_GUARD(r);
-    cv_sops_rule *res = calloc(1, sizeof(*res));
+    cv_sops_cfg_rule *res = calloc(1, sizeof(*res));
     CV_ENSURE(res != NULL, CV_E_NOMEM);
     res->shamir_threshold = rule->shamir;
     res->mac_only_encrypted = rule->mac_only;
     r = rule_selection(rule, res);
     if (cv_is_ok(r)) r = cv_sops_rule_groups(rule, kms_context, n_kms_context, res);
     if (!cv_is_ok(r)) {
-        cv_sops_rule_free(&res);
+        cv_sops_cfg_rule_free(&res);
         return r;
     }
     *out = res;
     return cv_ok();
 }
 
-void cv_sops_rule_free(cv_sops_rule **r)
+void cv_sops_cfg_rule_free(cv_sops_cfg_rule **r)
 {
     if (!r || !*r) return;
     for (size_t g = 0; g < (*r)->n_groups; g++) {

@@ -66,12 +66,12 @@ typedef struct {
     size_t n_context;
     char *vault_url, *name, *version;          /* azure_kv */
     char *address, *engine_path, *key_name;    /* hc_vault */
-} cv_sops_key;
+} cv_sops_cfg_key;
 
 typedef struct {
-    cv_sops_key *keys;
+    cv_sops_cfg_key *keys;
     size_t n;
-} cv_sops_key_group;
+} cv_sops_cfg_group;
 
 typedef enum {
     CV_SOPS_SEL_NONE,
@@ -85,13 +85,13 @@ typedef enum {
 
 /* The creation rule chosen for a file (sops's config.Config). */
 typedef struct {
-    cv_sops_key_group *groups;
+    cv_sops_cfg_group *groups;
     size_t n_groups;
     long shamir_threshold;
     cv_sops_selection selection;
     char *selection_value; /* NULL for CV_SOPS_SEL_NONE */
     bool mac_only_encrypted;
-} cv_sops_rule;
+} cv_sops_cfg_rule;
 
 /* Store settings; sops's defaults are yaml 0 (meaning 4), json -1. */
 typedef struct {
@@ -117,8 +117,8 @@ void cv_sops_stores_default(cv_sops_stores *out) CV_NONNULL;
  * if there were no config file). */
 cv_result cv_sops_config_rule(const cv_sops_config *c, const char *config_path,
                               const char *file_path, const cv_sops_kv *kms_context,
-                              size_t n_kms_context, cv_sops_rule **out) CV_MUST_USE;
-void cv_sops_rule_free(cv_sops_rule **r);
+                              size_t n_kms_context, cv_sops_cfg_rule **out) CV_MUST_USE;
+void cv_sops_cfg_rule_free(cv_sops_cfg_rule **r);
 
 /* sops's lookup from the working directory: ".sops.yaml", "../.sops.yaml",
  * ... (100 levels; a directory of that name counts, as with os.Stat). A

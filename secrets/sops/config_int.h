@@ -90,7 +90,7 @@ struct cv_sops_config {
 
 /* config_keys.c: the key groups of a rule (sops's getKeyGroupsFromCreationRule). */
 cv_result cv_sops_rule_groups(const cfg_rule *r, const cv_sops_kv *kms_ctx, size_t n_kms_ctx,
-                              cv_sops_rule *out) CV_MUST_USE;
-void cv_sops_key_clear(cv_sops_key *k);
+                              cv_sops_cfg_rule *out) CV_MUST_USE;
+void cv_sops_key_clear(cv_sops_cfg_key *k);
 
 #endif

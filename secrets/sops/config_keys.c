@@ -56,45 +56,45 @@ static cv_result split_each(const char *csv, piece_fn one, void *ctx)
 
 /* ---- keys and groups ---------------------------------------------------------- */
 
-void cv_sops_key_clear(cv_sops_key *k)
+void cv_sops_key_clear(cv_sops_cfg_key *k)
 {
     char **fields[] = { &k->id, &k->arn, &k->role, &k->aws_profile, &k->vault_url, &k->name,
                         &k->version, &k->address, &k->engine_path, &k->key_name };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) free(*fields[i]);
     for (size_t i = 0; i < k->n_context; i++) free(k->context[i].key), free(k->context[i].value);
     free(k->context);
-    *k = (cv_sops_key){ 0 };
+    *k = (cv_sops_cfg_key){ 0 };
 }
 
 /* Append k (ownership moves; on failure it is cleared). */
-static cv_result group_push(cv_sops_key_group *g, cv_sops_key *k)
+static cv_result group_push(cv_sops_cfg_group *g, cv_sops_cfg_key *k)
 {
-    cv_sops_key *nk = realloc(g->keys, (g->n + 1) * sizeof(*nk));
+    cv_sops_cfg_key *nk = realloc(g->keys, (g->n + 1) * sizeof(*nk));
     if (!nk) {
         cv_sops_key_clear(k);
         CV_BAIL(CV_E_NOMEM);
     }
     g->keys = nk;
     g->keys[g->n++] = *k;
-    *k = (cv_sops_key){ 0 };
+    *k = (cv_sops_cfg_key){ 0 };
     return cv_ok();
 }
 
-static cv_result push_simple(cv_sops_key_group *g, cv_sops_key_type t, char *id)
+static cv_result push_simple(cv_sops_cfg_group *g, cv_sops_key_type t, char *id)
 {
-    cv_sops_key k = { .type = t, .id = id };
+    cv_sops_cfg_key k = { .type = t, .id = id };
     return group_push(g, &k);
 }
 
-static void group_clear(cv_sops_key_group *g)
+static void group_clear(cv_sops_cfg_group *g)
 {
     for (size_t i = 0; i < g->n; i++) cv_sops_key_clear(&g->keys[i]);
     free(g->keys);
-    *g = (cv_sops_key_group){ 0 };
+    *g = (cv_sops_cfg_group){ 0 };
 }
 
 /* sops's deduplicateKeygroup: first of each (type, ToString()) wins. */
-static void group_dedupe(cv_sops_key_group *g)
+static void group_dedupe(cv_sops_cfg_group *g)
 {
     size_t w = 0;
     for (size_t i = 0; i < g->n; i++) {
@@ -160,7 +160,7 @@ static cv_result age_one(const char *s, size_t n, void *ctx)
 }
 
 /* age.MasterKeysFromRecipients. */
-static cv_result age_keys(const char *csv, cv_sops_key_group *g)
+static cv_result age_keys(const char *csv, cv_sops_cfg_group *g)
 {
     return csv[0] ? split_each(csv, age_one, g) : cv_ok();
 }
@@ -187,7 +187,7 @@ static int kv_cmp(const void *a, const void *b)
 }
 
 /* kms.MasterKey.ToString. */
-static cv_result kms_id(cv_sops_key *k)
+static cv_result kms_id(cv_sops_cfg_key *k)
 {
     cv_buf b;
     cv_buf_init(&b, 1 << 20);
@@ -209,7 +209,7 @@ static cv_result kms_id(cv_sops_key *k)
 
 /* Copy a context; a null value is where sops would crash (ToString
  * dereferences it), so covert refuses it. */
-static cv_result kms_context(cv_sops_key *k, const cv_sops_kv *ctx, size_t n)
+static cv_result kms_context(cv_sops_cfg_key *k, const cv_sops_kv *ctx, size_t n)
 {
     if (n == 0) return cv_ok();
     CV_GUARD(cv_alloc_array((void **)&k->context, n, sizeof(*ctx)));
@@ -225,7 +225,7 @@ static cv_result kms_context(cv_sops_key *k, const cv_sops_kv *ctx, size_t n)
     return cv_ok();
 }
 
-static cv_result kms_push(cv_sops_key_group *g, cv_sops_key *k, const cv_sops_kv *ctx, size_t n)
+static cv_result kms_push(cv_sops_cfg_group *g, cv_sops_cfg_key *k, const cv_sops_kv *ctx, size_t n)
 {
     cv_result r = kms_context(k, ctx, n);
     if (cv_is_ok(r)) r = kms_id(k);
@@ -237,7 +237,7 @@ static cv_result kms_push(cv_sops_key_group *g, cv_sops_key *k, const cv_sops_kv
 }
 
 typedef struct {
-    cv_sops_key_group *g;
+    cv_sops_cfg_group *g;
     const cv_sops_kv *ctx;
     size_t n_ctx;
     const char *profile;
@@ -247,7 +247,7 @@ typedef struct {
 static cv_result kms_one(const char *s, size_t n, void *vctx)
 {
     kms_flat *f = vctx;
-    cv_sops_key k = { .type = CV_SOPS_KEY_KMS };
+    cv_sops_cfg_key k = { .type = CV_SOPS_KEY_KMS };
     char *arn = NULL;
     CV_GUARD(nospace_dup(s, n, &arn));
     char *role = strstr(arn, "+arn:");
@@ -292,7 +292,7 @@ static cv_result hckms_check(const char *id)
     return r;
 }
 
-static cv_result hckms_push(cv_sops_key_group *g, const char *s, size_t n, bool trim)
+static cv_result hckms_push(cv_sops_cfg_group *g, const char *s, size_t n, bool trim)
 {
     char *id = NULL;
     CV_GUARD(trim ? trim_dup(s, n, &id) : cv_strndup(&id, s, n));
@@ -316,13 +316,13 @@ static cv_result hckms_one(const char *s, size_t n, void *g)
 
 /* ---- azure key vault ---------------------------------------------------------------- */
 
-static cv_result azure_push(cv_sops_key_group *g, const char *url, size_t url_n, const char *name,
+static cv_result azure_push(cv_sops_cfg_group *g, const char *url, size_t url_n, const char *name,
                             size_t name_n, const char *version, size_t ver_n)
 {
     CV_ENSUREF(ver_n > 0, CV_E_UNSUPPORTED,
                "azure_keyvault key %.*s without a version (sops asks Azure for the latest)",
                (int)name_n, name);
-    cv_sops_key k = { .type = CV_SOPS_KEY_AZURE_KV };
+    cv_sops_cfg_key k = { .type = CV_SOPS_KEY_AZURE_KV };
     cv_result r = cv_strndup(&k.vault_url, url, url_n);
     if (cv_is_ok(r)) r = cv_strndup(&k.name, name, name_n);
     if (cv_is_ok(r)) r = cv_strndup(&k.version, version, ver_n);
@@ -374,7 +374,7 @@ static bool goregex_matches(const char *pattern, const char *s)
 }
 
 /* hcvault.engineAndKeyFromPath on the request URI. */
-static cv_result vault_path(const char *uri, cv_sops_key *k)
+static cv_result vault_path(const char *uri, cv_sops_cfg_key *k)
 {
     CV_ENSUREF(!goregex_matches("/[^/]+/v[\\d]+/[^/]+/[^/]+/[^/]+", uri), CV_E_SOPS_CONFIG,
                "running Vault with a prefixed URL is not supported! (Format has to be like "
@@ -442,7 +442,7 @@ static cv_result vault_scheme(const char *u, size_t *len)
 
 /* hcvault.NewMasterKeyFromURI for the URLs people write
  * (scheme://host[:port]/v1/engine/keys/name[?query][#fragment]). */
-static cv_result vault_key(const char *uri, cv_sops_key *k)
+static cv_result vault_key(const char *uri, cv_sops_cfg_key *k)
 {
     size_t sl;
     CV_GUARD(vault_scheme(uri, &sl));
@@ -475,10 +475,10 @@ static cv_result vault_key(const char *uri, cv_sops_key *k)
     return cv_ok();
 }
 
-static cv_result vault_push(cv_sops_key_group *g, const char *uri)
+static cv_result vault_push(cv_sops_cfg_group *g, const char *uri)
 {
     CV_ENSUREF(uri[0], CV_E_UNSUPPORTED, "an empty hc_vault entry in a key group (sops crashes on it)");
-    cv_sops_key k = { .type = CV_SOPS_KEY_HC_VAULT };
+    cv_sops_cfg_key k = { .type = CV_SOPS_KEY_HC_VAULT };
     cv_result r = vault_key(uri, &k);
     if (!cv_is_ok(r)) {
         cv_sops_key_clear(&k);
@@ -571,7 +571,7 @@ static cv_result strv_join(const cfg_strv *v, char **out)
 }
 
 static cv_result flat_group(const cfg_rule *r, const cv_sops_kv *ctx, size_t n_ctx,
-                            cv_sops_key_group *g)
+                            cv_sops_cfg_group *g)
 {
     kms_flat kf = { g, ctx, n_ctx, r->aws_profile ? r->aws_profile : "" };
     char *hc = NULL;
@@ -589,9 +589,9 @@ static cv_result flat_group(const cfg_rule *r, const cv_sops_kv *ctx, size_t n_c
 
 /* ---- key_groups ----------------------------------------------------------------------- */
 
-static cv_result group_kms(const cfg_kms *k, cv_sops_key_group *g)
+static cv_result group_kms(const cfg_kms *k, cv_sops_cfg_group *g)
 {
-    cv_sops_key key = { .type = CV_SOPS_KEY_KMS };
+    cv_sops_cfg_key key = { .type = CV_SOPS_KEY_KMS };
     cv_result r = dup(k->arn, &key.arn);
     if (cv_is_ok(r)) r = dup(k->role, &key.role);
     if (cv_is_ok(r)) r = dup(k->aws_profile, &key.aws_profile);
@@ -602,7 +602,7 @@ static cv_result group_kms(const cfg_kms *k, cv_sops_key_group *g)
     return kms_push(g, &key, k->ctx, k->n_ctx);
 }
 
-static cv_result group_append(cv_sops_key_group *dst, cv_sops_key_group *src)
+static cv_result group_append(cv_sops_cfg_group *dst, cv_sops_cfg_group *src)
 {
     for (size_t i = 0; i < src->n; i++) CV_GUARD(group_push(dst, &src->keys[i]));
     src->n = 0;
@@ -610,12 +610,12 @@ static cv_result group_append(cv_sops_key_group *dst, cv_sops_key_group *src)
 }
 
 /* config.extractMasterKeys: merged groups first, then each type in turn. */
-static cv_result extract_group(const cfg_group *in, unsigned depth, cv_sops_key_group *g)
+static cv_result extract_group(const cfg_group *in, unsigned depth, cv_sops_cfg_group *g)
 {
     CV_ENSUREF(depth < 64, CV_E_LIMIT, "key_groups: merge nested too deeply");
     const cfg_group *merge = in->merge.items;
     for (size_t i = 0; i < in->merge.n; i++) {
-        cv_sops_key_group sub = { 0 };
+        cv_sops_cfg_group sub = { 0 };
         cv_result r = extract_group(&merge[i], depth + 1, &sub);
         if (cv_is_ok(r)) r = group_append(g, &sub);
         group_clear(&sub);
@@ -643,20 +643,20 @@ static cv_result extract_group(const cfg_group *in, unsigned depth, cv_sops_key_
     return cv_ok();
 }
 
-static cv_result add_group(cv_sops_rule *out, cv_sops_key_group **g)
+static cv_result add_group(cv_sops_cfg_rule *out, cv_sops_cfg_group **g)
 {
-    cv_sops_key_group *ng = realloc(out->groups, (out->n_groups + 1) * sizeof(*ng));
+    cv_sops_cfg_group *ng = realloc(out->groups, (out->n_groups + 1) * sizeof(*ng));
     CV_ENSURE(ng != NULL, CV_E_NOMEM);
     out->groups = ng;
-    ng[out->n_groups] = (cv_sops_key_group){ 0 };
+    ng[out->n_groups] = (cv_sops_cfg_group){ 0 };
     *g = &ng[out->n_groups++];
     return cv_ok();
 }
 
 cv_result cv_sops_rule_groups(const cfg_rule *r, const cv_sops_kv *kms_ctx, size_t n_kms_ctx,
-                              cv_sops_rule *out)
+                              cv_sops_cfg_rule *out)
 {
-    cv_sops_key_group *g = NULL;
+    cv_sops_cfg_group *g = NULL;
     if (r->groups.n == 0) {
         CV_GUARD(add_group(out, &g));
         return flat_group(r, kms_ctx, n_kms_ctx, g);

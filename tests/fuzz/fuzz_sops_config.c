@@ -69,9 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cv_is_ok(cv_sops_config_decode(&doc, &cfg))) {
         static const char *const files[] = { "/r/a.yaml", "/r/kubernetes/x.sops.yaml", "/other/b" };
         for (size_t i = 0; i < 3; i++) {
-            cv_sops_rule *rule = NULL;
+            cv_sops_cfg_rule *rule = NULL;
             if (cv_is_ok(cv_sops_config_rule(cfg, "/r/.sops.yaml", files[i], NULL, 0, &rule)))
-                cv_sops_rule_free(&rule);
+                cv_sops_cfg_rule_free(&rule);
         }
         cv_sops_stores st;
         cv_sops_config_stores(cfg, &st);

@@ -61,7 +61,7 @@ static void expect_error(const char *want, const char *name, const char *file)
     free(a), free(b);
 }
 
-static json_t *key_json(const cv_sops_key *k)
+static json_t *key_json(const cv_sops_cfg_key *k)
 {
     json_t *o = json_pack("{s:s,s:s}", "type", cv_sops_key_type_name(k->type), "id", k->id);
     if (k->type == CV_SOPS_KEY_KMS) {
@@ -84,7 +84,7 @@ static json_t *key_json(const cv_sops_key *k)
     return o;
 }
 
-static json_t *rule_json(const cv_sops_rule *r)
+static json_t *rule_json(const cv_sops_cfg_rule *r)
 {
     json_t *groups = json_array();
     for (size_t g = 0; g < r->n_groups; g++) {
@@ -109,7 +109,7 @@ static void check_result(const char *name, const cv_sops_config *cfg, json_t *re
     char path[1024];
     snprintf(path, sizeof(path), "%s%s%s", file[0] == '/' ? "" : ROOTDIR, file[0] == '/' ? "" : "/",
              file);
-    cv_sops_rule *rule = NULL;
+    cv_sops_cfg_rule *rule = NULL;
     cv_result r = cv_sops_config_rule(cfg, ROOTDIR "/.sops.yaml", path, NULL, 0, &rule);
     if (json_object_get(out, "panic")) {
         cr_expect_eq(r.err, CV_E_UNSUPPORTED, "%s %s: sops crashes", name, file);
@@ -127,7 +127,7 @@ static void check_result(const char *name, const cv_sops_config *cfg, json_t *re
         free(g), free(w);
         json_decref(got);
     }
-    cv_sops_rule_free(&rule);
+    cv_sops_cfg_rule_free(&rule);
 }
 
 static void check_case(json_t *c)
@@ -242,10 +242,10 @@ Test(sops_config, kms_context_argument)
     cr_assert(cv_is_ok(cv_sops_config_decode(&doc, &cfg)));
     char z[] = "z", one[] = "1", a[] = "a", two[] = "2";
     cv_sops_kv ctx[] = { { z, one }, { a, two } };
-    cv_sops_rule *rule = NULL;
+    cv_sops_cfg_rule *rule = NULL;
     cr_assert(cv_is_ok(cv_sops_config_rule(cfg, "/r/.sops.yaml", "/r/x", ctx, 2, &rule)));
     cr_assert_str_eq(rule->groups[0].keys[0].id, "arn:aws:kms:a:1:key/k|a:2,z:1");
-    cv_sops_rule_free(&rule);
+    cv_sops_cfg_rule_free(&rule);
     cv_sops_config_free(&cfg);
     cv_doc_clear(&doc);
     json_decref(t);

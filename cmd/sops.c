@@ -19,6 +19,7 @@
 #include "crypto/prim/pk.h"
 #include "secrets/sops/agekey.h"
 #include "secrets/sops/crypt.h"
+#include "secrets/doc/yaml.h"
 #include "secrets/sops/store.h"
 
 const char cv_sops_version[] = "3.13.2";
@@ -68,11 +69,62 @@ void cv_sops_opts_env(cv_sops_opts *o)
     if (o->config == NULL) o->config = getenv("SOPS_CONFIG");
 }
 
+/* ---- .sops.yaml ---------------------------------------------------------------------- */
+
+#include "secrets/sops/config.h"
+
+static char *config_path;
+static cv_sops_config *config;
+static bool config_loaded;
+
+/* The config in force: --config / SOPS_CONFIG, else .sops.yaml found from
+ * the working directory upwards. NULL when there is none. Loaded once. */
+cv_sops_config *cv_sops_config_get(const cv_sops_opts *o, const char **path)
+{
+    if (!config_loaded) {
+        config_loaded = true;
+        char *warning = NULL;
+        if (o->config && *o->config) {
+            config_path = strdup(o->config);
+        } else if (!cv_is_ok(cv_sops_config_lookup(&config_path, &warning))) {
+            config_path = NULL;
+        }
+        if (warning) fprintf(stderr, "%s\n", warning);
+        free(warning);
+        if (config_path) {
+            cv_buf b;
+            cv_doc d;
+            cv_buf_init(&b, CV_DOC_MAX_INPUT);
+            cv_result r = cv_cli_read_file(config_path, &b);
+            if (cv_is_ok(r)) r = cv_doc_init(&d);
+            if (cv_is_ok(r)) {
+                r = cv_yaml_load(cv_buf_slice(&b), &d);
+                if (cv_is_ok(r)) r = cv_sops_config_decode(&d, &config);
+                cv_doc_clear(&d);
+            }
+            cv_buf_release(&b);
+            if (!cv_is_ok(r))
+                cv_sops_fail(EX_GENERIC, "error loading config: %s", cv_cli_msg(r));
+        }
+    }
+    if (path) *path = config_path;
+    return config;
+}
+
 int cv_sops_indent(const cv_sops_opts *o, cv_store s)
 {
     /* sops's store defaults: JSON (and binary's JSON) indent with a tab (-1),
-     * YAML with 4 spaces (0 = the store default). */
-    if (o->indent == NULL) return s == CV_STORE_JSON || s == CV_STORE_BINARY ? -1 : 0;
+     * YAML with 4 spaces (0 = the store default); .sops.yaml `stores` may
+     * change them, --indent changes all. */
+    if (o->indent == NULL) {
+        cv_sops_cfg_stores st;
+        const cv_sops_config *c = cv_sops_config_get(o, NULL);
+        if (c) cv_sops_config_stores(c, &st);
+        else cv_sops_stores_default(&st);
+        return (int)(s == CV_STORE_JSON ? st.json_indent
+                     : s == CV_STORE_BINARY ? st.json_binary_indent
+                     : s == CV_STORE_YAML ? st.yaml_indent : 0);
+    }
     char *end;
     long v = strtol(o->indent, &end, 0);
     if (*o->indent == '\0' || *end != '\0' || v < -1000 || v > 1000)
@@ -327,20 +379,85 @@ static void rules_from_flags(const cv_sops_opts *o, cv_store store, cv_sops_meta
     m->mac_only_encrypted = o->mac_only_encrypted && store != CV_STORE_BINARY;
 }
 
+static bool any_key_flag(const cv_sops_opts *o)
+{
+    const char *v[] = { o->age, o->pgp, o->kms, o->gcp_kms, o->azure_kv, o->hc_vault, o->hckms };
+    for (size_t i = 0; i < 7; i++)
+        if (v[i] && *v[i]) return true;
+    return false;
+}
+
+/* The creation rule's groups, as metadata groups (age keys only). */
+static void groups_from_rule(cv_doc *d, cv_sops_meta *m, const cv_sops_cfg_rule *rule)
+{
+    for (size_t gi = 0; gi < rule->n_groups; gi++) {
+        cv_sops_group *g;
+        if (!cv_is_ok(cv_sops_meta_add_group(d, m, &g))) cv_sops_fail(EX_GENERIC, "out of memory");
+        for (size_t k = 0; k < rule->groups[gi].n; k++) {
+            const cv_sops_cfg_key *ck = &rule->groups[gi].keys[k];
+            if (ck->type != CV_SOPS_KEY_AGE)
+                cv_sops_fail(EX_GENERIC, "covert encrypts data keys with age only: the creation "
+                                         "rule names a %s key (%s)",
+                             cv_sops_key_type_name(ck->type), ck->id);
+            cv_sops_add_age_keys(d, g, ck->id);
+        }
+    }
+}
+
+/* Rules from .sops.yaml where no flag set one (flags win, as in sops). */
+static void rules_from_config(const cv_sops_opts *o, const cv_sops_cfg_rule *rule,
+                              cv_sops_opts *merged)
+{
+    *merged = *o;
+    if (rule == NULL) return;
+    const char **slot[] = { NULL, &merged->unencrypted_suffix, &merged->encrypted_suffix,
+                            &merged->unencrypted_regex, &merged->encrypted_regex,
+                            &merged->unencrypted_comment_regex, &merged->encrypted_comment_regex };
+    if (rule->selection != CV_SOPS_SEL_NONE) {
+        const char **t = slot[rule->selection];
+        if (*t == NULL || **t == '\0') *t = rule->selection_value;
+    }
+    if (!merged->mac_only_encrypted) merged->mac_only_encrypted = rule->mac_only_encrypted;
+}
+
 void cv_sops_encrypt_meta(const cv_sops_opts *o, const char *path, cv_store store, cv_doc *d,
                           cv_sops_meta *m)
 {
-    (void)path;
     memset(m, 0, sizeof(*m));
     m->version = cv_sops_version;
     m->mac = "";
-    rules_from_flags(o, store, m);
-    unsupported_key_flags(o);
-    if (o->age == NULL || *o->age == '\0')
+    const char *cfg_path;
+    cv_sops_config *cfg = cv_sops_config_get(o, &cfg_path);
+    cv_sops_cfg_rule *rule = NULL;
+    cv_result r = cv_ok();
+    if (cfg) r = cv_sops_config_rule(cfg, cfg_path, path, NULL, 0, &rule);
+    bool keys_from_flags = any_key_flag(o);
+    if (!cv_is_ok(r) && !keys_from_flags) cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
+    cv_sops_opts merged;
+    rules_from_config(o, cv_is_ok(r) ? rule : NULL, &merged);
+    rules_from_flags(&merged, store, m);
+    /* The rule's strings die with it: keep copies in the document. */
+    for (int i = 0; i < CV_SOPS_NRULES; i++) {
+        char *copy;
+        if (m->rule[i] && !cv_is_ok(cv_arena_strndup(d->arena, m->rule[i], strlen(m->rule[i]),
+                                                      &copy)))
+            cv_sops_fail(EX_GENERIC, "out of memory");
+        if (m->rule[i]) m->rule[i] = copy;
+    }
+    if (keys_from_flags) {
+        unsupported_key_flags(o);
+        cv_sops_group *g;
+        if (!cv_is_ok(cv_sops_meta_add_group(d, m, &g))) cv_sops_fail(EX_GENERIC, "out of memory");
+        cv_sops_add_age_keys(d, g, o->age);
+    } else if (rule) {
+        groups_from_rule(d, m, rule);
+    } else {
         cv_sops_fail(EX_GENERIC, "config file not found, or has no creation rules, and no keys "
                                  "provided through command line options");
-    cv_sops_group *g;
-    if (!cv_is_ok(cv_sops_meta_add_group(d, m, &g))) cv_sops_fail(EX_GENERIC, "out of memory");
-    cv_sops_add_age_keys(d, g, o->age);
-    if (o->shamir_threshold) m->shamir_threshold = (int)strtol(o->shamir_threshold, NULL, 10);
+    }
+    if (o->shamir_threshold && *o->shamir_threshold)
+        m->shamir_threshold = (int)strtol(o->shamir_threshold, NULL, 10);
+    else if (rule)
+        m->shamir_threshold = (int)rule->shamir_threshold;
+    cv_sops_cfg_rule_free(&rule);
 }

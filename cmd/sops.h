@@ -33,7 +33,7 @@ typedef struct {
         *rm_hckms;
     /* set / unset / updatekeys / exec */
     const char *value_file;
-    bool value_file_set, value_stdin, idempotent, yes;
+    bool value_file_set, value_stdin, idempotent, yes, dry_run;
     bool background, pristine, same_process, no_fifo, show_master_keys;
     const char *user, *filename;
     /* legacy mode flags */
@@ -67,6 +67,9 @@ void cv_sops_file_clear(cv_sops_file *f);
 void cv_sops_reencrypt(cv_sops_file *f);
 void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out);
 int cv_sops_indent(const cv_sops_opts *o, cv_store s);
+/* The .sops.yaml in force (loaded once; exits on a bad file), or NULL. */
+struct cv_sops_config;
+struct cv_sops_config *cv_sops_config_get(const cv_sops_opts *o, const char **path);
 /* Metadata for a new file: selection rule, key groups and threshold from the
  * flags, else .sops.yaml; exits with sops's messages on conflicts. */
 void cv_sops_encrypt_meta(const cv_sops_opts *o, const char *path, cv_store store, cv_doc *d,
@@ -86,6 +89,7 @@ int cv_sops_cmd_unset(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_rotate(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_edit(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_exec_env(cv_sops_opts *o, int argc, char **argv);
+int cv_sops_cmd_updatekeys(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_exec_file(cv_sops_opts *o, int argc, char **argv);
 
 #endif

@@ -98,6 +98,12 @@ static const cv_flag exec_file_flags[] = {
     S("decryption-order", decryption_order), B("ignore-mac", ignore_mac),
 };
 
+static const cv_flag updatekeys_flags[] = {
+    B("yes", yes), B("y", yes), S("input-type", input_type),
+    S("shamir-secret-sharing-threshold", shamir_threshold), B("dry-run", dry_run),
+    S("decryption-order", decryption_order),
+};
+
 static const cv_flag set_flags[] = {
     S("input-type", input_type), S("output-type", output_type), B("value-file", value_file_set),
     B("value-stdin", value_stdin), S("shamir-secret-sharing-threshold", shamir_threshold),
@@ -150,6 +156,10 @@ static const subcommand subcommands[] = {
       "  edit an encrypted file in $SOPS_EDITOR or $EDITOR (a new file starts from an\n"
       "  example). The plaintext copy lives in a private directory on a tmpfs and is\n"
       "  overwritten and removed afterwards." },
+    { "updatekeys", cv_sops_cmd_updatekeys, updatekeys_flags, N(updatekeys_flags),
+      "sops updatekeys [-y] [--dry-run] [--shamir-secret-sharing-threshold N] FILE|DIR...\n"
+      "  update the keys of SOPS files using the config file (directories: every SOPS\n"
+      "  file below; --dry-run shows the changes and writes nothing)." },
     { "set", cv_sops_cmd_set, set_flags, N(set_flags),
       "sops set [--value-file | --value-stdin] [--idempotent] [--ignore-mac] file index [value]\n"
       "  set a specific key or branch in the input document. value must be a JSON encoded\n"

@@ -422,9 +422,9 @@ static void free_struct(const sdesc *s, void *p)
     }
 }
 
-void cv_sops_stores_default(cv_sops_stores *out)
+void cv_sops_stores_default(cv_sops_cfg_stores *out)
 {
-    *out = (cv_sops_stores){ .yaml_indent = 0, .json_indent = -1, .json_binary_indent = -1 };
+    *out = (cv_sops_cfg_stores){ .yaml_indent = 0, .json_indent = -1, .json_binary_indent = -1 };
 }
 
 cv_result cv_sops_config_decode(const cv_doc *doc, cv_sops_config **out)
@@ -459,7 +459,7 @@ void cv_sops_config_free(cv_sops_config **c)
     *c = NULL;
 }
 
-void cv_sops_config_stores(const cv_sops_config *c, cv_sops_stores *out)
+void cv_sops_config_stores(const cv_sops_config *c, cv_sops_cfg_stores *out)
 {
     out->yaml_indent = c->stores.yaml.indent;
     out->json_indent = c->stores.json.indent;

@@ -98,16 +98,16 @@ typedef struct {
     long yaml_indent;
     long json_indent;
     long json_binary_indent;
-} cv_sops_stores;
+} cv_sops_cfg_stores;
 
 typedef struct cv_sops_config cv_sops_config;
 
 /* Decode a parsed .sops.yaml (doc may have no branch: an empty file). */
 cv_result cv_sops_config_decode(const cv_doc *doc, cv_sops_config **out) CV_MUST_USE CV_NONNULL;
 void cv_sops_config_free(cv_sops_config **c);
-void cv_sops_config_stores(const cv_sops_config *c, cv_sops_stores *out) CV_NONNULL;
+void cv_sops_config_stores(const cv_sops_config *c, cv_sops_cfg_stores *out) CV_NONNULL;
 /* Defaults when there is no config file. */
-void cv_sops_stores_default(cv_sops_stores *out) CV_NONNULL;
+void cv_sops_stores_default(cv_sops_cfg_stores *out) CV_NONNULL;
 
 /* The creation rule for file_path (made absolute by the caller, as sops
  * does with filepath.Abs) given the config file's path (as found or given;

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (cv_is_ok(cv_sops_config_rule(cfg, "/r/.sops.yaml", files[i], NULL, 0, &rule)))
                 cv_sops_cfg_rule_free(&rule);
         }
-        cv_sops_stores st;
+        cv_sops_cfg_stores st;
         cv_sops_config_stores(cfg, &st);
     }
     cv_sops_config_free(&cfg);

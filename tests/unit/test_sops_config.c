@@ -145,7 +145,7 @@ static void check_case(json_t *c)
         if (!cv_is_ok(r)) expect_error(json_string_value(serr), name, "(decode)");
     } else {
         cr_assert(cv_is_ok(r), "%s: %s", name, cv_err_detail());
-        cv_sops_stores st;
+        cv_sops_cfg_stores st;
         cv_sops_config_stores(cfg, &st);
         json_t *ws = json_object_get(first, "stores");
         cr_expect_eq(st.yaml_indent, json_integer_value(json_object_get(ws, "yaml")), "%s", name);

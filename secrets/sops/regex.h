@@ -38,11 +38,13 @@
 typedef struct cv_goregex cv_goregex;
 
 cv_result cv_goregex_compile(const char *pattern, cv_goregex **out) CV_MUST_USE CV_NONNULL;
-/* The same for a pattern given as (bytes, len) (it may not contain NUL). */
+/* The same for a pattern given as (bytes, len); a NUL byte in it is a
+ * literal NUL, as in Go. */
 cv_result cv_goregex_compile_n(const char *pattern, size_t len, cv_goregex **out)
     CV_MUST_USE CV_NONNULL;
 /* Whether the regex matches anywhere in (bytes, len), like Go's
- * Regexp.Match. The input may hold any bytes, NUL included. */
+ * Regexp.Match. The input may hold any bytes, NUL included; false also
+ * when memory for a copy of it runs out. */
 bool cv_goregex_match(const cv_goregex *re, const void *bytes, size_t len);
 void cv_goregex_free(cv_goregex **re);
 

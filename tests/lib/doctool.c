@@ -1,10 +1,10 @@
 /* doctool: covert's document codecs from the command line, the counterpart
  * of tests/peers/sopsstore (sops's own store code) for byte comparisons.
  *
- *   doctool [-indent N] [-prefix P] STORE ACTION FILE
+ *   doctool [-indent N] [-prefix P] [-to OUT] STORE ACTION FILE
  *
  *   tree       the loaded tree as typed JSON (tests/lib/doc_dump.h)
- *   roundtrip  emit(load(FILE))
+ *   roundtrip  emit(load(FILE)), emitted by store OUT when -to is given
  *   flatten    the first branch flattened with prefix P, as typed JSON
  *   unflatten  the first branch unflattened, as typed JSON
  *
@@ -44,13 +44,14 @@ static const doctool_store doctool_stores[] = {
 typedef struct {
     int indent;
     const char *prefix;
+    const char *to;
     const char *args[3];
     int nargs;
 } doctool_opts;
 
 static int usage(void)
 {
-    fputs("usage: doctool [-indent N] [-prefix P] STORE tree|roundtrip|flatten|unflatten FILE\n",
+    fputs("usage: doctool [-indent N] [-prefix P] [-to OUT] STORE tree|roundtrip|flatten|unflatten FILE\n",
           stderr);
     return 2;
 }
@@ -59,6 +60,7 @@ static bool parse_args(int argc, char **argv, doctool_opts *o)
 {
     o->indent = -1;
     o->prefix = "";
+    o->to = NULL;
     o->nargs = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-indent") == 0 && i + 1 < argc) {
@@ -68,6 +70,8 @@ static bool parse_args(int argc, char **argv, doctool_opts *o)
             o->indent = (int)v;
         } else if (strcmp(argv[i], "-prefix") == 0 && i + 1 < argc) {
             o->prefix = argv[++i];
+        } else if (strcmp(argv[i], "-to") == 0 && i + 1 < argc) {
+            o->to = argv[++i];
         } else if (o->nargs < 3) {
             o->args[o->nargs++] = argv[i];
         } else {
@@ -77,13 +81,20 @@ static bool parse_args(int argc, char **argv, doctool_opts *o)
     return o->nargs == 3;
 }
 
-static cv_result run(const doctool_store *st, const doctool_opts *o, cv_slice in, cv_doc *doc,
-                     cv_buf *out)
+static const doctool_store *find_store(const char *name)
+{
+    for (size_t i = 0; i < sizeof(doctool_stores) / sizeof(doctool_stores[0]); i++)
+        if (strcmp(doctool_stores[i].name, name) == 0) return &doctool_stores[i];
+    return NULL;
+}
+
+static cv_result run(const doctool_store *st, const doctool_store *to, const doctool_opts *o,
+                     cv_slice in, cv_doc *doc, cv_buf *out)
 {
     const char *action = o->args[1];
     CV_GUARD(st->load(in, doc));
     if (strcmp(action, "tree") == 0) return tv_doc_dump(doc, out);
-    if (strcmp(action, "roundtrip") == 0) return st->emit(doc, o->indent, out);
+    if (strcmp(action, "roundtrip") == 0) return to->emit(doc, o->indent, out);
     bool fl = strcmp(action, "flatten") == 0;
     CV_ENSURE(fl || strcmp(action, "unflatten") == 0, CV_E_INVALID_ARG);
     CV_ENSURE(doc->n >= 1, CV_E_DOC_UNSUPPORTED);
@@ -98,10 +109,9 @@ int main(int argc, char **argv)
 {
     doctool_opts o;
     if (!parse_args(argc, argv, &o)) return usage();
-    const doctool_store *st = NULL;
-    for (size_t i = 0; i < sizeof(doctool_stores) / sizeof(doctool_stores[0]); i++)
-        if (strcmp(doctool_stores[i].name, o.args[0]) == 0) st = &doctool_stores[i];
-    if (st == NULL) return usage();
+    const doctool_store *st = find_store(o.args[0]);
+    const doctool_store *to = o.to != NULL ? find_store(o.to) : st;
+    if (st == NULL || to == NULL) return usage();
     if (!cv_is_ok(cv_crypto_init()) || !cv_is_ok(cv_secrets_init())) return 1;
     size_t len;
     uint8_t *data = tv_read_file(o.args[2], &len);
@@ -113,7 +123,7 @@ int main(int argc, char **argv)
     cv_buf out;
     cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 4u);
     cv_result r = cv_doc_init(&doc);
-    if (cv_is_ok(r)) r = run(st, &o, cv_slice_of(data, len), &doc, &out);
+    if (cv_is_ok(r)) r = run(st, to, &o, cv_slice_of(data, len), &doc, &out);
     int rc = 0;
     if (cv_is_ok(r)) {
         fwrite(out.p, 1, out.len, stdout);

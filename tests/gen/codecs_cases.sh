@@ -9,7 +9,9 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/codecs_actions.sh"
 : "${PEERS:=$HOME/.cache/covert/peers}"
-SS="$PEERS/sops-3.13.2/sopsstore"
+# SOPSSTORE overrides the peer binary (e.g. a private build while the
+# shared cache holds another branch's sopsstore).
+SS=${SOPSSTORE:-$PEERS/sops-3.13.2/sopsstore}
 [ -x "$SS" ] || { echo "missing $SS (run tests/peers/build.sh)" >&2; exit 1; }
 CASES="$ROOT/testvectors/codecs/cases"
 EXP="$ROOT/testvectors/codecs/expected"

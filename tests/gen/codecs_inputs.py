@@ -87,6 +87,10 @@ JSON = {
     "colon_in_array": b'{"a": [1: 2]}',
     "close_mismatch": b'{"a": [1}',
     "sops_key": b'{"a": 1, "sops": {"version": "3.13.2"}}',
+    "to_ini_values": b'{"s": {"f1": 5.0, "f2": 1e6, "f3": 1e21, "f4": 0.1, "f5": -0.0, "f6": 123456.0, "f7": 1e-5, "f8": 1234567.0, "f9": 2.5e-300, "i": 42, "b": true, "n": null, "str": "a\\nb", "nested": {"x": 1, "y": [1, "two", null, {"z": 1.5}], "e": {}}, "list": [], "tick": "a`b", "semi": "a;b", "sp": " x"}, "t": {"k\\"q": 1, "k`b": 2, "long key name": 3, "k": "", "u": "\\u00a0x"}, "DEFAULT": {"d": 1}}',
+    "to_ini_empty_key": b'{"s": {"": 1}}',
+    "to_ini_empty_section": b'{"": {"a": 1}}',
+    "to_dotenv_values": b'{"f1": 5.0, "f2": 1e6, "f3": 0.5, "f4": -0.0, "f5": 1e100, "i": -7, "b": false, "n": null, "s": "a\\nb\\n", "e": "", "k=eq": "v"}',
 }
 
 DOTENV = {

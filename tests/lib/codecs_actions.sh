@@ -22,12 +22,15 @@ codec_actions() {
         echo "rt-2 -indent -2 roundtrip"
         echo "dotenv -to dotenv roundtrip"
         echo "ini -to ini roundtrip"
+        echo "value -indent -1 value"
+        echo "value4 -indent 4 value"
         ;;
     dotenv | ini)
         echo "tree tree"
         echo "rt roundtrip"
         echo "json -indent -1 -to json roundtrip"
         [ "$1" = ini ] && echo "dotenv -to dotenv roundtrip" || echo "ini -to ini roundtrip"
+        echo "value value"
         ;;
     binary)
         echo "tree tree"

@@ -7,6 +7,7 @@
  *   roundtrip  emit(load(FILE)), emitted by store OUT when -to is given
  *   flatten    the first branch flattened with prefix P, as typed JSON
  *   unflatten  the first branch unflattened, as typed JSON
+ *   value      the store's emit_value of each top-level value, each + LF
  *
  * Flags may come anywhere; N defaults to -1 (sops's JSON default: a tab).
  * Errors go to stderr as "doctool: MESSAGE: DETAIL", exit status 1; usage
@@ -32,13 +33,14 @@ typedef struct {
     const char *name;
     cv_result (*load)(cv_slice in, cv_doc *doc);
     cv_result (*emit)(const cv_doc *doc, int indent, cv_buf *out);
+    cv_result (*emit_value)(const cv_node *n, int indent, cv_buf *out); /* NULL: none */
 } doctool_store;
 
 static const doctool_store doctool_stores[] = {
-    { "json", cv_json_load, cv_json_emit },
-    { "dotenv", cv_dotenv_load, cv_dotenv_emit },
-    { "ini", cv_ini_load, cv_ini_emit },
-    { "binary", cv_binary_load, cv_binary_emit },
+    { "json", cv_json_load, cv_json_emit, cv_json_emit_value },
+    { "dotenv", cv_dotenv_load, cv_dotenv_emit, cv_dotenv_emit_value },
+    { "ini", cv_ini_load, cv_ini_emit, cv_ini_emit_value },
+    { "binary", cv_binary_load, cv_binary_emit, NULL },
 };
 
 typedef struct {
@@ -51,7 +53,7 @@ typedef struct {
 
 static int usage(void)
 {
-    fputs("usage: doctool [-indent N] [-prefix P] [-to OUT] STORE tree|roundtrip|flatten|unflatten FILE\n",
+    fputs("usage: doctool [-indent N] [-prefix P] [-to OUT] STORE tree|roundtrip|flatten|unflatten|value FILE\n",
           stderr);
     return 2;
 }
@@ -88,6 +90,18 @@ static const doctool_store *find_store(const char *name)
     return NULL;
 }
 
+static cv_result values(const doctool_store *st, int indent, const cv_doc *doc, cv_buf *out)
+{
+    CV_ENSURE(st->emit_value != NULL, CV_E_DOC_UNSUPPORTED);
+    const cv_node *b = doc->branches[0];
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->items[i].key->kind == CV_NODE_COMMENT) continue;
+        CV_GUARD(st->emit_value(b->items[i].value, indent, out));
+        CV_GUARD(cv_buf_add_byte(out, '\n'));
+    }
+    return cv_ok();
+}
+
 static cv_result run(const doctool_store *st, const doctool_store *to, const doctool_opts *o,
                      cv_slice in, cv_doc *doc, cv_buf *out)
 {
@@ -95,6 +109,7 @@ static cv_result run(const doctool_store *st, const doctool_store *to, const doc
     CV_GUARD(st->load(in, doc));
     if (strcmp(action, "tree") == 0) return tv_doc_dump(doc, out);
     if (strcmp(action, "roundtrip") == 0) return to->emit(doc, o->indent, out);
+    if (strcmp(action, "value") == 0) return values(st, o->indent, doc, out);
     bool fl = strcmp(action, "flatten") == 0;
     CV_ENSURE(fl || strcmp(action, "unflatten") == 0, CV_E_INVALID_ARG);
     CV_ENSURE(doc->n >= 1, CV_E_DOC_UNSUPPORTED);

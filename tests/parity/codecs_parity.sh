@@ -15,7 +15,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/codecs_actions.sh"
 : "${COVERT_BUILD:=$ROOT/build}"
 : "${COVERT_SHARED:=$ROOT/../shared}"
-SS="$PEERS/sops-3.13.2/sopsstore"
+# SOPSSTORE overrides the peer binary (e.g. a private build while the
+# shared cache holds another branch's sopsstore).
+SS=${SOPSSTORE:-$PEERS/sops-3.13.2/sopsstore}
 DT="$COVERT_BUILD/doctool"
 
 if [ ! -x "$DT" ]; then

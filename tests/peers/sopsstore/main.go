@@ -8,6 +8,7 @@
 //	sopsstore STORE metadata FILE                metadata read from an encrypted FILE, as JSON
 //	sopsstore [-prefix P] STORE flatten FILE     sops's flattenTreeBranch(first branch, P), typed JSON
 //	sopsstore STORE unflatten FILE               sops's unflattenTreeBranch(first branch), typed JSON
+//	sopsstore [-indent N] STORE value FILE       EmitValue of each top-level value, each followed by LF
 //
 // STORE is yaml, json, binary, dotenv or ini. The typed JSON form is the
 // one tests/lib/doc_dump.c writes for covert's tree:
@@ -40,6 +41,7 @@ type store interface {
 	EmitPlainFile(sops.TreeBranches) ([]byte, error)
 	LoadEncryptedFile([]byte) (sops.Tree, error)
 	EmitEncryptedFile(sops.Tree) ([]byte, error)
+	EmitValue(interface{}) ([]byte, error)
 }
 
 func pick(name string, indent int) store {
@@ -125,7 +127,7 @@ func main() {
 	to := flag.String("to", "", "store that emits a roundtrip (default: STORE)")
 	flag.Parse()
 	if flag.NArg() != 3 {
-		fmt.Fprintln(os.Stderr, "usage: sopsstore [-indent N] [-prefix P] [-to OUT] STORE roundtrip|tree|encrypted|metadata|flatten|unflatten FILE")
+		fmt.Fprintln(os.Stderr, "usage: sopsstore [-indent N] [-prefix P] [-to OUT] STORE roundtrip|tree|encrypted|metadata|flatten|unflatten|value FILE")
 		os.Exit(2)
 	}
 	st := pick(flag.Arg(0), *indent)
@@ -172,6 +174,21 @@ func main() {
 		out, err = st.EmitEncryptedFile(t)
 		if err != nil {
 			fail(err)
+		}
+	case "value":
+		b, err := st.LoadPlainFile(in)
+		if err != nil {
+			fail(err)
+		}
+		for _, it := range b[0] {
+			if _, ok := it.Key.(sops.Comment); ok {
+				continue
+			}
+			v, err := st.EmitValue(it.Value)
+			if err != nil {
+				fail(err)
+			}
+			out = append(append(out, v...), '\n')
 		}
 	case "flatten", "unflatten":
 		b, err := st.LoadPlainFile(in)

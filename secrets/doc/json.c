@@ -18,6 +18,14 @@ typedef struct {
 
 #define SYNTAX(p) CV_FAILF(CV_E_DOC_SYNTAX, "JSON: at byte %zu", (p)->r.pos)
 
+/* sops reads tokens one by one and treats io.EOF at a value position (after
+ * a key or colon, or anywhere in a list) as the normal end of the innermost
+ * object: that object ends there, without the member being read. The
+ * parser signals that end with CV_E_TRUNCATED, which parse_object absorbs;
+ * its parent then meets the end of input itself (an object waiting for ','
+ * or '}' refuses it, a list passes the end on up). */
+#define END_OF_INPUT() CV_FAIL(CV_E_TRUNCATED)
+
 static int peek(const jparse *p)
 {
     return p->r.pos < p->r.len ? p->r.p[p->r.pos] : -1;
@@ -224,28 +232,30 @@ static cv_result parse_value(jparse *p, unsigned depth, cv_node **out);
 static cv_result parse_array(jparse *p, unsigned depth, cv_node *list)
 {
     p->r.pos++;
-    if (skip_ws(p) == ']') {
+    int c = skip_ws(p);
+    if (c == ']') {
         p->r.pos++;
         return cv_ok();
     }
     for (;;) {
         cv_node *v;
-        skip_ws(p);
+        if (c < 0) return END_OF_INPUT();
         CV_GUARD(parse_value(p, depth, &v));
         CV_GUARD(cv_node_append(p->doc, list, NULL, v));
-        int c = skip_ws(p);
+        c = skip_ws(p);
+        if (c < 0) return END_OF_INPUT();
         p->r.pos++;
         if (c == ']') return cv_ok();
         if (c != ',') {
             p->r.pos--;
             return SYNTAX(p);
         }
+        c = skip_ws(p);
     }
 }
 
-/* One "key": value member. *dropped is set when the input ends after the
- * key or its colon, which sops accepts at the top level only. */
-static cv_result parse_member(jparse *p, unsigned depth, cv_node *map, bool *dropped)
+/* One "key": value member. */
+static cv_result parse_member(jparse *p, unsigned depth, cv_node *map)
 {
     if (skip_ws(p) != '"') return SYNTAX(p);
     cv_slice ks;
@@ -255,10 +265,7 @@ static cv_result parse_member(jparse *p, unsigned depth, cv_node *map, bool *dro
     int c = skip_ws(p);
     if (c == ':') c = (p->r.pos++, skip_ws(p));
     else if (c >= 0) return SYNTAX(p);
-    if (c < 0) {
-        *dropped = true;
-        return depth == 1 ? cv_ok() : SYNTAX(p);
-    }
+    if (c < 0) return END_OF_INPUT();
     CV_GUARD(parse_value(p, depth, &v));
     return cv_node_append(p->doc, map, key, v);
 }
@@ -271,9 +278,12 @@ static cv_result parse_object(jparse *p, unsigned depth, cv_node *map)
         return cv_ok();
     }
     for (;;) {
-        bool dropped = false;
-        CV_GUARD(parse_member(p, depth, map, &dropped));
-        if (dropped) return cv_ok();
+        cv_result r = parse_member(p, depth, map);
+        if (cv_is(r, CV_E_TRUNCATED)) {
+            cv_err_clear();
+            return cv_ok();
+        }
+        CV_GUARD(r);
         int c = skip_ws(p);
         p->r.pos++;
         if (c == '}') return cv_ok();

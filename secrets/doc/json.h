@@ -6,9 +6,12 @@
  * and duplicate keys are kept; integers that fit int64 become INT, every
  * other number FLOAT (a number past float64's range is an error); strings
  * are unescaped with invalid UTF-8 and lone surrogates replaced by U+FFFD;
- * null is NULL. One quirk is kept on purpose: when the input ends right
- * after a top-level key (or its colon), sops drops that key and accepts the
- * object. Nesting is capped at CV_DOC_MAX_DEPTH.
+ * null is NULL. One quirk of sops's token loop is kept on purpose: input
+ * that ends where a value could start (after a key or its colon, or inside
+ * a list) ends the innermost object there, without the member being read;
+ * the result is accepted when every object between it and the top level
+ * sits in a list (so `{"a": [1, 2` loads as {}), refused otherwise.
+ * Nesting is capped at CV_DOC_MAX_DEPTH.
  *
  * Emitting writes what json.Indent makes of sops's encoding: a tab per level
  * (indent -1), N spaces (N >= 0; 0 gives new lines without indentation),

@@ -2,9 +2,13 @@
 // codecs can be compared with it byte for byte:
 //
 //	sopsstore [-indent N] STORE roundtrip FILE   EmitPlainFile(LoadPlainFile(FILE))
+//	sopsstore [-indent N] -to OUT STORE roundtrip FILE   the same, emitted by store OUT
 //	sopsstore [-indent N] STORE tree FILE        the loaded tree as typed JSON
 //	sopsstore [-indent N] STORE encrypted FILE   EmitEncryptedFile(LoadEncryptedFile(FILE))
 //	sopsstore STORE metadata FILE                metadata read from an encrypted FILE, as JSON
+//	sopsstore [-prefix P] STORE flatten FILE     sops's flattenTreeBranch(first branch, P), typed JSON
+//	sopsstore STORE unflatten FILE               sops's unflattenTreeBranch(first branch), typed JSON
+//	sopsstore [-indent N] STORE value FILE       EmitValue of each top-level value, each followed by LF
 //
 // STORE is yaml, json, binary, dotenv or ini. The typed JSON form is the
 // one tests/lib/doc_dump.c writes for covert's tree:
@@ -22,6 +26,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	_ "unsafe" // go:linkname to sops's unexported flatten functions
 
 	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/config"
@@ -36,6 +41,7 @@ type store interface {
 	EmitPlainFile(sops.TreeBranches) ([]byte, error)
 	LoadEncryptedFile([]byte) (sops.Tree, error)
 	EmitEncryptedFile(sops.Tree) ([]byte, error)
+	EmitValue(interface{}) ([]byte, error)
 }
 
 func pick(name string, indent int) store {
@@ -53,6 +59,15 @@ func pick(name string, indent int) store {
 	}
 	return nil
 }
+
+// The metadata flattening of the dotenv and INI stores is unexported in
+// sops; these give the test the very functions sops runs.
+//
+//go:linkname flattenTreeBranch github.com/getsops/sops/v3/stores.flattenTreeBranch
+func flattenTreeBranch(branch sops.TreeBranch, prefix string) (sops.TreeBranch, error)
+
+//go:linkname unflattenTreeBranch github.com/getsops/sops/v3/stores.unflattenTreeBranch
+func unflattenTreeBranch(branch sops.TreeBranch) (sops.TreeBranch, error)
 
 func comment(c sops.Comment) interface{} {
 	return map[string]interface{}{"c": c.Value, "i": c.Inline}
@@ -108,9 +123,11 @@ func fail(err error) {
 
 func main() {
 	indent := flag.Int("indent", 0, "store indentation")
+	prefix := flag.String("prefix", "", "key prefix for flatten")
+	to := flag.String("to", "", "store that emits a roundtrip (default: STORE)")
 	flag.Parse()
 	if flag.NArg() != 3 {
-		fmt.Fprintln(os.Stderr, "usage: sopsstore [-indent N] STORE roundtrip|tree|encrypted|metadata FILE")
+		fmt.Fprintln(os.Stderr, "usage: sopsstore [-indent N] [-prefix P] [-to OUT] STORE roundtrip|tree|encrypted|metadata|flatten|unflatten|value FILE")
 		os.Exit(2)
 	}
 	st := pick(flag.Arg(0), *indent)
@@ -128,7 +145,13 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		out, err = st.EmitPlainFile(b)
+		emitter := st
+		if *to != "" {
+			if emitter = pick(*to, *indent); emitter == nil {
+				fail(fmt.Errorf("unknown store %q", *to))
+			}
+		}
+		out, err = emitter.EmitPlainFile(b)
 		if err != nil {
 			fail(err)
 		}
@@ -152,6 +175,37 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
+	case "value":
+		b, err := st.LoadPlainFile(in)
+		if err != nil {
+			fail(err)
+		}
+		for _, it := range b[0] {
+			if _, ok := it.Key.(sops.Comment); ok {
+				continue
+			}
+			v, err := st.EmitValue(it.Value)
+			if err != nil {
+				fail(err)
+			}
+			out = append(append(out, v...), '\n')
+		}
+	case "flatten", "unflatten":
+		b, err := st.LoadPlainFile(in)
+		if err != nil {
+			fail(err)
+		}
+		var res sops.TreeBranch
+		if flag.Arg(1) == "flatten" {
+			res, err = flattenTreeBranch(b[0], *prefix)
+		} else {
+			res, err = unflattenTreeBranch(b[0])
+		}
+		if err != nil {
+			fail(err)
+		}
+		out, _ = json.Marshal(map[string]interface{}{"docs": []interface{}{typed(res)}})
+		out = append(out, '\n')
 	case "metadata":
 		t, err := st.LoadEncryptedFile(in)
 		if err != nil {

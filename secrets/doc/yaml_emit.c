@@ -22,7 +22,7 @@ typedef struct {
     const char *value;
     size_t len;
     int style;
-    bool binary; /* tagged !!binary */
+    const char *tag; /* "!!binary", "!!merge" or NULL */
     cv_slice head, line, foot, tail;
 } em_event;
 
@@ -41,10 +41,7 @@ static cv_result ev_add(em_list *l, em_event e)
     return cv_ok();
 }
 
-/* "#" + strings.Join(comments, "\n#"), appended to an existing comment. */
-typedef struct {
-    cv_buf b;
-} cbuf;
+/* "#" + strings.Join(comments, "\n#"), around an existing comment. */
 
 static cv_result join_comments(cv_arena *a, const cv_node **cs, size_t n, cv_slice prev_before,
                                cv_slice prev_after, cv_slice *out)
@@ -81,7 +78,7 @@ struct ynd {
     const char *value;
     size_t len;
     int style;
-    bool binary;
+    const char *tag;
     cv_slice head, line, foot;
     ynd **c;
     size_t n;
@@ -287,7 +284,7 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     o->len = v->len;
     bool plain_ok = true;
     if (!valid_utf8((const uint8_t *)v->s, v->len)) {
-        o->binary = true;
+        o->tag = "!!binary";
         CV_GUARD(base64_lines(a, (const uint8_t *)v->s, v->len, &o->value, &o->len));
     } else {
         cv_yres r;
@@ -301,6 +298,8 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
     if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
     o->style = style;
+    /* A plain "<<" reads back as a merge key, which the encoder tags. */
+    if (style == S_PLAIN && o->len == 2 && memcmp(o->value, "<<", 2) == 0) o->tag = "!!merge";
     return cv_ok();
 }
 
@@ -334,13 +333,6 @@ static cv_result scalar_node(cv_arena *a, const cv_node *v, ynd *o)
 
 /* ---- store.go's treeValueToNode / appendTreeBranch / appendSequence ---- */
 
-typedef struct {
-    cv_arena *a;
-    const cv_node **head, **inl;
-    size_t nhead, ninl, cap_head, cap_inl;
-    size_t depth;
-} em_build;
-
 static cv_result new_ynd(cv_arena *a, int kind, ynd **out)
 {
     CV_GUARD(cv_arena_alloc(a, sizeof(ynd), (void **)out));
@@ -368,12 +360,6 @@ static cv_result add_tail(cv_arena *a, cv_slice *field, const cv_node **cs, size
     if (k == 0) return cv_ok();
     return join_comments(a, cs, k, *field, (cv_slice){ 0 }, field);
 }
-
-/* Comments of a collection split by kind, in order. */
-typedef struct {
-    const cv_node **head, **inl;
-    size_t nh, ni;
-} em_pending;
 
 static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, ynd *o)
 {
@@ -440,7 +426,7 @@ static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
 {
     em_event e = { 0 };
     if (n->kind == 0) {
-        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->binary, n->head, n->line, n->foot, tail };
+        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->tag, n->head, n->line, n->foot, tail };
         return ev_add(l, e);
     }
     bool map = n->kind == 2;
@@ -461,7 +447,7 @@ static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
         t = foot;
         CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
     }
-    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, false, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
+    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, NULL, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
     return ev_add(l, e);
 }
 
@@ -493,7 +479,7 @@ typedef struct {
     const uint8_t *sv;
     size_t sn;
     int style;
-    bool tagged;
+    const char *tag;
 } em;
 
 static cv_result put(em *e, uint8_t c)
@@ -823,9 +809,9 @@ static void select_style(em *e, const em_event *ev)
 static cv_result emit_scalar(em *e, const em_event *ev)
 {
     select_style(e, ev);
-    if (e->tagged) {
+    if (e->tag) {
         if (!e->whitespace) CV_GUARD(put(e, ' '));
-        CV_GUARD(write_all(e, "!!binary"));
+        CV_GUARD(write_all(e, e->tag));
         e->whitespace = e->indention = false;
     }
     CV_GUARD(increase_indent(e, true, false));
@@ -854,7 +840,7 @@ static bool check_simple_key(const em *e)
     switch (ev->type) {
     case E_SCALAR:
         if (e->sc.multiline) return false;
-        len = e->sn + (e->tagged ? 8 : 0);
+        len = e->sn + (e->tag ? strlen(e->tag) : 0);
         break;
     case E_SEQ_START: return next_is(e, E_SEQ_START, E_SEQ_END);
     case E_MAP_START: return next_is(e, E_MAP_START, E_MAP_END);
@@ -1095,7 +1081,7 @@ static void analyze_event(em *e, const em_event *ev)
     if (ev->line.len) e->line_c = ev->line;
     if (ev->foot.len) e->foot_c = ev->foot;
     if (ev->tail.len) e->tail_c = ev->tail;
-    e->tagged = ev->type == E_SCALAR && ev->binary;
+    e->tag = ev->type == E_SCALAR ? ev->tag : NULL;
     if (ev->type == E_SCALAR) {
         e->sv = (const uint8_t *)ev->value;
         e->sn = ev->len;

@@ -538,6 +538,8 @@ static cv_result load_docs(ld *L, ym_parser *p)
         ynode *docn;
         cv_result r = cv_yaml_parse_doc(p, &docn);
         if (!cv_is_ok(r)) return first ? r : prefix_error(r);
+        /* sops's first decode reports a stream with no document as io.EOF. */
+        CV_ENSUREF(docn != NULL || !first, CV_E_DOC_SYNTAX, "EOF");
         if (docn == NULL) return cv_ok();
         if (first) CV_GUARD(check_first(L, docn));
         cv_node *branch;

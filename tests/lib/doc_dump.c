@@ -70,6 +70,30 @@ static cv_result dump_comment(cv_buf *b, const cv_node *c)
     return cv_buf_add_str(b, c->inline_comment ? ",\"i\":true}" : ",\"i\":false}");
 }
 
+/* Go's Time.String() from the MarshalText form kept in the tree:
+ * "2006-01-02 15:04:05.999999999 -0700 MST" (UTC, or the bare offset for
+ * a fixed zone without a name). */
+static cv_result time_string(cv_buf *b, const cv_node *k)
+{
+    char t[96];
+    size_t n = k->len < 64 ? k->len : 63;
+    memcpy(t, k->s, n);
+    t[n] = 0;
+    if (n < 20) return json_str(b, t, n);
+    t[10] = ' ';
+    char *zone = t + 19;
+    while (*zone == '.' || (*zone >= '0' && *zone <= '9')) zone++;
+    char out[128];
+    int head = (int)(zone - t);
+    if (strcmp(zone, "Z") == 0) {
+        snprintf(out, sizeof(out), "%.*s +0000 UTC", head, t);
+    } else {
+        char off[8] = { zone[0], zone[1], zone[2], zone[4], zone[5], 0 };
+        snprintf(out, sizeof(out), "%.*s %s %s", head, t, off, off);
+    }
+    return json_str(b, out, strlen(out));
+}
+
 /* fmt.Sprint of a non-string key. */
 static cv_result key_text(cv_buf *b, const cv_node *k)
 {
@@ -80,6 +104,7 @@ static cv_result key_text(cv_buf *b, const cv_node *k)
     case CV_NODE_BOOL: return json_str(b, k->v.b ? "true" : "false", k->v.b ? 4 : 5);
     case CV_NODE_INT: return json_str(b, t, cv_go_int(k->v.i, t));
     case CV_NODE_FLOAT: return json_str(b, t, cv_go_float(k->v.f, 'g', t));
+    case CV_NODE_TIME: return time_string(b, k);
     default: return json_str(b, k->s, k->len);
     }
 }

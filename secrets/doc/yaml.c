@@ -562,6 +562,7 @@ cv_result cv_yaml_load(cv_slice in, cv_doc *doc)
     if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);
     if (cv_is_ok(r)) r = load_docs(&L, p);
     cv_yaml_parser_free(p);
+    cv_yaml_stream_free(&s);
     cv_arena_free(&s.arena);
     return r;
 }

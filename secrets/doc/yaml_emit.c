@@ -6,11 +6,13 @@
  * straight into the caller's buffer. Width is unlimited, as yaml.v3's. */
 #include "secrets/doc/yaml.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
 #include "secrets/doc/num.h"
+#include "secrets/doc/yaml_int.h"
 #include "secrets/doc/yaml_res.h"
 
 enum { E_STREAM_START, E_STREAM_END, E_DOC_START, E_DOC_END, E_SCALAR, E_SEQ_START, E_SEQ_END,
@@ -36,7 +38,7 @@ typedef struct {
 
 static cv_result ev_add(em_list *l, em_event e)
 {
-    CV_GUARD(cv_arena_grow(l->a, (void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
+    CV_GUARD(cv_yaml_grow((void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
     l->ev[l->n++] = e;
     return cv_ok();
 }
@@ -340,12 +342,7 @@ static cv_result new_ynd(cv_arena *a, int kind, ynd **out)
     return cv_ok();
 }
 
-static cv_result push_child(cv_arena *a, ynd *p, ynd *c, size_t *cap)
-{
-    CV_GUARD(cv_arena_grow(a, (void **)&p->c, cap, p->n + 1, sizeof(ynd *)));
-    p->c[p->n++] = c;
-    return cv_ok();
-}
+static void push_child(ynd *p, ynd *c) { p->c[p->n++] = c; }
 
 static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out);
 
@@ -367,7 +364,8 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
     const cv_node **hd, **il;
     CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*hd), (void **)&hd));
     CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*il), (void **)&il));
-    size_t nh = 0, ni = 0, cap = 0;
+    size_t nh = 0, ni = 0;
+    CV_GUARD(cv_arena_alloc(a, (2 * v->n + 1) * sizeof(ynd *), (void **)&o->c));
     bool beginning = true;
     ynd *last_key = NULL, *last = NULL;
     for (size_t i = 0; i < v->n; i++) {
@@ -397,8 +395,8 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
         }
         CV_GUARD(add_tail(a, &vn->line, il, ni));
         ni = 0;
-        if (map) CV_GUARD(push_child(a, o, kn, &cap));
-        CV_GUARD(push_child(a, o, vn, &cap));
+        if (map) push_child(o, kn);
+        push_child(o, vn);
         last_key = kn;
         last = vn;
     }
@@ -1114,14 +1112,16 @@ static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, i
                                cv_buf *out)
 {
     em_list l = { .a = a };
-    CV_GUARD(ev_add(&l, (em_event){ .type = E_STREAM_START }));
-    for (size_t i = 0; i < n; i++) {
+    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START });
+    for (size_t i = 0; i < n && cv_is_ok(r); i++) {
         ynd *root;
-        CV_GUARD(value_node(a, b[i], 0, &root));
-        CV_GUARD(doc_events(&l, root));
+        r = value_node(a, b[i], 0, &root);
+        if (cv_is_ok(r)) r = doc_events(&l, root);
     }
-    CV_GUARD(ev_add(&l, (em_event){ .type = E_STREAM_END }));
-    return run_emitter(a, &l, indent, out);
+    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END });
+    if (cv_is_ok(r)) r = run_emitter(a, &l, indent, out);
+    free(l.ev);
+    return r;
 }
 
 cv_result cv_yaml_emit(const cv_doc *doc, int indent, cv_buf *out)

@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/harness.sh
-B=${1:-build}
+B=${1:-${COVERT_BUILD:-build}}
 DOCTOOL=$B/doctool
 SOPSSTORE=${PEERS:-$HOME/.cache/covert/peers}/sops-3.13.2/sopsstore
 SHARED=${COVERT_SHARED:-../shared}

@@ -144,7 +144,7 @@ static bool underscores_ok(cv_slice s, bool *has)
     if (i < s.len && (s.p[i] == '+' || s.p[i] == '-')) i++;
     bool based = s.len - i >= 2 && s.p[i] == '0' &&
                  (s.p[i + 1] == 'x' || s.p[i + 1] == 'X');
-    char prev = '_';
+    char prev = '0'; /* a leading '.' is fine (".5"); '_' needs a base prefix */
     if (based) {
         i += 2;
         prev = '0';

@@ -538,6 +538,8 @@ static cv_result load_docs(ld *L, ym_parser *p)
         ynode *docn;
         cv_result r = cv_yaml_parse_doc(p, &docn);
         if (!cv_is_ok(r)) return first ? r : prefix_error(r);
+        /* sops's first decode reports a stream with no document as io.EOF. */
+        CV_ENSUREF(docn != NULL || !first, CV_E_DOC_SYNTAX, "EOF");
         if (docn == NULL) return cv_ok();
         if (first) CV_GUARD(check_first(L, docn));
         cv_node *branch;
@@ -560,6 +562,7 @@ cv_result cv_yaml_load(cv_slice in, cv_doc *doc)
     if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);
     if (cv_is_ok(r)) r = load_docs(&L, p);
     cv_yaml_parser_free(p);
+    cv_yaml_stream_free(&s);
     cv_arena_free(&s.arena);
     return r;
 }

@@ -6,11 +6,13 @@
  * straight into the caller's buffer. Width is unlimited, as yaml.v3's. */
 #include "secrets/doc/yaml.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
 #include "secrets/doc/num.h"
+#include "secrets/doc/yaml_int.h"
 #include "secrets/doc/yaml_res.h"
 
 enum { E_STREAM_START, E_STREAM_END, E_DOC_START, E_DOC_END, E_SCALAR, E_SEQ_START, E_SEQ_END,
@@ -22,7 +24,7 @@ typedef struct {
     const char *value;
     size_t len;
     int style;
-    bool binary; /* tagged !!binary */
+    const char *tag; /* "!!binary", "!!merge" or NULL */
     cv_slice head, line, foot, tail;
 } em_event;
 
@@ -36,15 +38,12 @@ typedef struct {
 
 static cv_result ev_add(em_list *l, em_event e)
 {
-    CV_GUARD(cv_arena_grow(l->a, (void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
+    CV_GUARD(cv_yaml_grow((void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
     l->ev[l->n++] = e;
     return cv_ok();
 }
 
-/* "#" + strings.Join(comments, "\n#"), appended to an existing comment. */
-typedef struct {
-    cv_buf b;
-} cbuf;
+/* "#" + strings.Join(comments, "\n#"), around an existing comment. */
 
 static cv_result join_comments(cv_arena *a, const cv_node **cs, size_t n, cv_slice prev_before,
                                cv_slice prev_after, cv_slice *out)
@@ -81,7 +80,7 @@ struct ynd {
     const char *value;
     size_t len;
     int style;
-    bool binary;
+    const char *tag;
     cv_slice head, line, foot;
     ynd **c;
     size_t n;
@@ -287,7 +286,7 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     o->len = v->len;
     bool plain_ok = true;
     if (!valid_utf8((const uint8_t *)v->s, v->len)) {
-        o->binary = true;
+        o->tag = "!!binary";
         CV_GUARD(base64_lines(a, (const uint8_t *)v->s, v->len, &o->value, &o->len));
     } else {
         cv_yres r;
@@ -301,6 +300,8 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
     if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
     o->style = style;
+    /* A plain "<<" reads back as a merge key, which the encoder tags. */
+    if (style == S_PLAIN && o->len == 2 && memcmp(o->value, "<<", 2) == 0) o->tag = "!!merge";
     return cv_ok();
 }
 
@@ -334,13 +335,6 @@ static cv_result scalar_node(cv_arena *a, const cv_node *v, ynd *o)
 
 /* ---- store.go's treeValueToNode / appendTreeBranch / appendSequence ---- */
 
-typedef struct {
-    cv_arena *a;
-    const cv_node **head, **inl;
-    size_t nhead, ninl, cap_head, cap_inl;
-    size_t depth;
-} em_build;
-
 static cv_result new_ynd(cv_arena *a, int kind, ynd **out)
 {
     CV_GUARD(cv_arena_alloc(a, sizeof(ynd), (void **)out));
@@ -348,12 +342,7 @@ static cv_result new_ynd(cv_arena *a, int kind, ynd **out)
     return cv_ok();
 }
 
-static cv_result push_child(cv_arena *a, ynd *p, ynd *c, size_t *cap)
-{
-    CV_GUARD(cv_arena_grow(a, (void **)&p->c, cap, p->n + 1, sizeof(ynd *)));
-    p->c[p->n++] = c;
-    return cv_ok();
-}
+static void push_child(ynd *p, ynd *c) { p->c[p->n++] = c; }
 
 static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out);
 
@@ -369,19 +358,14 @@ static cv_result add_tail(cv_arena *a, cv_slice *field, const cv_node **cs, size
     return join_comments(a, cs, k, *field, (cv_slice){ 0 }, field);
 }
 
-/* Comments of a collection split by kind, in order. */
-typedef struct {
-    const cv_node **head, **inl;
-    size_t nh, ni;
-} em_pending;
-
 static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, ynd *o)
 {
     bool map = v->kind == CV_NODE_MAP;
     const cv_node **hd, **il;
     CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*hd), (void **)&hd));
     CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*il), (void **)&il));
-    size_t nh = 0, ni = 0, cap = 0;
+    size_t nh = 0, ni = 0;
+    CV_GUARD(cv_arena_alloc(a, (2 * v->n + 1) * sizeof(ynd *), (void **)&o->c));
     bool beginning = true;
     ynd *last_key = NULL, *last = NULL;
     for (size_t i = 0; i < v->n; i++) {
@@ -411,8 +395,8 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
         }
         CV_GUARD(add_tail(a, &vn->line, il, ni));
         ni = 0;
-        if (map) CV_GUARD(push_child(a, o, kn, &cap));
-        CV_GUARD(push_child(a, o, vn, &cap));
+        if (map) push_child(o, kn);
+        push_child(o, vn);
         last_key = kn;
         last = vn;
     }
@@ -440,7 +424,7 @@ static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
 {
     em_event e = { 0 };
     if (n->kind == 0) {
-        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->binary, n->head, n->line, n->foot, tail };
+        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->tag, n->head, n->line, n->foot, tail };
         return ev_add(l, e);
     }
     bool map = n->kind == 2;
@@ -461,7 +445,7 @@ static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
         t = foot;
         CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
     }
-    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, false, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
+    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, NULL, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
     return ev_add(l, e);
 }
 
@@ -493,7 +477,7 @@ typedef struct {
     const uint8_t *sv;
     size_t sn;
     int style;
-    bool tagged;
+    const char *tag;
 } em;
 
 static cv_result put(em *e, uint8_t c)
@@ -823,9 +807,9 @@ static void select_style(em *e, const em_event *ev)
 static cv_result emit_scalar(em *e, const em_event *ev)
 {
     select_style(e, ev);
-    if (e->tagged) {
+    if (e->tag) {
         if (!e->whitespace) CV_GUARD(put(e, ' '));
-        CV_GUARD(write_all(e, "!!binary"));
+        CV_GUARD(write_all(e, e->tag));
         e->whitespace = e->indention = false;
     }
     CV_GUARD(increase_indent(e, true, false));
@@ -854,7 +838,7 @@ static bool check_simple_key(const em *e)
     switch (ev->type) {
     case E_SCALAR:
         if (e->sc.multiline) return false;
-        len = e->sn + (e->tagged ? 8 : 0);
+        len = e->sn + (e->tag ? strlen(e->tag) : 0);
         break;
     case E_SEQ_START: return next_is(e, E_SEQ_START, E_SEQ_END);
     case E_MAP_START: return next_is(e, E_MAP_START, E_MAP_END);
@@ -1095,7 +1079,7 @@ static void analyze_event(em *e, const em_event *ev)
     if (ev->line.len) e->line_c = ev->line;
     if (ev->foot.len) e->foot_c = ev->foot;
     if (ev->tail.len) e->tail_c = ev->tail;
-    e->tagged = ev->type == E_SCALAR && ev->binary;
+    e->tag = ev->type == E_SCALAR ? ev->tag : NULL;
     if (ev->type == E_SCALAR) {
         e->sv = (const uint8_t *)ev->value;
         e->sn = ev->len;
@@ -1128,14 +1112,16 @@ static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, i
                                cv_buf *out)
 {
     em_list l = { .a = a };
-    CV_GUARD(ev_add(&l, (em_event){ .type = E_STREAM_START }));
-    for (size_t i = 0; i < n; i++) {
+    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START });
+    for (size_t i = 0; i < n && cv_is_ok(r); i++) {
         ynd *root;
-        CV_GUARD(value_node(a, b[i], 0, &root));
-        CV_GUARD(doc_events(&l, root));
+        r = value_node(a, b[i], 0, &root);
+        if (cv_is_ok(r)) r = doc_events(&l, root);
     }
-    CV_GUARD(ev_add(&l, (em_event){ .type = E_STREAM_END }));
-    return run_emitter(a, &l, indent, out);
+    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END });
+    if (cv_is_ok(r)) r = run_emitter(a, &l, indent, out);
+    free(l.ev);
+    return r;
 }
 
 cv_result cv_yaml_emit(const cv_doc *doc, int indent, cv_buf *out)

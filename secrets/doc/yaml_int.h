@@ -103,6 +103,12 @@ cv_result cv_yaml_parser_new(ym_stream *s, ym_parser **out) CV_MUST_USE CV_NONNU
 cv_result cv_yaml_parse_doc(ym_parser *p, ynode **out) CV_MUST_USE CV_NONNULL;
 void cv_yaml_parser_free(ym_parser *p);
 
+/* Grow a heap array (token and comment records hold no secret bytes, only
+ * positions and pointers into the arena). */
+cv_result cv_yaml_grow(void **items, size_t *cap, size_t need, size_t elem) CV_MUST_USE CV_NONNULL;
+/* Release the heap arrays of a stream. */
+void cv_yaml_stream_free(ym_stream *s);
+
 /* Bytes of a comment or value copied into the arena. */
 cv_result cv_yaml_dup(cv_arena *a, const void *p, size_t n, cv_slice *out) CV_MUST_USE;
 

@@ -9,6 +9,7 @@
  * since the last non-blank character) follows from the token stream. */
 #include "secrets/doc/yaml_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -21,6 +22,30 @@ cv_result cv_yaml_dup(cv_arena *a, const void *p, size_t n, cv_slice *out)
     CV_GUARD(cv_arena_strndup(a, p, n, &s));
     *out = cv_slice_of(s, n);
     return cv_ok();
+}
+
+cv_result cv_yaml_grow(void **items, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return cv_ok();
+    size_t n = *cap ? *cap : 64;
+    while (n < need) {
+        CV_ENSURE(n <= SIZE_MAX / 2 / elem, CV_E_TOO_LARGE);
+        n *= 2;
+    }
+    void *p = realloc(*items, n * elem);
+    CV_ENSURE(p != NULL, CV_E_NOMEM);
+    *items = p;
+    *cap = n;
+    return cv_ok();
+}
+
+void cv_yaml_stream_free(ym_stream *s)
+{
+    free(s->toks);
+    free(s->coms);
+    s->toks = NULL;
+    s->coms = NULL;
+    s->ntok = s->ncom = s->tok_cap = s->com_cap = 0;
 }
 
 /* ---- character index -> byte offset ------------------------------------ */
@@ -139,8 +164,7 @@ static cv_result token_data(cv_arena *a, const yaml_token_t *t, ym_tok *o)
 
 static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
 {
-    CV_GUARD(cv_arena_grow(s->arena, (void **)&s->toks, &s->tok_cap, s->ntok + 1,
-                           sizeof(ym_tok)));
+    CV_GUARD(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok + 1, sizeof(ym_tok)));
     ym_tok *o = &s->toks[s->ntok];
     memset(o, 0, sizeof(*o));
     o->type = (int)t->type;
@@ -273,8 +297,7 @@ static void sim_skip_line(ym_sim *m)
 static cv_result add_comment(ym_sim *m, const ym_comment *c)
 {
     ym_stream *s = m->s;
-    CV_GUARD(cv_arena_grow(s->arena, (void **)&s->coms, &s->com_cap, s->ncom + 1,
-                           sizeof(ym_comment)));
+    CV_GUARD(cv_yaml_grow((void **)&s->coms, &s->com_cap, s->ncom + 1, sizeof(ym_comment)));
     s->coms[s->ncom++] = *c;
     return cv_ok();
 }

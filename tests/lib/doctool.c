@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     if (cv_is_ok(r)) r = run(st, to, &o, cv_slice_of(data, len), &doc, &out);
     int rc = 0;
     if (cv_is_ok(r)) {
-        fwrite(out.p, 1, out.len, stdout);
+        if (out.len > 0) fwrite(out.p, 1, out.len, stdout);
     } else {
         fprintf(stderr, "doctool: %s: %s\n", cv_strerror(r.err), cv_err_detail());
         rc = 1;

@@ -321,7 +321,8 @@ static cv_result resolve_tag(ym_parser *p, const ym_tok *t, ym_mark start, char 
         const ym_tagdir *d = &p->tags[i];
         if (d->hlen != t->len || memcmp(d->handle, t->value, t->len) != 0) continue;
         size_t n = d->plen + t->suffix_len;
-        CV_GUARD(cv_arena_strndup(p->a, d->prefix, n, tag));
+        CV_GUARD(cv_arena_alloc(p->a, n + 1, (void **)tag));
+        memcpy(*tag, d->prefix, d->plen);
         memcpy(*tag + d->plen, t->suffix, t->suffix_len);
         (*tag)[n] = 0;
         *tag_len = n;

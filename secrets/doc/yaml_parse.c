@@ -75,8 +75,10 @@ struct ym_parser {
 static cv_result parse_error(ym_parser *p, const char *problem, ym_mark ctx, bool has_ctx,
                              ym_mark at)
 {
+    /* yaml.v3 prints the context mark's line when there is one (0-based,
+     * as it does), else the problem's. A scanner error surfaces only when
+     * the parser reaches the end of the good tokens (eof_error). */
     size_t line = has_ctx && ctx.line ? ctx.line : at.line;
-    /* A scanner error earlier in the stream than this one wins. */
     (void)p;
     if (line) CV_BAILF(CV_E_DOC_SYNTAX, "yaml: line %zu: %s", line, problem);
     CV_BAILF(CV_E_DOC_SYNTAX, "yaml: %s", problem);
@@ -321,9 +323,7 @@ static cv_result resolve_tag(ym_parser *p, const ym_tok *t, ym_mark start, char 
         const ym_tagdir *d = &p->tags[i];
         if (d->hlen != t->len || memcmp(d->handle, t->value, t->len) != 0) continue;
         size_t n = d->plen + t->suffix_len;
-        void *mem;
-        CV_GUARD(cv_arena_alloc(p->a, n + 1, &mem));
-        *tag = mem;
+        CV_GUARD(cv_arena_alloc(p->a, n + 1, (void **)tag));
         memcpy(*tag, d->prefix, d->plen);
         memcpy(*tag + d->plen, t->suffix, t->suffix_len);
         (*tag)[n] = 0;

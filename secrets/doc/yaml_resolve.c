@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "crypto/base/mem.h"
 #include "secrets/doc/num.h"
 
 static bool in_list(const char *s, size_t n, const char *const *list)
@@ -151,9 +152,10 @@ static void resolve_number(const char *s, size_t n, bool ts_ok, cv_yres *r)
         r->kind = CV_YR_UINT;
     } else if (yaml_style_float(plain, m) && go_float(plain, m, &r->f)) {
         r->kind = CV_YR_FLOAT;
-    } else if (m > 3 && plain[0] == '-' && plain[1] == '0' && (plain[2] == 'b' || plain[2] == 'o')) {
-        /* "-0b…" / "-0o…": already covered by base 0 above. */
     }
+    /* "-0b…" and "-0o…", which yaml.v3 retries by hand, are already
+     * covered by the base-0 parse above. */
+    cv_wipe(plain, sizeof(plain));
 }
 
 void cv_yaml_resolve(const char *s, size_t n, bool ts_ok, cv_yres *r)

@@ -7,6 +7,8 @@
 #                      age-plugin-pq age-plugin-tag age-plugin-tagpq
 #   $PEERS/sops-3.13.2/ sops, sopsstore (tests/peers/sopsstore: sops's own
 #                      store code, for byte-for-byte codec comparisons)
+#   $PEERS/fluxsrc/    fluxsrc (tests/peers/fluxsrc: source-controller's own
+#                      clone, ignore, archive and semver code)
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -102,6 +104,23 @@ else
             go build -o "$SOPS_DIR/sopsstore" .)
     echo "$store_hash" > "$SOPS_DIR/sopsstore.hash"
     built="$built sopsstore"
+fi
+
+# fluxsrc: Flux's Git source code (fluxcd/pkg git/gogit, sourceignore,
+# artifact/storage at the versions source-controller pins); rebuilt when its
+# source changes. fluxcd/pkg/artifact is not in the checksum database, so
+# its go.sum line is the only check for that one module.
+FLUX_DIR="$PEERS/fluxsrc"
+flux_hash=$(cat "$HERE/fluxsrc/"*.go "$HERE/fluxsrc/go.mod" "$HERE/fluxsrc/go.sum" | sha256sum | cut -c1-16)
+if [ -x "$FLUX_DIR/fluxsrc" ] && [ "$(cat "$FLUX_DIR/fluxsrc.hash" 2>/dev/null)" = "$flux_hash" ]; then
+    kept="$kept fluxsrc"
+else
+    mkdir -p "$FLUX_DIR"
+    (cd "$HERE/fluxsrc" &&
+        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+            GONOSUMDB=github.com/fluxcd/pkg/artifact nice go build -o "$FLUX_DIR/fluxsrc" .)
+    echo "$flux_hash" > "$FLUX_DIR/fluxsrc.hash"
+    built="$built fluxsrc"
 fi
 
 echo "peers: $AGE_DIR ($AGE_VERSION)"

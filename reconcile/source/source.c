@@ -270,7 +270,8 @@ static cv_result by_name(ctx *x, const char *name)
 static cv_result resolve(ctx *x)
 {
     const cv_source_ref *r = &x->o->ref;
-    if (set(r->commit)) return by_commit(x, r->commit, r->branch, NULL);
+    /* A name given with a commit only names the revision (cloneCommit). */
+    if (set(r->commit)) return by_commit(x, r->commit, r->branch, set(r->name) ? r->name : NULL);
     if (set(r->name)) return by_name(x, r->name);
     if (set(r->tag)) return by_tag(x, r->tag, NULL);
     if (set(r->semver)) return by_semver(x, r->semver);

@@ -408,6 +408,7 @@ cv_result cv_semver_range_parse(cv_slice s, cv_semver_range **out)
     cv_buf o;
     cv_buf_init(&o, CV_SEMVER_MAX_CONSTRAINT * 4);
     cv_result res = rewrite_ranges(s, &o);
+    if (cv_is_ok(res)) res = cv_buf_nul(&o); /* never a NULL slice, even when empty */
     if (cv_is_ok(res)) res = parse_groups(r, cv_buf_slice(&o));
     cv_buf_release(&o);
     if (!cv_is_ok(res)) {

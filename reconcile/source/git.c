@@ -13,7 +13,14 @@
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_rc;
 
-static void init_libgit2(void) { init_rc = git_libgit2_init(); }
+static void shutdown_libgit2(void) { git_libgit2_shutdown(); }
+
+/* Shut libgit2 down at exit so its caches (packs, config) are released. */
+static void init_libgit2(void)
+{
+    init_rc = git_libgit2_init();
+    if (init_rc > 0) atexit(shutdown_libgit2);
+}
 
 cv_result cv_git_init(void)
 {
@@ -274,6 +281,10 @@ cv_result cv_git_connect(cv_git_conn *c, git_repository *repo, const char *url,
     return cv_ok();
 }
 
+/* The download runs on a second remote: handing options with custom
+ * headers to a live connection makes libgit2 1.5 copy them again and leak
+ * the copy (with the bearer token in it), and the first connection must stay
+ * up because its ref listing is still in use. */
 cv_result cv_git_download(cv_git_conn *c, char **refspecs, size_t n)
 {
     git_fetch_options fo;
@@ -283,11 +294,16 @@ cv_result cv_git_download(cv_git_conn *c, char **refspecs, size_t n)
     fo.update_fetchhead = 0;
     fo.custom_headers = c->headers;
     git_strarray specs = { refspecs, n };
-    int rc = git_remote_download(c->remote, &specs, &fo);
-    if (rc == 0)
-        rc = git_remote_update_tips(c->remote, &c->cbs, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE, NULL);
-    if (rc < 0) return cv_git_fail(rc, &c->cb, git_remote_url(c->remote));
-    return cv_ok();
+    git_remote *r = NULL;
+    const char *url = git_remote_url(c->remote);
+    c->cb.cred_calls = 0;
+    int rc = git_remote_create_anonymous(&r, git_remote_owner(c->remote), url);
+    if (rc == 0) rc = git_remote_download(r, &specs, &fo);
+    if (rc == 0) rc = git_remote_update_tips(r, &c->cbs, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE, NULL);
+    cv_result res = rc < 0 ? cv_git_fail(rc, &c->cb, url) : cv_ok();
+    if (r) git_remote_disconnect(r);
+    git_remote_free(r);
+    return res;
 }
 
 void cv_git_close(cv_git_conn *c)

@@ -10,6 +10,7 @@
 typedef struct {
     cv_slice raw, domain_raw; /* as given, for cv_ignore_append */
     cv_slice *parts;          /* the pattern split on '/' */
+    uint8_t *kinds;           /* per part: how glob_part may match it */
     size_t nparts;
     cv_slice *domain;
     size_t ndomain;
@@ -212,8 +213,36 @@ static cv_slice path_next(path_it *it)
     return c;
 }
 
-static bool glob_ok(cv_slice pat, cv_slice name, bool *bad)
+/* Most patterns are plain names or "*.ext": Go's Match reduces to byte
+ * equality and to a suffix test for those, so they skip the general
+ * matcher (the defaults alone are 20 such patterns per path component). */
+typedef enum { PART_GLOB, PART_LITERAL, PART_STAR_SUFFIX } part_kind;
+
+static bool has_meta(cv_slice s)
 {
+    for (size_t i = 0; i < s.len; i++)
+        if (s.p[i] == '*' || s.p[i] == '?' || s.p[i] == '[' || s.p[i] == '\\') return true;
+    return false;
+}
+
+static uint8_t part_kind_of(cv_slice s)
+{
+    if (!has_meta(s)) return PART_LITERAL;
+    if (s.len > 1 && s.p[0] == '*' && !has_meta(cv_slice_of(s.p + 1, s.len - 1)))
+        return PART_STAR_SUFFIX;
+    return PART_GLOB;
+}
+
+static bool glob_part(const pattern *p, size_t i, cv_slice name, bool *bad)
+{
+    cv_slice pat = p->parts[i];
+    *bad = false;
+    if (p->kinds[i] == PART_LITERAL) return cv_slice_eq(pat, name);
+    if (p->kinds[i] == PART_STAR_SUFFIX) {
+        size_t n = pat.len - 1;
+        return name.len >= n && memcmp(name.p + name.len - n, pat.p + 1, n) == 0 &&
+               memchr(name.p, '/', name.len - n) == NULL;
+    }
     return cv_ignore_glob(pat, name, bad);
 }
 
@@ -222,7 +251,7 @@ static bool simple_name_match(const pattern *p, path_it it, bool is_dir)
     while (!path_empty(&it)) {
         bool bad;
         cv_slice name = path_next(&it);
-        bool m = glob_ok(p->parts[0], name, &bad);
+        bool m = glob_part(p, 0, name, &bad);
         if (bad) return false;
         if (!m) continue;
         return !(p->dir_only && !is_dir && path_empty(&it));
@@ -239,11 +268,11 @@ static bool has_star2(cv_slice s)
 }
 
 /* Skip components until one matches pat ("**" before it). */
-static bool traverse(cv_slice pat, path_it *it, bool *matched)
+static bool traverse(const pattern *p, size_t part, path_it *it, bool *matched)
 {
     while (!path_empty(it)) {
         bool bad;
-        bool m = glob_ok(pat, path_next(it), &bad);
+        bool m = glob_part(p, part, path_next(it), &bad);
         if (bad) return false;
         if (m) {
             *matched = true;
@@ -271,11 +300,11 @@ static bool glob_match(const pattern *p, path_it it, bool is_dir)
         if (has_star2(pat) || path_empty(&it)) return false;
         if (can_traverse) {
             can_traverse = false;
-            if (!traverse(pat, &it, &matched)) return false;
+            if (!traverse(p, i, &it, &matched)) return false;
             continue;
         }
         bool bad;
-        if (!glob_ok(pat, path_next(&it), &bad)) return false;
+        if (!glob_part(p, i, path_next(&it), &bad)) return false;
         matched = true;
     }
     if (matched && p->dir_only && !is_dir && path_empty(&it)) matched = false;
@@ -376,18 +405,20 @@ cv_result cv_ignore_add(cv_ignore *ig, cv_slice raw, cv_slice domain)
     p.nparts = count_parts(s);
     p.ndomain = domain.len ? count_parts(domain) : 0;
     size_t nslices = p.nparts + p.ndomain;
-    uint8_t *b = malloc(nslices * sizeof(cv_slice) + raw.len + domain.len + 1);
+    uint8_t *b = malloc(nslices * sizeof(cv_slice) + p.nparts + raw.len + domain.len + 1);
     CV_ENSURE(b != NULL, CV_E_NOMEM);
     p.block = b;
     p.parts = (cv_slice *)(void *)b;
     p.domain = p.parts + p.nparts;
-    uint8_t *text = b + nslices * sizeof(cv_slice);
+    p.kinds = b + nslices * sizeof(cv_slice);
+    uint8_t *text = p.kinds + p.nparts;
     if (raw.len) memcpy(text, raw.p, raw.len);
     if (domain.len) memcpy(text + raw.len, domain.p, domain.len);
     p.raw = cv_slice_of(text, raw.len);
     p.domain_raw = cv_slice_of(text + raw.len, domain.len);
     split_into(cv_slice_of(text + (s.p - raw.p), s.len), p.parts);
     if (p.ndomain) split_into(p.domain_raw, p.domain);
+    for (size_t i = 0; i < p.nparts; i++) p.kinds[i] = part_kind_of(p.parts[i]);
     ig->v[ig->n++] = p;
     ig->bytes += raw.len + domain.len;
     return cv_ok();

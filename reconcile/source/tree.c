@@ -7,7 +7,7 @@
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
-#include "crypto/prim/hash.h"
+#include <openssl/evp.h>
 
 #define CHUNK_MIN (1024u * 1024u)
 
@@ -234,12 +234,12 @@ static bool split_ustar(cv_slice s, size_t *cut)
     return true;
 }
 
-static void emit(cv_sha256_ctx *c, const block *h) { cv_sha256_update(c, h->b, 512); }
+static void emit(EVP_MD_CTX *c, const block *h) { EVP_DigestUpdate(c, h->b, 512); }
 
-static void pad(cv_sha256_ctx *c, size_t len)
+static void pad(EVP_MD_CTX *c, size_t len)
 {
     static const uint8_t zero[512];
-    if (len % 512) cv_sha256_update(c, zero, 512 - len % 512);
+    if (len % 512) EVP_DigestUpdate(c, zero, 512 - len % 512);
 }
 
 /* toASCII: the bytes below 0x80 except NUL, at most cap of them; the
@@ -275,7 +275,7 @@ static size_t ndigits(size_t v)
 }
 
 /* The 'x' header and record that carry a name USTAR cannot hold. */
-static void pax_path(cv_sha256_ctx *c, cv_slice name)
+static void pax_path(EVP_MD_CTX *c, cv_slice name)
 {
     char rec[CV_SRC_MAX_PATH + 32];
     size_t size = name.len + 7; /* ' ', "path", '=', '\n' */
@@ -296,11 +296,11 @@ static void pax_path(cv_sha256_ctx *c, cv_slice name)
     header(&h, 'x', 0, (uint64_t)n, false);
     checksum(&h);
     emit(c, &h);
-    cv_sha256_update(c, rec, (size_t)n);
+    EVP_DigestUpdate(c, rec, (size_t)n);
     pad(c, (size_t)n);
 }
 
-static void entry_header(cv_sha256_ctx *c, const cv_srcent *e)
+static void entry_header(EVP_MD_CTX *c, const cv_srcent *e)
 {
     cv_slice name = cv_slice_of(e->path, e->path_len);
     block h = { { 0 } };
@@ -321,23 +321,31 @@ static void entry_header(cv_sha256_ctx *c, const cv_srcent *e)
     emit(c, &h);
 }
 
+/* OpenSSL's SHA-256 (SHA-NI/AVX2) rather than libsodium's portable one:
+ * the whole tree goes through it on every fetch. */
 void cv_srctree_digest(const cv_srctree *t, char out[72])
 {
-    cv_sha256_ctx c;
-    cv_sha256_init(&c);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    uint8_t d[32];
+    unsigned dl = 0;
+    memcpy(out, "sha256:", 8);
+    if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        return;
+    }
     for (size_t i = 0; i < t->n; i++) {
         const cv_srcent *e = &t->v[i];
-        entry_header(&c, e);
+        entry_header(c, e);
         if (e->kind == CV_SRCENT_FILE && e->len) {
-            cv_sha256_update(&c, e->data, e->len);
-            pad(&c, e->len);
+            EVP_DigestUpdate(c, e->data, e->len);
+            pad(c, e->len);
         }
     }
     static const uint8_t zero[1024];
-    cv_sha256_update(&c, zero, sizeof(zero));
-    uint8_t d[32];
-    cv_sha256_final(&c, d);
-    memcpy(out, "sha256:", 7);
+    EVP_DigestUpdate(c, zero, sizeof(zero));
+    int ok = EVP_DigestFinal_ex(c, d, &dl);
+    EVP_MD_CTX_free(c);
+    if (ok != 1 || dl != 32) return;
     cv_hex_encode(out + 7, d, 32);
     out[71] = 0;
 }

@@ -19,6 +19,7 @@ static const command commands[] = {
     { "age-keygen", cv_cmd_age_keygen, "generate age key pairs (age-keygen)" },
     { "age-inspect", cv_cmd_age_inspect, "describe an age file without decrypting it" },
     { "sops", cv_cmd_sops, "encrypt, decrypt and edit SOPS files (sops v3.13.2 command line)" },
+    { "source", cv_cmd_source, "fetch a Git source as Flux's GitRepository does" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

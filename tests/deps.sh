@@ -7,6 +7,8 @@
 #   tests      libcriterion-dev, age (Debian's 1.1.1 is an interop peer),
 #              expect + python3 (pseudo-terminals), openssh-client (ssh keys)
 #   fuzz       clang + libclang-rt-14-dev (libFuzzer runtime)
+#   git        lighttpd (git http-backend behind basic auth), openssh-server
+#              (sshd on a high port) for the Git source suite
 #   tools      valgrind strace hyperfine time
 #   go         only when no `go` is on PATH (the peers need Go >= 1.22; a
 #              preinstalled toolchain, e.g. /usr/local/go, is always preferred)
@@ -15,7 +17,7 @@ set -eu
 PKGS="build-essential pkg-config libsodium-dev libssl-dev libcurl4-openssl-dev
 libyaml-dev libjansson-dev libgit2-dev libcriterion-dev zlib1g-dev age
 clang libclang-rt-14-dev valgrind strace hyperfine time expect
-openssh-client python3"
+openssh-client python3 git lighttpd openssh-server"
 
 # A Go toolchain outside dpkg (e.g. /usr/local/go/bin) counts as installed.
 for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do

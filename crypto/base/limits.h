@@ -62,5 +62,23 @@
 #define CV_GOREGEX_MAX_ERE (1024u * 1024u)
 /* .sops.yaml: sops looks for it in at most 100 directories upwards. */
 #define CV_SOPS_CONFIG_MAX_DEPTH 100u
+/* Git source (reconcile/source). Files read from one commit: their count,
+ * their total size, and one file's size; directory depth; ignore patterns
+ * (count and line length, as bounded by Flux's bufio.Scanner at 64 KiB);
+ * path length; a credentials Secret file. Semver: Masterminds/semver's own
+ * caps (version 256 bytes, constraint 512 bytes, 32 "||" groups). */
+#define CV_SRC_MAX_FILES 200000u
+#define CV_SRC_MAX_TOTAL (2048u * 1024u * 1024u)
+#define CV_SRC_MAX_FILE (256u * 1024u * 1024u)
+#define CV_SRC_MAX_DEPTH 256u
+#define CV_SRC_MAX_PATH 4096u
+#define CV_IGNORE_MAX_PATTERNS 100000u
+#define CV_IGNORE_MAX_LINE 65536u
+#define CV_IGNORE_MAX_INPUT (16u * 1024u * 1024u)
+#define CV_SRC_MAX_SECRET_FILE (1024u * 1024u)
+#define CV_SEMVER_MAX_VERSION 256u
+#define CV_SEMVER_MAX_CONSTRAINT 512u
+#define CV_SEMVER_MAX_GROUPS 32u
+#define CV_SEMVER_MAX_TERMS 256u
 
 #endif

@@ -9,6 +9,8 @@
 #                      store code, for byte-for-byte codec comparisons),
 #                      sopscfg (tests/peers/sopscfg: sops's shamir and config
 #                      packages and Go's regexp)
+#   $PEERS/fluxsrc/    fluxsrc (tests/peers/fluxsrc: source-controller's own
+#                      clone, ignore, archive and semver code)
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -109,6 +111,23 @@ for prog in sopsstore sopscfg; do
         built="$built $prog"
     fi
 done
+
+# fluxsrc: Flux's Git source code (fluxcd/pkg git/gogit, sourceignore,
+# artifact/storage at the versions source-controller pins); rebuilt when its
+# source changes. fluxcd/pkg/artifact is not in the checksum database, so
+# its go.sum line is the only check for that one module.
+FLUX_DIR="$PEERS/fluxsrc"
+flux_hash=$(cat "$HERE/fluxsrc/"*.go "$HERE/fluxsrc/go.mod" "$HERE/fluxsrc/go.sum" | sha256sum | cut -c1-16)
+if [ -x "$FLUX_DIR/fluxsrc" ] && [ "$(cat "$FLUX_DIR/fluxsrc.hash" 2>/dev/null)" = "$flux_hash" ]; then
+    kept="$kept fluxsrc"
+else
+    mkdir -p "$FLUX_DIR"
+    (cd "$HERE/fluxsrc" &&
+        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+            GONOSUMDB=github.com/fluxcd/pkg/artifact nice go build -o "$FLUX_DIR/fluxsrc" .)
+    echo "$flux_hash" > "$FLUX_DIR/fluxsrc.hash"
+    built="$built fluxsrc"
+fi
 
 echo "peers: $AGE_DIR ($AGE_VERSION)"
 echo "peers: $SOPS_DIR ($SOPS_VERSION)"

@@ -8,6 +8,9 @@
 #   make bench      benchmarks against the peers (results: BENCHMARKS.md)
 #   make deps       apt-get install of build and test dependencies
 #   make peers      pinned peer tools into $(PEERS) (outside the repository)
+#   make cluster    a test control plane (etcd + kube-apiserver) on 127.0.0.1;
+#                   state in $${XDG_RUNTIME_DIR:-/tmp}/covert-cluster
+#   make cluster-down  stop it
 #
 # Knobs: O=<build dir>, SANITIZE=address,undefined, DEVELOPER=0 drops -Werror.
 
@@ -52,7 +55,8 @@ BIN := $(O)/covert
 LINKS := age age-keygen age-inspect
 REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
 
-.PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples
+.PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples \
+        cluster cluster-down
 all: $(BIN) $(addprefix $(O)/,$(LINKS))
 
 $(O)/%.o: %.c
@@ -119,6 +123,12 @@ deps:
 
 peers:
 	@tests/peers/build.sh
+
+cluster:
+	@tests/cluster/up.sh >/dev/null
+
+cluster-down:
+	@tests/cluster/down.sh
 
 examples: all
 	examples/run.sh $(O)

@@ -7,6 +7,8 @@
 #                      age-plugin-pq age-plugin-tag age-plugin-tagpq
 #   $PEERS/sops-3.13.2/ sops, sopsstore (tests/peers/sopsstore: sops's own
 #                      store code, for byte-for-byte codec comparisons)
+#   $PEERS/kube-1.36.3/ kube-apiserver, kubectl, etcd (tests/cluster/build.sh:
+#                      k8s.io/kubernetes as a dependency of a small module)
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -103,6 +105,9 @@ else
     echo "$store_hash" > "$SOPS_DIR/sopsstore.hash"
     built="$built sopsstore"
 fi
+
+# The Kubernetes control plane for the end-to-end tests (long first build).
+"$HERE/../cluster/build.sh"
 
 echo "peers: $AGE_DIR ($AGE_VERSION)"
 echo "peers: $SOPS_DIR ($SOPS_VERSION)"

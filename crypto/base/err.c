@@ -11,7 +11,8 @@ static const char *const messages[CV_ERR__COUNT] = {
 #undef CV_ERR
 };
 
-static _Thread_local char detail[512];
+/* Room for an API server message with its causes (reconcile/kube). */
+static _Thread_local char detail[3072];
 static _Thread_local char where[96];
 
 const char *cv_strerror(cv_err e)

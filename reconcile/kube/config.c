@@ -9,6 +9,7 @@
 #include "crypto/base/enc.h"
 #include "crypto/base/io.h"
 #include "crypto/base/limits.h"
+#include "reconcile/kube/client_int.h"
 #include "reconcile/kube/yamljson.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -92,6 +93,11 @@ static cv_result read_secret_file(const char *path, bool trim, cv_secret **out)
     }
     cv_buf_release(&b);
     return r;
+}
+
+cv_result cv_kube_read_secret(const char *path, cv_secret **out)
+{
+    return read_secret_file(path, true, out);
 }
 
 static cv_result xstrdup(const char *s, char **out)

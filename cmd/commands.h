@@ -12,5 +12,6 @@
 int cv_cmd_age(int argc, char **argv);
 int cv_cmd_age_keygen(int argc, char **argv);
 int cv_cmd_age_inspect(int argc, char **argv);
+int cv_cmd_apply(int argc, char **argv);
 
 #endif

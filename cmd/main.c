@@ -18,6 +18,7 @@ static const command commands[] = {
     { "age", cv_cmd_age, "encrypt and decrypt files (age v1.3.1 command line)" },
     { "age-keygen", cv_cmd_age_keygen, "generate age key pairs (age-keygen)" },
     { "age-inspect", cv_cmd_age_inspect, "describe an age file without decrypting it" },
+    { "apply", cv_cmd_apply, "server-side apply manifests to a cluster (kubectl apply)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -16,6 +16,7 @@ typedef struct {
     char display[512];
     cv_buf path;
     json_t *before;              /* live object before apply (NULL: absent) */
+    bool unreadable;             /* no right to read it: outcome from the status */
     json_t *after;
     bool created;
     cv_result result;
@@ -158,6 +159,9 @@ static cv_result read_existing(cv_kube *k, item *its, size_t n, unsigned paralle
         item *it = &its[idx[j]];
         if (!cv_is_ok(res[j])) fail_item(it, res[j]);
         else if (out[j].status == 200) it->before = json_incref(out[j].body);
+        /* A user may be allowed to patch but not to get: apply anyway and
+         * let the apply's own answer speak. */
+        else if (out[j].status == 403) it->unreadable = true;
         else if (out[j].status != 404)
             fail_item(it, cv_kube_status_error_json(out[j].status, out[j].body, it->display));
         cv_kube_reply_clear(&out[j]);
@@ -171,14 +175,8 @@ static cv_result read_existing(cv_kube *k, item *its, size_t n, unsigned paralle
 
 /* --- applying -------------------------------------------------------------- */
 
-static const char *rv_of(const json_t *obj)
-{
-    const char *v = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
-    return v ? v : "";
-}
-
-/* For dry run: the object without the fields the server rewrites on every
- * request. */
+/* The object without the bookkeeping the server rewrites by itself (field
+ * ownership records, resourceVersion, generation): what the user sees. */
 static json_t *comparable(const json_t *obj)
 {
     json_t *c = json_deep_copy(obj);
@@ -189,11 +187,13 @@ static json_t *comparable(const json_t *obj)
     return c;
 }
 
-static cv_kube_outcome outcome_of(const item *it, bool dry_run)
+/* created: the server created it; unchanged: only the server's bookkeeping
+ * differs from before (as Flux judges drift; this also holds for dry run,
+ * where the resourceVersion never moves); otherwise configured. */
+static cv_kube_outcome outcome_of(const item *it)
 {
-    if (it->created || it->before == NULL) return CV_KUBE_CREATED;
-    if (!dry_run) return strcmp(rv_of(it->before), rv_of(it->after)) == 0 ? CV_KUBE_UNCHANGED
-                                                                         : CV_KUBE_CONFIGURED;
+    if (it->created || (it->before == NULL && !it->unreadable)) return CV_KUBE_CREATED;
+    if (it->unreadable) return CV_KUBE_CONFIGURED;
     json_t *a = comparable(it->before), *b = comparable(it->after);
     bool same = a && b && json_equal(a, b);
     json_decref(a);
@@ -350,7 +350,7 @@ static void report(const cv_kube_apply_set *o, const item *it)
 {
     if (o->report == NULL) return;
     cv_kube_applied a = { .display = it->display, .namespace = it->ns,
-                          .outcome = outcome_of(it, o->ssa.dry_run), .result = it->result,
+                          .outcome = outcome_of(it), .result = it->result,
                           .detail = cv_is_ok(it->result) ? "" : it->detail };
     o->report(o->ctx, &a);
 }

@@ -144,6 +144,42 @@ static cv_result parse_file(const char *path, json_t **out)
 
 /* --- merging --------------------------------------------------------------- */
 
+/* dir + "/" + rel, lexically cleaned as Go's filepath.Join does: "."
+ * components dropped, ".." removes the previous one (never above "/"). */
+static cv_result join_clean(const char *dir, const char *rel, char **out)
+{
+    size_t dl = strlen(dir), rl = strlen(rel);
+    char *buf = malloc(dl + rl + 3);
+    CV_ENSURE(buf != NULL, CV_E_NOMEM);
+    size_t n = 0;
+    char *src = malloc(dl + rl + 2);
+    if (src == NULL) {
+        free(buf);
+        CV_BAIL(CV_E_NOMEM);
+    }
+    snprintf(src, dl + rl + 2, "%s/%s", dir, rel);
+    for (const char *p = src; *p;) {
+        while (*p == '/') p++;
+        size_t cl = strcspn(p, "/");
+        if (cl == 0) break;
+        if (cl == 1 && p[0] == '.') {
+        } else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+            while (n > 0 && buf[n - 1] != '/') n--;
+            if (n > 0) n--;
+        } else {
+            buf[n++] = '/';
+            memcpy(buf + n, p, cl);
+            n += cl;
+        }
+        p += cl;
+    }
+    if (n == 0) buf[n++] = '/';
+    buf[n] = '\0';
+    free(src);
+    *out = buf;
+    return cv_ok();
+}
+
 /* Make a relative path in obj[key] absolute against dir. */
 static cv_result resolve_path(json_t *obj, const char *key, const char *dir, bool only_with_slash)
 {
@@ -151,7 +187,7 @@ static cv_result resolve_path(json_t *obj, const char *key, const char *dir, boo
     if (p == NULL || p[0] == '\0' || p[0] == '/' || dir == NULL) return cv_ok();
     if (only_with_slash && strchr(p, '/') == NULL) return cv_ok();
     char *joined = NULL;
-    CV_ENSURE(asprintf(&joined, "%s/%s", dir, p) >= 0, CV_E_NOMEM);
+    CV_GUARD(join_clean(dir, p, &joined));
     int rc = json_object_set_new(obj, key, json_string(joined));
     free(joined);
     CV_ENSURE(rc == 0, CV_E_NOMEM);

@@ -13,6 +13,8 @@
 #                         covert-cert  client-certificate user (system:masters)
 #   other credentials:    $DIR/env  (COVERT_TOKEN_VIEWER: a token without RBAC
 #                         rights, for 403 tests; CA and client cert paths)
+#
+# `up.sh --check` only tells (exit status) whether the cluster is running.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,21 +26,27 @@ if [ -z "${COVERT_SHARED:-}" ]; then
 fi
 DIR=$COVERT_CLUSTER_DIR
 BIN=$("$HERE/build.sh" --print-dir)
+KUBECTL=("$BIN/kubectl" --kubeconfig "$DIR/kubeconfig")
 
 log() { echo "cluster: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 alive() { [ -f "$DIR/$1.pid" ] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 
-if alive kube-apiserver && alive etcd && [ -f "$DIR/env" ]; then
+running() {
+    alive kube-apiserver && alive etcd && [ -f "$DIR/env" ] || return 1
     # shellcheck disable=SC1091
-    . "$DIR/env"
-    if curl -sf --cacert "$DIR/pki/ca.crt" -H "Authorization: Bearer $COVERT_TOKEN_ADMIN" \
-        "$COVERT_CLUSTER_SERVER/readyz" >/dev/null; then
-        log "already running: $DIR (KUBECONFIG=$DIR/kubeconfig)"
-        echo "$DIR"
-        exit 0
-    fi
+    (. "$DIR/env" && curl -sf --cacert "$DIR/pki/ca.crt" \
+        -H "Authorization: Bearer $COVERT_TOKEN_ADMIN" "$COVERT_CLUSTER_SERVER/readyz" >/dev/null)
+}
+if [ "${1:-}" = --check ]; then
+    running
+    exit
+fi
+if running; then
+    log "already running: $DIR (KUBECONFIG=$DIR/kubeconfig)"
+    echo "$DIR"
+    exit 0
 fi
 "$HERE/down.sh" >/dev/null 2>&1 || true
 
@@ -199,7 +207,6 @@ KUBECONFIG='$DIR/kubeconfig'
 EOF
 
 # --- CRDs -------------------------------------------------------------------
-KUBECTL=("$BIN/kubectl" --kubeconfig "$DIR/kubeconfig")
 "${KUBECTL[@]}" apply --server-side --field-manager covert-cluster \
     -f "$COVERT_SHARED/crds" >"$DIR/logs/crds.log" 2>&1 ||
     { cat "$DIR/logs/crds.log" >&2; die "installing the CRDs failed"; }

@@ -47,7 +47,8 @@ static void add_causes(text *b, const json_t *causes, const char *msg)
     json_array_foreach(causes, i, c) {
         const char *field = json_string_value(json_object_get(c, "field"));
         const char *cm = json_string_value(json_object_get(c, "message"));
-        if (cm == NULL || (msg && strstr(msg, cm))) continue;
+        if (cm == NULL || (msg && (strstr(msg, cm) || (field && field[0] && strstr(msg, field)))))
+            continue;
         put(b, field && field[0] ? "; %s: %s" : "; %s%s", field ? field : "", cm);
     }
 }

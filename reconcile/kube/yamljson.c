@@ -290,7 +290,7 @@ static cv_result map_set(reader *rd, frame *f, json_t *v)
     cv_result r = cv_ok();
     if (dup) r = CV_FAILF(CV_E_DOC_DUPLICATE_KEY, "%s:%zu: key %.*s is already defined", rd->name,
                           rd->line, (int)(klen > 80 ? 80 : klen), k);
-    else if (json_object_setn(f->node, k, klen, json_incref(v)) != 0) r = CV_FAIL(CV_E_NOMEM);
+    else if (json_object_setn(f->node, k, klen, v) != 0) r = CV_FAIL(CV_E_NOMEM);
     else if (f->explicit_keys && json_object_setn(f->explicit_keys, k, klen, json_true()) != 0)
         r = CV_FAIL(CV_E_NOMEM);
     json_decref(key);

@@ -12,11 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/cluster.sh"
 
 COVERT=${COVERT_BIN:-$HERE/../../build/covert}
-if ! cluster_up; then
-    t_skip "kube faults suite" "$CLUSTER_WHY"
-    t_done
-    exit 0
-fi
+cluster_suite
 
 W=$(mktemp -d)
 NS=covert-faults-$$

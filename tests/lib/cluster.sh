@@ -45,3 +45,14 @@ cluster_drop_namespace() {
         "${KUBECTL[@]}" replace --raw "/api/v1/namespaces/$1/finalize" -f - >/dev/null 2>&1
     return 0
 }
+
+# cluster_suite: the start of an end-to-end suite: the cluster up, or the
+# whole suite reported as skipped (a failure under CI=true) and the script
+# ended.
+cluster_suite() {
+    if ! cluster_up; then
+        t_skip "$SUITE suite" "$CLUSTER_WHY"
+        t_done
+        exit 0
+    fi
+}

@@ -326,8 +326,15 @@ static cv_result apply_items(cv_kube *k, item *its, size_t n, const cv_kube_appl
     b.paths = calloc(n, sizeof *b.paths);
     cv_result r = b.calls && b.out && b.res && b.idx && b.bodies && b.paths ? cv_ok()
                                                                            : CV_FAIL(CV_E_NOMEM);
-    for (size_t i = 0; cv_is_ok(r) && i < n; i++)
-        if (cv_is_ok(its[i].result)) r = batch_add(&b, &its[i], i, &o->ssa);
+    for (size_t i = 0; cv_is_ok(r) && i < n; i++) {
+        if (!cv_is_ok(its[i].result)) continue;
+        /* Nothing to change: no request (the live object is the result). */
+        if (cv_kube_apply_is_noop(its[i].obj, its[i].before, o->ssa.field_manager)) {
+            its[i].after = json_incref(its[i].before);
+            continue;
+        }
+        r = batch_add(&b, &its[i], i, &o->ssa);
+    }
     if (cv_is_ok(r) && b.m > 0) {
         cv_result first = cv_kube_do_many(k, b.calls, b.out, b.res, b.m, parallel);
         (void)first; /* per-object outcomes below */

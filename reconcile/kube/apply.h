@@ -63,6 +63,15 @@ cv_result cv_kube_apply_objects(cv_kube *k, json_t *objects, const cv_kube_apply
  * `covert diff`. *out is a new array. */
 cv_result cv_kube_flatten(const json_t *docs, json_t **out) CV_MUST_USE CV_NONNULL;
 
+/* True when applying obj as `manager` could not change the live object:
+ * the manifest has no lists (whose field sets depend on the schema), only
+ * name, namespace, labels and annotations in its metadata, no status; each
+ * of its values equals the live one; and the live object records exactly
+ * the manifest's fields as applied by `manager` at the same apiVersion.
+ * Then the apply would neither set, nor remove, nor take over a field, and
+ * it can be skipped (reported unchanged). */
+bool cv_kube_apply_is_noop(const json_t *obj, const json_t *live, const char *manager);
+
 /* Wait until the named CRDs report Established=True. */
 cv_result cv_kube_wait_crds(cv_kube *k, const json_t *names, unsigned timeout_s) CV_MUST_USE;
 

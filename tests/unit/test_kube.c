@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/base/mem.h"
+#include "reconcile/kube/apply.h"
 #include "reconcile/kube/discovery.h"
 #include "reconcile/kube/exec.h"
 #include "reconcile/kube/status.h"
@@ -232,4 +233,30 @@ Test(kube, api_versions)
     cr_assert(!cv_kube_split_api_version("a/b/c", g, sizeof g, v, sizeof v));
     cr_assert(!cv_kube_split_api_version("/v1", g, sizeof g, v, sizeof v));
     cr_assert(!cv_kube_split_api_version("", g, sizeof g, v, sizeof v));
+}
+
+/* An object as the server returned it after `first` applied data a=1, b=2. */
+Test(kube, apply_noop_against_the_live_object)
+{
+    json_t *live = load_json("apply-created.json");
+    static const char *const cases[][3] = {
+        /* manifest, manager, expected */
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"namespace\":\"covert-vectors\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}", "first", "y" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},\"data\":{\"b\":\"2\",\"a\":\"1\"}}", "first", "y" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}", "second", "n" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\",\"b\":\"3\"}}", "first", "n" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\"}}", "first", "n" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"labels\":{\"x\":\"y\"}},\"data\":{\"a\":\"1\",\"b\":\"2\"}}", "first", "n" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\",\"resourceVersion\":\"1\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}", "first", "n" },
+        { "{\"apiVersion\":\"v2\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\",\"b\":\"2\"}}", "first", "n" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c\"},\"data\":{\"a\":\"1\",\"b\":\"2\"},\"x\":[1]}", "first", "n" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *obj = json_loads(cases[i][0], 0, NULL);
+        cr_assert_not_null(obj);
+        cr_expect_eq(cv_kube_apply_is_noop(obj, live, cases[i][1]), cases[i][2][0] == 'y', "case %zu", i);
+        json_decref(obj);
+    }
+    cr_assert(!cv_kube_apply_is_noop(json_object_get(live, "data"), NULL, "first"));
+    json_decref(live);
 }

@@ -2,7 +2,11 @@
  * change nothing. See cv_kube_apply_is_noop in apply.h. */
 #include <string.h>
 
+#include "crypto/base/enc.h"
+#include "crypto/base/limits.h"
 #include "reconcile/kube/apply.h"
+
+static json_t *want_data_of(json_t *want) { return json_object_get(want, "data"); }
 
 static bool allowed_key(const char *const *keys, const char *k)
 {
@@ -12,15 +16,16 @@ static bool allowed_key(const char *const *keys, const char *k)
 }
 
 /* Build the field set ({"f:key": {...}}) of the manifest's leaves and check
- * every leaf against the live object. false: arrays (their field sets
- * depend on the schema), or a value that differs. */
+ * every leaf against the live object. A list counts as one leaf, as the
+ * server records an atomic list; a list it tracks item by item has a
+ * non-empty entry in the managed set, which then cannot match. */
 static bool fields_match(json_t *want, const json_t *live, json_t *set)
 {
     const char *k;
     json_t *v;
     json_object_foreach(want, k, v) {
         json_t *lv = json_object_get(live, k);
-        if (json_is_array(v) || lv == NULL) return false;
+        if (lv == NULL) return false;
         char fk[512];
         if (snprintf(fk, sizeof fk, "f:%s", k) >= (int)sizeof fk) return false;
         json_t *sub = json_object();
@@ -59,6 +64,37 @@ static const json_t *own_entry(const json_t *live, const char *manager, const ch
     return NULL;
 }
 
+/* A Secret's stringData is write-only: the server stores it base64-encoded
+ * under data. Compare it there, and drop it from the values compared
+ * (the field set keeps it: ownership is recorded under stringData). */
+static bool string_data_match(json_t *want, const json_t *live, json_t *set)
+{
+    json_t *sd = json_object_get(want, "stringData");
+    if (sd == NULL) return true;
+    const json_t *data = json_object_get(live, "data");
+    json_t *sub = json_object();
+    if (!json_is_object(sd) || sub == NULL || json_object_set_new(set, "f:stringData", sub) != 0)
+        return false;
+    const char *k;
+    json_t *v;
+    bool ok = true;
+    json_object_foreach(sd, k, v) {
+        const char *lv = json_string_value(json_object_get(data, k));
+        const char *s = json_string_value(v);
+        cv_buf enc;
+        cv_buf_init_secret(&enc, CV_KUBE_MAX_MANIFEST);
+        char fk[512];
+        ok = ok && s && lv && json_object_get(want_data_of(want), k) == NULL &&
+             snprintf(fk, sizeof fk, "f:%s", k) < (int)sizeof fk &&
+             json_object_set_new(sub, fk, json_object()) == 0 &&
+             cv_is_ok(cv_b64_encode_buf(&enc, (const uint8_t *)s, strlen(s), true)) &&
+             strlen(lv) == enc.len && memcmp(lv, enc.p, enc.len) == 0;
+        cv_buf_release(&enc);
+    }
+    json_object_del(want, "stringData");
+    return ok;
+}
+
 /* The manifest minus apiVersion, kind, metadata.name and .namespace (the
  * server records no ownership for them); NULL when it holds anything the
  * check does not cover. */
@@ -88,7 +124,10 @@ bool cv_kube_apply_is_noop(const json_t *obj, const json_t *live, const char *ma
     const json_t *entry = own_entry(live, manager, av);
     if (entry == NULL) return false;
     json_t *want = owned_part(obj), *set = json_object(), *owned = NULL;
-    bool same = want && set && fields_match(want, live, set);
+    const char *kind = json_string_value(json_object_get(obj, "kind"));
+    bool secret = strcmp(av, "v1") == 0 && kind && strcmp(kind, "Secret") == 0;
+    bool same = want && set && (!secret || string_data_match(want, live, set)) &&
+                fields_match(want, live, set);
     if (same) {
         owned = json_deep_copy(json_object_get(entry, "fieldsV1"));
         if (owned) drop_dots(owned);

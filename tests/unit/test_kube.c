@@ -260,3 +260,21 @@ Test(kube, apply_noop_against_the_live_object)
     cr_assert(!cv_kube_apply_is_noop(json_object_get(live, "data"), NULL, "first"));
     json_decref(live);
 }
+
+/* Secrets: stringData is compared with the stored data (base64). */
+Test(kube, apply_noop_secret_string_data)
+{
+    json_t *live = json_loads("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\","
+                              "\"managedFields\":[{\"manager\":\"covert\",\"operation\":\"Apply\",\"apiVersion\":\"v1\","
+                              "\"fieldsV1\":{\"f:stringData\":{\"f:k\":{}}}}]},"
+                              "\"data\":{\"k\":\"dmFsdWU=\"},\"type\":\"Opaque\"}", 0, NULL);
+    json_t *same = json_loads("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},"
+                              "\"stringData\":{\"k\":\"value\"}}", 0, NULL);
+    json_t *other = json_loads("{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},"
+                               "\"stringData\":{\"k\":\"valuf\"}}", 0, NULL);
+    cr_assert(cv_kube_apply_is_noop(same, live, "covert"));
+    cr_assert(!cv_kube_apply_is_noop(other, live, "covert"));
+    json_decref(live);
+    json_decref(same);
+    json_decref(other);
+}

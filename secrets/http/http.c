@@ -7,7 +7,11 @@
 
 #include "crypto/base/limits.h"
 #include "crypto/prim/pk.h"
+#include "secrets/http/curl_dl.h"
 #include "secrets/runtime/init.h"
+
+/* libcurl through the table loaded by cv_secrets_init_http (curl_dl.h). */
+#define CU (cv_curl())
 
 struct cv_http {
     CURLM *multi;
@@ -44,12 +48,12 @@ cv_result cv_http_new(cv_http **out)
     CV_GUARD(cv_secrets_init_http());
     cv_http *h = calloc(1, sizeof *h);
     CV_ENSURE(h != NULL, CV_E_NOMEM);
-    h->multi = curl_multi_init();
+    h->multi = CU->multi_init();
     if (h->multi == NULL) {
         free(h);
         CV_BAIL(CV_E_NOMEM);
     }
-    curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    CU->multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     *out = h;
     return cv_ok();
 }
@@ -57,7 +61,7 @@ cv_result cv_http_new(cv_http **out)
 void cv_http_free(cv_http **h)
 {
     if (h == NULL || *h == NULL) return;
-    curl_multi_cleanup((*h)->multi);
+    CU->multi_cleanup((*h)->multi);
     free(*h);
     *h = NULL;
 }
@@ -115,7 +119,7 @@ static cv_result add_header(struct curl_slist **list, const char *name, cv_slice
     if (cv_is_ok(r)) r = cv_buf_nul(&line);
     if (cv_is_ok(r) && memchr(line.p, '\n', line.len) != NULL) r = CV_FAILF(CV_E_INVALID_ARG, "header %s contains a line break", name);
     if (cv_is_ok(r)) {
-        struct curl_slist *l = curl_slist_append(*list, (const char *)line.p);
+        struct curl_slist *l = CU->slist_append(*list, (const char *)line.p);
         if (l == NULL) r = CV_FAIL(CV_E_NOMEM);
         else *list = l;
     }
@@ -129,7 +133,7 @@ static cv_result build_headers(xfer *x)
     for (size_t i = 0; i < q->nheaders; i++)
         CV_GUARD(add_header(&x->hdrs, q->headers[i].name, q->headers[i].value));
     /* No "Expect: 100-continue" round trip for bodies. */
-    struct curl_slist *l = curl_slist_append(x->hdrs, "Expect:");
+    struct curl_slist *l = CU->slist_append(x->hdrs, "Expect:");
     CV_ENSURE(l != NULL, CV_E_NOMEM);
     x->hdrs = l;
     return cv_ok();
@@ -138,7 +142,7 @@ static cv_result build_headers(xfer *x)
 static void blob_opt(CURL *e, CURLoption opt, const void *p, size_t len)
 {
     struct curl_blob b = { (void *)(uintptr_t)p, len, CURL_BLOB_COPY };
-    curl_easy_setopt(e, opt, &b);
+    CU->easy_setopt(e, opt, &b);
 }
 
 static void set_tls(CURL *e, const cv_http_tls *t)
@@ -147,75 +151,75 @@ static void set_tls(CURL *e, const cv_http_tls *t)
     bool own_ca = t->ca_file != NULL || t->ca_pem.len > 0;
     /* A configured CA is the only trust anchor, as in kubectl: the system
      * directory is not consulted. */
-    if (own_ca) curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
+    if (own_ca) CU->easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
     if (t->ca_pem.len > 0) blob_opt(e, CURLOPT_CAINFO_BLOB, t->ca_pem.p, t->ca_pem.len);
-    else if (t->ca_file != NULL) curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+    else if (t->ca_file != NULL) CU->easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
     if (t->cert_pem.len > 0) blob_opt(e, CURLOPT_SSLCERT_BLOB, t->cert_pem.p, t->cert_pem.len);
-    else if (t->cert_file != NULL) curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
-    curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+    else if (t->cert_file != NULL) CU->easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
+    CU->easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
     if (t->key_pem != NULL) blob_opt(e, CURLOPT_SSLKEY_BLOB, t->key_pem->data, t->key_pem->len);
-    else if (t->key_file != NULL) curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
-    curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    else if (t->key_file != NULL) CU->easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
+    CU->easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
     if (t->insecure) {
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+        CU->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        CU->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (t->proxy != NULL) curl_easy_setopt(e, CURLOPT_PROXY, t->proxy);
+    if (t->proxy != NULL) CU->easy_setopt(e, CURLOPT_PROXY, t->proxy);
 }
 
 static void set_method(CURL *e, const cv_http_req *q)
 {
     const char *m = q->method ? q->method : "GET";
     if (q->has_body) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)q->body.p);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body.len);
-        if (strcmp(m, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+        CU->easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)q->body.p);
+        CU->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body.len);
+        if (strcmp(m, "POST") != 0) CU->easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
     } else if (strcmp(m, "HEAD") == 0) {
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        CU->easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else if (strcmp(m, "GET") != 0) {
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+        CU->easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
     }
 }
 
 static cv_result setup_easy(xfer *x)
 {
     const cv_http_req *q = x->req;
-    CURL *e = curl_easy_init();
+    CURL *e = CU->easy_init();
     CV_ENSURE(e != NULL, CV_E_NOMEM);
     x->easy = e;
     x->errbuf[0] = '\0';
-    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(e, CURLOPT_URL, q->url);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(q->timeout_ms ? q->timeout_ms : DEFAULT_TIMEOUT_MS));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+    CU->easy_setopt(e, CURLOPT_PRIVATE, x);
+    CU->easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    CU->easy_setopt(e, CURLOPT_URL, q->url);
+    CU->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    CU->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    CU->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    CU->easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    CU->easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    CU->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(q->timeout_ms ? q->timeout_ms : DEFAULT_TIMEOUT_MS));
+    CU->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(q->connect_timeout_ms ? q->connect_timeout_ms : DEFAULT_CONNECT_MS));
     /* Decompression buffers are not wiped: secret responses stay plain. */
-    if (!q->secret_response) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    if (!q->secret_response) CU->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    CU->easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    CU->easy_setopt(e, CURLOPT_WRITEDATA, x);
+    CU->easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    CU->easy_setopt(e, CURLOPT_HEADERDATA, x);
     set_method(e, q);
     set_tls(e, q->tls);
     CV_GUARD(build_headers(x));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+    CU->easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
     return cv_ok();
 }
 
 static void drop_easy(cv_http *h, xfer *x)
 {
     if (x->easy != NULL) {
-        if (x->running) curl_multi_remove_handle(h->multi, x->easy);
-        curl_easy_cleanup(x->easy);
+        if (x->running) CU->multi_remove_handle(h->multi, x->easy);
+        CU->easy_cleanup(x->easy);
         x->easy = NULL;
     }
-    curl_slist_free_all(x->hdrs);
+    CU->slist_free_all(x->hdrs);
     x->hdrs = NULL;
     x->running = false;
 }
@@ -227,7 +231,7 @@ static cv_result start_attempt(cv_http *h, xfer *x)
     cv_buf_reset(&x->resp->body);
     cv_buf_reset(&x->resp->headers);
     cv_result r = setup_easy(x);
-    if (cv_is_ok(r) && curl_multi_add_handle(h->multi, x->easy) != CURLM_OK)
+    if (cv_is_ok(r) && CU->multi_add_handle(h->multi, x->easy) != CURLM_OK)
         r = CV_FAIL(CV_E_NOMEM);
     if (!cv_is_ok(r)) {
         drop_easy(h, x);
@@ -291,7 +295,7 @@ static cv_result transport_failure(xfer *x, CURLcode c)
                         url_len(x->req->url), x->req->url);
     return CV_FAILF(transport_err(c), "%s %.*s: %s", x->req->method ? x->req->method : "GET",
                     url_len(x->req->url), x->req->url,
-                    x->errbuf[0] ? x->errbuf : curl_easy_strerror(c));
+                    x->errbuf[0] ? x->errbuf : CU->easy_strerror(c));
 }
 
 static unsigned backoff_ms(const cv_http_req *q, unsigned attempt)
@@ -341,8 +345,8 @@ static void schedule_retry(xfer *x)
 static void finish_attempt(cv_http *h, xfer *x, CURLcode code)
 {
     long status = 0, ver = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &ver);
+    CU->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    CU->easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &ver);
     bool more = x->attempt < max_attempts(x->req);
     cv_result failure = code == CURLE_OK ? cv_ok() : transport_failure(x, code);
     drop_easy(h, x);
@@ -370,10 +374,10 @@ static void drain_messages(cv_http *h)
 {
     CURLMsg *m;
     int left;
-    while ((m = curl_multi_info_read(h->multi, &left)) != NULL) {
+    while ((m = CU->multi_info_read(h->multi, &left)) != NULL) {
         if (m->msg != CURLMSG_DONE) continue;
         xfer *x = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        CU->easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         if (x != NULL) finish_attempt(h, x, m->data.result);
     }
 }
@@ -421,7 +425,7 @@ static cv_result run_all(cv_http *h, xfer *xs, size_t n, unsigned parallel)
         if (done == n) return cv_ok();
         long wait = start_ready(h, xs, n, parallel, &running);
         int still = 0;
-        CV_ENSUREF(curl_multi_perform(h->multi, &still) == CURLM_OK, CV_E_HTTP,
+        CV_ENSUREF(CU->multi_perform(h->multi, &still) == CURLM_OK, CV_E_HTTP,
                    "libcurl multi interface failed");
         drain_messages(h);
         count_running(xs, n, &done);
@@ -431,7 +435,7 @@ static cv_result run_all(cv_http *h, xfer *xs, size_t n, unsigned parallel)
             nanosleep(&ts, NULL);
             continue;
         }
-        CV_ENSUREF(curl_multi_poll(h->multi, NULL, 0, (int)(wait > 0 ? wait : 1), NULL) ==
+        CV_ENSUREF(CU->multi_poll(h->multi, NULL, 0, (int)(wait > 0 ? wait : 1), NULL) ==
                        CURLM_OK,
                    CV_E_HTTP, "libcurl multi interface failed");
     }
@@ -503,6 +507,36 @@ bool cv_http_resp_header(const cv_http_resp *r, const char *name, cv_slice *valu
     return false;
 }
 
+/* RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (the form every
+ * current server sends; the two obsolete forms fall back to backoff). */
+static bool imf_fixdate(cv_slice v, time_t *out)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    const char *s = (const char *)v.p;
+    if (v.len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' ||
+        s[16] != ' ' || s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4) != 0)
+        return false;
+    int num[5];
+    static const int at[5][2] = { { 5, 2 }, { 12, 4 }, { 17, 2 }, { 20, 2 }, { 23, 2 } };
+    for (int i = 0; i < 5; i++) {
+        num[i] = 0;
+        for (int j = 0; j < at[i][1]; j++) {
+            char c = s[at[i][0] + j];
+            if (c < '0' || c > '9') return false;
+            num[i] = num[i] * 10 + (c - '0');
+        }
+    }
+    const char *m = NULL;
+    for (int i = 0; i < 12 && m == NULL; i++)
+        if (memcmp(months + 3 * i, s + 8, 3) == 0) m = months + 3 * i;
+    if (m == NULL || num[0] < 1 || num[0] > 31 || num[2] > 23 || num[3] > 59 || num[4] > 60)
+        return false;
+    struct tm tm = { .tm_year = num[1] - 1900, .tm_mon = (int)((m - months) / 3),
+                     .tm_mday = num[0], .tm_hour = num[2], .tm_min = num[3], .tm_sec = num[4] };
+    *out = timegm(&tm);
+    return true;
+}
+
 bool cv_http_retry_after_ms(cv_slice v, long now_s, unsigned long *ms)
 {
     uint64_t secs;
@@ -512,11 +546,8 @@ bool cv_http_retry_after_ms(cv_slice v, long now_s, unsigned long *ms)
         return true;
     }
     cv_err_clear();
-    char text[65];
-    memcpy(text, v.p, v.len);
-    text[v.len] = '\0';
-    time_t at = curl_getdate(text, NULL);
-    if (at == (time_t)-1) return false;
+    time_t at;
+    if (!imf_fixdate(v, &at)) return false;
     *ms = at > now_s ? (unsigned long)(at - now_s) * 1000u : 0;
     return true;
 }

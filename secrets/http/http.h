@@ -111,7 +111,7 @@ cv_result cv_http_do_many(cv_http *h, const cv_http_req *reqs, cv_http_resp *res
 bool cv_http_resp_header(const cv_http_resp *r, const char *name, cv_slice *value)
     CV_NONNULL;
 
-/* Retry-After as milliseconds from now (delta seconds or an HTTP date);
+/* Retry-After as milliseconds from now (delta seconds or an IMF-fixdate);
  * false when absent or malformed. Exposed for tests. */
 bool cv_http_retry_after_ms(cv_slice value, long now_s, unsigned long *ms) CV_NONNULL;
 

@@ -20,6 +20,7 @@ typedef struct {
     bool read;                   /* before is known (from a LIST) */
     json_t *after;
     bool created;
+    cv_kube_outcome outcome;
     cv_result result;
     char detail[1024];
 } item;
@@ -301,6 +302,16 @@ static cv_result batch_add(apply_batch *b, item *it, size_t i, const cv_kube_app
     return cv_ok();
 }
 
+/* The outcome is decided as soon as the answer is in; the objects are
+ * dropped then, so memory does not grow with the number of objects. */
+static void settle(item *it)
+{
+    if (cv_is_ok(it->result)) it->outcome = outcome_of(it);
+    json_decref(it->before);
+    json_decref(it->after);
+    it->before = it->after = NULL;
+}
+
 static void record_apply(item *it, const cv_kube_reply *rep, cv_result res)
 {
     if (!cv_is_ok(res)) {
@@ -312,9 +323,11 @@ static void record_apply(item *it, const cv_kube_reply *rep, cv_result res)
     } else {
         fail_item(it, cv_kube_status_error_json(rep->status, rep->body, it->display));
     }
+    settle(it);
 }
 
-static cv_result apply_items(cv_kube *k, item *its, size_t n, const cv_kube_apply_set *o,
+/* Apply its[0..n) (one chunk) concurrently. */
+static cv_result apply_chunk(cv_kube *k, item *its, size_t n, const cv_kube_apply_set *o,
                              unsigned parallel)
 {
     apply_batch b = { 0 };
@@ -331,6 +344,7 @@ static cv_result apply_items(cv_kube *k, item *its, size_t n, const cv_kube_appl
         /* Nothing to change: no request (the live object is the result). */
         if (cv_kube_apply_is_noop(its[i].obj, its[i].before, o->ssa.field_manager)) {
             its[i].after = json_incref(its[i].before);
+            settle(&its[i]);
             continue;
         }
         r = batch_add(&b, &its[i], i, &o->ssa);
@@ -342,6 +356,17 @@ static cv_result apply_items(cv_kube *k, item *its, size_t n, const cv_kube_appl
     }
     batch_free(&b, n);
     return r;
+}
+
+/* In chunks of a few times the concurrency: enough to keep every stream
+ * busy, few enough that the answers held at once stay small. */
+static cv_result apply_items(cv_kube *k, item *its, size_t n, const cv_kube_apply_set *o,
+                             unsigned parallel)
+{
+    size_t chunk = (size_t)parallel * 4;
+    for (size_t i = 0; i < n; i += chunk)
+        CV_GUARD(apply_chunk(k, its + i, n - i < chunk ? n - i : chunk, o, parallel));
+    return cv_ok();
 }
 
 /* --- CRDs ------------------------------------------------------------------ */
@@ -414,7 +439,7 @@ static void report(const cv_kube_apply_set *o, const item *it)
 {
     if (o->report == NULL) return;
     cv_kube_applied a = { .display = it->display, .namespace = it->ns,
-                          .outcome = outcome_of(it), .result = it->result,
+                          .outcome = it->outcome, .result = it->result,
                           .detail = cv_is_ok(it->result) ? "" : it->detail };
     o->report(o->ctx, &a);
 }

@@ -46,6 +46,7 @@ LIB_SRC := $(sort $(wildcard crypto/*/*.c secrets/*/*.c reconcile/*/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c tests/lib/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+E2E_SRC := $(sort $(wildcard tests/e2e/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(O)/%.o)
@@ -54,6 +55,7 @@ LIB := $(O)/libcovert.a
 BIN := $(O)/covert
 LINKS := age age-keygen age-inspect
 REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
+E2E_BIN := $(E2E_SRC:tests/e2e/%.c=$(O)/e2e/%)
 
 .PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples \
         cluster cluster-down
@@ -86,10 +88,15 @@ $(O)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 
 unit: $(O)/unit-tests
 
+# Drivers that end-to-end suites run against the test cluster.
+$(O)/e2e/%: tests/e2e/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
+
 ASAN_MAKE = $(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g"
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(REPLAY)
+	@$(MAKE) --no-print-directory all unit $(REPLAY) $(E2E_BIN)
 	@$(ASAN_MAKE) build-asan/unit-tests
 	@$(MAKE) --no-print-directory peers
 	@tests/run.sh $(O)

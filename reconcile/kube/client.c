@@ -198,6 +198,9 @@ static cv_result build_req(cv_kube *k, const cv_kube_call *c, const cv_http_tls 
     q->secret_response = c->secret;
     q->idempotent = c->idempotent;
     q->max_response = CV_KUBE_MAX_DISCOVERY;
+    q->timeout_ms = c->timeout_ms;
+    q->on_body = c->on_body;
+    q->body_ctx = c->body_ctx;
     return cv_ok();
 }
 

@@ -52,6 +52,10 @@ typedef struct {
     bool has_body;
     bool secret;              /* read the response into wiping memory */
     bool idempotent;          /* safe to retry after 5xx or a lost connection */
+    unsigned timeout_ms;      /* 0: the HTTP layer's default (60 s) */
+    /* Streaming (watch): a 2xx body goes here as it arrives (http.h). */
+    cv_result (*on_body)(void *ctx, const uint8_t *p, size_t n);
+    void *body_ctx;
 } cv_kube_call;
 
 typedef struct {

@@ -26,6 +26,8 @@ typedef struct {
     unsigned attempt;
     unsigned long long not_before; /* monotonic ms */
     bool running, done, toobig;
+    bool streamed;       /* bytes went to req->on_body */
+    cv_result stream_err; /* what on_body returned, when it stopped us */
     cv_result result;
     char errbuf[CURL_ERROR_SIZE];
 } xfer;
@@ -82,10 +84,25 @@ void cv_http_resp_release(cv_http_resp *r)
     r->attempts = 0;
 }
 
+static bool stream_now(xfer *x)
+{
+    if (x->req->on_body == NULL) return false;
+    long status = 0;
+    CU->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    return status >= 200 && status < 300;
+}
+
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
     xfer *x = ctx;
     size_t len = size * n;
+    if (stream_now(x)) {
+        x->streamed = true;
+        cv_result r = x->req->on_body(x->req->body_ctx, (const uint8_t *)p, len);
+        if (cv_is_ok(r)) return len;
+        x->stream_err = r;
+        return 0;
+    }
     if (!cv_is_ok(cv_buf_add(&x->resp->body, p, len))) {
         x->toobig = true;
         return 0; /* abort the transfer */
@@ -228,6 +245,8 @@ static cv_result start_attempt(cv_http *h, xfer *x)
 {
     x->attempt++;
     x->toobig = false;
+    x->streamed = false;
+    x->stream_err = cv_ok();
     cv_buf_reset(&x->resp->body);
     cv_buf_reset(&x->resp->headers);
     cv_result r = setup_easy(x);
@@ -347,12 +366,15 @@ static void finish_attempt(cv_http *h, xfer *x, CURLcode code)
     long status = 0, ver = 0;
     CU->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     CU->easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &ver);
-    bool more = x->attempt < max_attempts(x->req);
-    cv_result failure = code == CURLE_OK ? cv_ok() : transport_failure(x, code);
+    bool more = x->attempt < max_attempts(x->req) && !x->streamed;
+    cv_result failure = code == CURLE_OK        ? cv_ok()
+                        : !cv_is_ok(x->stream_err) ? x->stream_err
+                                                   : transport_failure(x, code);
     drop_easy(h, x);
     x->resp->attempts = x->attempt;
     if (code != CURLE_OK) {
-        if (more && !x->toobig && x->req->idempotent && transport_retryable(code)) {
+        if (more && !x->toobig && cv_is_ok(x->stream_err) && x->req->idempotent &&
+            transport_retryable(code)) {
             schedule_retry(x);
             return;
         }

@@ -72,6 +72,12 @@ typedef struct {
     unsigned max_attempts;        /* 0 = CV_HTTP_DEFAULT_ATTEMPTS; 1 = no retry */
     unsigned base_delay_ms;       /* first backoff delay; 0 = 200 ms */
     unsigned max_delay_ms;        /* backoff and Retry-After cap; 0 = 30 s */
+    /* Streaming (watches): the body of a 2xx answer goes to on_body as it
+     * arrives instead of into resp->body; other answers are collected as
+     * usual. A non-ok return from on_body ends the transfer with that
+     * result. Once bytes were delivered the request is never retried. */
+    cv_result (*on_body)(void *ctx, const uint8_t *p, size_t n);
+    void *body_ctx;
 } cv_http_req;
 
 typedef struct {

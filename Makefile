@@ -8,6 +8,9 @@
 #   make bench      benchmarks against the peers (results: BENCHMARKS.md)
 #   make deps       apt-get install of build and test dependencies
 #   make peers      pinned peer tools into $(PEERS) (outside the repository)
+#   make cluster    a test control plane (etcd + kube-apiserver) on 127.0.0.1;
+#                   state in $${XDG_RUNTIME_DIR:-/tmp}/covert-cluster
+#   make cluster-down  stop it
 #
 # Knobs: O=<build dir>, SANITIZE=address,undefined, DEVELOPER=0 drops -Werror.
 
@@ -43,6 +46,7 @@ LIB_SRC := $(sort $(wildcard crypto/*/*.c secrets/*/*.c reconcile/*/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(filter-out tests/lib/doctool.c,$(sort $(wildcard tests/unit/*.c tests/lib/*.c)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+E2E_SRC := $(sort $(wildcard tests/e2e/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(O)/%.o)
@@ -51,8 +55,10 @@ LIB := $(O)/libcovert.a
 BIN := $(O)/covert
 LINKS := age age-keygen age-inspect sops
 REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/replay/%)
+E2E_BIN := $(E2E_SRC:tests/e2e/%.c=$(O)/e2e/%)
 
-.PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples
+.PHONY: all test unit asan valgrind fuzz bench deps peers clean check-deps examples \
+        cluster cluster-down
 all: $(BIN) $(addprefix $(O)/,$(LINKS))
 
 $(O)/%.o: %.c
@@ -87,11 +93,15 @@ unit: $(O)/unit-tests
 TESTLIB_OBJ := $(filter $(O)/tests/lib/%,$(UNIT_OBJ))
 $(O)/doctool: $(O)/tests/lib/doctool.o $(TESTLIB_OBJ) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $(O)/tests/lib/doctool.o $(TESTLIB_OBJ) $(LIB) $(LIBS)
+# Drivers that end-to-end suites run against the test cluster.
+$(O)/e2e/%: tests/e2e/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
 
 ASAN_MAKE = $(MAKE) --no-print-directory O=build-asan SANITIZE=address,undefined OPT="-O1 -g"
 
 test: deps
-	@$(MAKE) --no-print-directory all unit $(O)/doctool $(REPLAY)
+	@$(MAKE) --no-print-directory all unit $(O)/doctool $(REPLAY) $(E2E_BIN)
 	@$(ASAN_MAKE) build-asan/unit-tests
 	@$(MAKE) --no-print-directory peers
 	@tests/run.sh $(O)
@@ -125,6 +135,12 @@ deps:
 
 peers:
 	@tests/peers/build.sh
+
+cluster:
+	@tests/cluster/up.sh >/dev/null
+
+cluster-down:
+	@tests/cluster/down.sh
 
 examples: all
 	examples/run.sh $(O)

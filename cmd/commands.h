@@ -14,5 +14,6 @@ int cv_cmd_age_keygen(int argc, char **argv);
 int cv_cmd_age_inspect(int argc, char **argv);
 int cv_cmd_sops(int argc, char **argv);
 int cv_cmd_source(int argc, char **argv);
+int cv_cmd_apply(int argc, char **argv);
 
 #endif

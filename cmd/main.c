@@ -20,6 +20,7 @@ static const command commands[] = {
     { "age-inspect", cv_cmd_age_inspect, "describe an age file without decrypting it" },
     { "sops", cv_cmd_sops, "encrypt, decrypt and edit SOPS files (sops v3.13.2 command line)" },
     { "source", cv_cmd_source, "fetch a Git source as Flux's GitRepository does" },
+    { "apply", cv_cmd_apply, "server-side apply manifests to a cluster (kubectl apply)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -10,6 +10,7 @@
 #   git        lighttpd (git http-backend behind basic auth), openssh-server
 #              (sshd on a high port) for the Git source suite
 #   tools      valgrind strace hyperfine time
+#   cluster    openssl curl (tests/cluster: certificates, health checks)
 #   go         only when no `go` is on PATH (the peers need Go >= 1.22; a
 #              preinstalled toolchain, e.g. /usr/local/go, is always preferred)
 set -eu
@@ -17,7 +18,7 @@ set -eu
 PKGS="build-essential pkg-config libsodium-dev libssl-dev libcurl4-openssl-dev
 libyaml-dev libjansson-dev libgit2-dev libcriterion-dev zlib1g-dev age
 clang libclang-rt-14-dev valgrind strace hyperfine time expect
-openssh-client python3 git lighttpd openssh-server"
+openssh-client python3 git lighttpd openssh-server openssl curl"
 
 # A Go toolchain outside dpkg (e.g. /usr/local/go/bin) counts as installed.
 for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do

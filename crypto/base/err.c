@@ -11,6 +11,8 @@ static const char *const messages[CV_ERR__COUNT] = {
 #undef CV_ERR
 };
 
+/* Room for an API server message with its causes (reconcile/kube) and
+ * yaml.v3's multi-error texts (.sops.yaml). */
 static _Thread_local char detail[4096];
 static _Thread_local char where[96];
 

@@ -80,5 +80,27 @@
 #define CV_SEMVER_MAX_CONSTRAINT 512u
 #define CV_SEMVER_MAX_GROUPS 32u
 #define CV_SEMVER_MAX_TERMS 256u
+/* HTTP transport (secrets/http): response body and header caps, attempts
+ * per request including retries, and the longest Retry-After honoured. */
+#define CV_HTTP_MAX_RESPONSE (256u * 1024u * 1024u)
+#define CV_HTTP_MAX_HEADERS (256u * 1024u)
+#define CV_HTTP_DEFAULT_ATTEMPTS 5u
+#define CV_HTTP_MAX_PARALLEL 256u
+
+/* Kubernetes client (reconcile/kube): kubeconfig files, merged entries,
+ * exec plugin output, one manifest file, objects per apply, discovery
+ * documents, list pages. */
+#define CV_KUBE_MAX_CONFIG (16u * 1024u * 1024u)
+#define CV_KUBE_MAX_CONFIG_FILES 64u
+#define CV_KUBE_MAX_ENTRIES 4096u
+#define CV_KUBE_MAX_EXEC_OUTPUT (1024u * 1024u)
+#define CV_KUBE_MAX_EXEC_ARGS 256u
+#define CV_KUBE_MAX_MANIFEST (256u * 1024u * 1024u)
+#define CV_KUBE_MAX_OBJECTS 100000u
+#define CV_KUBE_MAX_DISCOVERY (64u * 1024u * 1024u)
+#define CV_KUBE_MAX_RESOURCES 65536u
+#define CV_KUBE_MAX_JSON_DEPTH 256u
+#define CV_KUBE_MAX_YAML_NODES (4u * 1024u * 1024u)
+#define CV_KUBE_LIST_PAGE 500u
 
 #endif

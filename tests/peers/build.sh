@@ -11,6 +11,8 @@
 #                      packages and Go's regexp)
 #   $PEERS/fluxsrc/    fluxsrc (tests/peers/fluxsrc: source-controller's own
 #                      clone, ignore, archive and semver code)
+#   $PEERS/kube-1.36.3/ kube-apiserver, kubectl, etcd (tests/cluster/build.sh:
+#                      k8s.io/kubernetes as a dependency of a small module)
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -128,6 +130,9 @@ else
     echo "$flux_hash" > "$FLUX_DIR/fluxsrc.hash"
     built="$built fluxsrc"
 fi
+
+# The Kubernetes control plane for the end-to-end tests (long first build).
+"$HERE/../cluster/build.sh"
 
 echo "peers: $AGE_DIR ($AGE_VERSION)"
 echo "peers: $SOPS_DIR ($SOPS_VERSION)"

@@ -1,0 +1,316 @@
+/* Transport, credentials and raw calls. Discovery and object operations
+ * are in api.c. */
+#include "reconcile/kube/client.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "crypto/base/enc.h"
+#include "crypto/base/limits.h"
+#include "reconcile/kube/client_int.h"
+#include "reconcile/kube/exec.h"
+#include "secrets/http/http.h"
+
+#define USER_AGENT "covert/0.1.0"
+/* client-go re-reads a tokenFile about once a minute. */
+#define TOKEN_FILE_PERIOD_S 60
+/* Refresh an exec credential this long before it expires. */
+#define EXEC_EXPIRY_SLACK_S 10
+
+static time_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+cv_result cv_kube_new(cv_kube_config *cfg, cv_kube **out)
+{
+    cv_kube *k = calloc(1, sizeof *k);
+    CV_ENSURE(k != NULL, CV_E_NOMEM);
+    cv_result r = cv_http_new(&k->http);
+    if (!cv_is_ok(r)) {
+        free(k);
+        return r;
+    }
+    k->cfg = *cfg;
+    cv_kube_config_init(cfg);
+    cv_kube_exec_cred_init(&k->exec);
+    k->token_read_at = now_s();
+    *out = k;
+    return cv_ok();
+}
+
+void cv_kube_free(cv_kube **kp)
+{
+    if (kp == NULL || *kp == NULL) return;
+    cv_kube *k = *kp;
+    cv_http_free(&k->http);
+    cv_kube_config_clear(&k->cfg);
+    cv_kube_exec_cred_clear(&k->exec);
+    cv_secret_free(&k->auth);
+    for (size_t i = 0; i < k->ntables; i++) cv_kube_resources_clear(&k->tables[i]);
+    free(k->tables);
+    free(k);
+    *kp = NULL;
+}
+
+const cv_kube_config *cv_kube_cfg(const cv_kube *k) { return &k->cfg; }
+
+const char *cv_kube_default_namespace(const cv_kube *k)
+{
+    return k->cfg.namespace && k->cfg.namespace[0] ? k->cfg.namespace : "default";
+}
+
+void cv_kube_reply_clear(cv_kube_reply *r)
+{
+    if (r == NULL) return;
+    json_decref(r->body);
+    r->body = NULL;
+    r->status = 0;
+}
+
+/* --- credentials ----------------------------------------------------------- */
+
+/* "Bearer TOKEN" or "Basic base64(user:password)" in secret memory. */
+static cv_result build_auth(cv_kube *k)
+{
+    cv_secret_free(&k->auth);
+    const cv_secret *tok = k->exec.token ? k->exec.token : k->cfg.token;
+    if (tok != NULL && tok->len > 0) {
+        CV_GUARD(cv_secret_new(&k->auth, 7 + tok->len));
+        memcpy(k->auth->data, "Bearer ", 7);
+        memcpy(k->auth->data + 7, tok->data, tok->len);
+        return cv_ok();
+    }
+    if (k->cfg.username == NULL) return cv_ok();
+    size_t ul = strlen(k->cfg.username), pl = k->cfg.password ? k->cfg.password->len : 0;
+    cv_secret *plain = NULL;
+    CV_GUARD(cv_secret_new(&plain, ul + 1 + pl + 1));
+    memcpy(plain->data, k->cfg.username, ul);
+    plain->data[ul] = ':';
+    if (pl) memcpy(plain->data + ul + 1, k->cfg.password->data, pl);
+    size_t el = cv_b64_enc_len(ul + 1 + pl, true);
+    cv_result r = cv_secret_new(&k->auth, 6 + el);
+    if (cv_is_ok(r)) {
+        memcpy(k->auth->data, "Basic ", 6);
+        cv_b64_encode((char *)k->auth->data + 6, plain->data, ul + 1 + pl, true);
+    }
+    cv_secret_free(&plain);
+    return r;
+}
+
+static cv_result reread_token_file(cv_kube *k)
+{
+    cv_secret *fresh = NULL;
+    CV_GUARD(cv_kube_read_secret(k->cfg.token_file, &fresh));
+    cv_secret_free(&k->cfg.token);
+    k->cfg.token = fresh;
+    k->token_read_at = now_s();
+    return build_auth(k);
+}
+
+static cv_result run_exec(cv_kube *k)
+{
+    cv_kube_exec_cred_clear(&k->exec);
+    CV_GUARD(cv_kube_exec_run(&k->cfg, &k->exec));
+    k->exec_ran = true;
+    return build_auth(k);
+}
+
+/* Credentials due for a refresh before the next batch of calls. */
+static cv_result refresh_due(cv_kube *k)
+{
+    if (k->cfg.exec != NULL) {
+        time_t wall = time(NULL);
+        bool expired = k->exec.expiry != 0 && wall + EXEC_EXPIRY_SLACK_S >= k->exec.expiry;
+        if (!k->exec_ran || expired) return run_exec(k);
+    }
+    if (k->cfg.token_file && !k->exec.token && now_s() - k->token_read_at >= TOKEN_FILE_PERIOD_S)
+        return reread_token_file(k);
+    if (!k->auth_built) {
+        k->auth_built = true;
+        return build_auth(k);
+    }
+    return cv_ok();
+}
+
+/* After a 401: new credentials if there is a way to get them. */
+static cv_result refresh_after_401(cv_kube *k, bool *changed)
+{
+    *changed = false;
+    if (k->cfg.exec != NULL) {
+        CV_GUARD(run_exec(k));
+        *changed = true;
+    } else if (k->cfg.token_file != NULL) {
+        CV_GUARD(reread_token_file(k));
+        *changed = true;
+    }
+    return cv_ok();
+}
+
+static void fill_tls(cv_kube *k, cv_http_tls *t)
+{
+    memset(t, 0, sizeof *t);
+    t->ca_pem = cv_buf_slice(&k->cfg.ca_pem);
+    t->insecure = k->cfg.insecure;
+    t->proxy = k->cfg.proxy_url;
+    if (k->exec.key_pem != NULL) {
+        t->cert_pem = cv_buf_slice(&k->exec.cert_pem);
+        t->key_pem = k->exec.key_pem;
+    } else if (k->cfg.key_pem != NULL) {
+        t->cert_pem = cv_buf_slice(&k->cfg.cert_pem);
+        t->key_pem = k->cfg.key_pem;
+    }
+}
+
+/* --- calls ----------------------------------------------------------------- */
+
+typedef struct {
+    cv_buf url;
+    cv_http_header hdrs[4];
+} call_slot;
+
+static cv_result build_req(cv_kube *k, const cv_kube_call *c, const cv_http_tls *tls,
+                           call_slot *s, cv_http_req *q)
+{
+    cv_buf_reset(&s->url);
+    CV_GUARD(cv_buf_add_str(&s->url, k->cfg.server));
+    CV_GUARD(cv_buf_add_str(&s->url, c->path));
+    CV_GUARD(cv_buf_nul(&s->url));
+    size_t n = 0;
+    s->hdrs[n++] = (cv_http_header){ "Accept", cv_slice_str(c->accept ? c->accept : "application/json") };
+    s->hdrs[n++] = (cv_http_header){ "User-Agent", cv_slice_str(USER_AGENT) };
+    if (c->has_body)
+        s->hdrs[n++] = (cv_http_header){ "Content-Type",
+                                         cv_slice_str(c->content_type ? c->content_type
+                                                                      : "application/json") };
+    if (k->auth != NULL)
+        s->hdrs[n++] = (cv_http_header){ "Authorization", cv_slice_of(k->auth->data, k->auth->len) };
+    memset(q, 0, sizeof *q);
+    q->method = c->method ? c->method : "GET";
+    q->url = (const char *)s->url.p;
+    q->headers = s->hdrs;
+    q->nheaders = n;
+    q->body = c->body;
+    q->has_body = c->has_body;
+    q->tls = tls;
+    q->secret_response = c->secret;
+    q->idempotent = c->idempotent;
+    q->max_response = CV_KUBE_MAX_DISCOVERY;
+    q->timeout_ms = c->timeout_ms;
+    q->on_body = c->on_body;
+    q->body_ctx = c->body_ctx;
+    return cv_ok();
+}
+
+static void parse_reply(const cv_http_resp *h, cv_kube_reply *out)
+{
+    out->status = h->status;
+    out->body = NULL;
+    if (h->body.len > 0)
+        out->body = json_loadb((const char *)h->body.p, h->body.len, 0, NULL);
+}
+
+typedef struct {
+    call_slot *slots;
+    cv_http_req *reqs;
+    cv_http_resp *resps;
+    size_t *idx; /* which call each request is */
+    size_t n;
+} batch;
+
+static void batch_release(batch *b, size_t n)
+{
+    for (size_t i = 0; b->slots && i < n; i++) {
+        cv_buf_release(&b->slots[i].url);
+        cv_http_resp_release(&b->resps[i]);
+    }
+    free(b->slots);
+    free(b->reqs);
+    free(b->resps);
+    free(b->idx);
+}
+
+static cv_result batch_alloc(batch *b, size_t n)
+{
+    memset(b, 0, sizeof *b);
+    b->slots = calloc(n, sizeof *b->slots);
+    b->reqs = calloc(n, sizeof *b->reqs);
+    b->resps = calloc(n, sizeof *b->resps);
+    b->idx = calloc(n, sizeof *b->idx);
+    if (!b->slots || !b->reqs || !b->resps || !b->idx) {
+        batch_release(b, 0);
+        CV_BAIL(CV_E_NOMEM);
+    }
+    for (size_t i = 0; i < n; i++) {
+        cv_buf_init(&b->slots[i].url, 64 * 1024);
+        cv_http_resp_init(&b->resps[i]);
+    }
+    return cv_ok();
+}
+
+/* Run the calls whose indexes are in sel[0..m). */
+static cv_result run_selected(cv_kube *k, const cv_kube_call *calls, const size_t *sel, size_t m,
+                              cv_kube_reply *out, cv_result *results, unsigned parallel)
+{
+    batch b;
+    CV_GUARD(batch_alloc(&b, m));
+    cv_http_tls tls;
+    fill_tls(k, &tls);
+    cv_result r = cv_ok();
+    for (size_t j = 0; j < m && cv_is_ok(r); j++)
+        r = build_req(k, &calls[sel[j]], &tls, &b.slots[j], &b.reqs[j]);
+    cv_result *hr = calloc(m ? m : 1, sizeof *hr);
+    if (cv_is_ok(r) && hr == NULL) r = CV_FAIL(CV_E_NOMEM);
+    if (cv_is_ok(r)) {
+        /* Per-request outcomes are in hr; the summary adds nothing. */
+        cv_result first = cv_http_do_many(k->http, b.reqs, b.resps, hr, m, parallel);
+        (void)first;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = sel[j];
+            cv_kube_reply_clear(&out[i]);
+            results[i] = hr[j];
+            if (cv_is_ok(hr[j])) parse_reply(&b.resps[j], &out[i]);
+        }
+    }
+    free(hr);
+    batch_release(&b, m);
+    return r;
+}
+
+static size_t select_401(const cv_kube_reply *out, const cv_result *res, size_t n, size_t *sel)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cv_is_ok(res[i]) && out[i].status == 401) sel[m++] = i;
+    return m;
+}
+
+cv_result cv_kube_do_many(cv_kube *k, const cv_kube_call *calls, cv_kube_reply *out,
+                          cv_result *results, size_t n, unsigned parallel)
+{
+    if (n == 0) return cv_ok();
+    memset(out, 0, n * sizeof *out);
+    CV_GUARD(refresh_due(k));
+    size_t *sel = calloc(n, sizeof *sel);
+    CV_ENSURE(sel != NULL, CV_E_NOMEM);
+    for (size_t i = 0; i < n; i++) sel[i] = i;
+    cv_result r = run_selected(k, calls, sel, n, out, results, parallel);
+    size_t m = cv_is_ok(r) ? select_401(out, results, n, sel) : 0;
+    bool changed = false;
+    if (m > 0) r = refresh_after_401(k, &changed);
+    if (cv_is_ok(r) && changed) r = run_selected(k, calls, sel, m, out, results, parallel);
+    free(sel);
+    CV_GUARD(r);
+    for (size_t i = 0; i < n; i++)
+        if (!cv_is_ok(results[i])) return results[i];
+    return cv_ok();
+}
+
+cv_result cv_kube_do(cv_kube *k, const cv_kube_call *c, cv_kube_reply *out)
+{
+    cv_result one;
+    cv_result r = cv_kube_do_many(k, c, out, &one, 1, 1);
+    return cv_is_ok(r) ? one : r;
+}

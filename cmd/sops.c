@@ -44,6 +44,27 @@ enum {
     EX_ALREADY_ENCRYPTED = 203,
 };
 
+void cv_sops_wrap(const char *text, size_t width, FILE *f)
+{
+    /* go-wordwrap: break at the last space that keeps a line within
+     * width; a longer word stays whole; existing newlines are kept. */
+    const char *p = text;
+    while (*p) {
+        size_t line = strcspn(p, "\n");
+        size_t cut = line;
+        if (line > width) {
+            size_t last = 0;
+            for (size_t i = 0; i < line && (i <= width || last == 0); i++)
+                if (p[i] == ' ') last = i;
+            if (last) cut = last;
+        }
+        fwrite(p, 1, cut, f);
+        p += cut;
+        if (*p == ' ' || *p == '\n') p++;
+        if (*p || p[-1] == '\n') fputc('\n', f);
+    }
+}
+
 _Noreturn void cv_sops_fail(int code, const char *fmt, ...)
 {
     va_list ap;
@@ -222,23 +243,21 @@ static int fail_msg(cv_buf *msg, int code, const char *prefix, const char *detai
     return code;
 }
 
-static int load_code(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
-                     cv_buf *msg)
+static int load_code(cv_sops_file *f, cv_slice in, cv_store store, bool keep_ivs, cv_buf *msg)
 {
-    (void)o;
     cv_result r = cv_doc_init(&f->doc);
     if (cv_is_ok(r)) r = cv_store_load_encrypted(store, in, &f->doc, &f->meta);
     if (cv_is(r, CV_E_SOPS_NO_METADATA)) return fail_msg(msg, EX_GENERIC, "", "sops metadata not found");
-    if (cv_is_ok(r)) r = cv_sops_stash_new(&f->doc, &f->stash);
+    if (cv_is_ok(r) && keep_ivs) r = cv_sops_stash_new(&f->doc, &f->stash);
     if (!cv_is_ok(r)) return fail_msg(msg, EX_GENERIC, "", cv_cli_msg(r));
     return 0;
 }
 
 int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
-                     cv_buf *msg)
+                     bool keep_ivs, cv_buf *msg)
 {
     memset(f, 0, sizeof(*f));
-    int code = load_code(f, o, in, store, msg);
+    int code = load_code(f, in, store, keep_ivs, msg);
     if (code) return code;
     cv_buf report;
     cv_buf_init(&report, 256 * 1024);
@@ -261,12 +280,13 @@ int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_sto
     return 0;
 }
 
-void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store)
+void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,
+                  bool keep_ivs)
 {
     cv_buf in, msg;
     cv_sops_read_input(path, &in);
     cv_buf_init(&msg, 512 * 1024);
-    int code = cv_sops_try_open(f, o, cv_buf_slice(&in), store, &msg);
+    int code = cv_sops_try_open(f, o, cv_buf_slice(&in), store, keep_ivs, &msg);
     cv_buf_release(&in);
     if (code) cv_sops_fail(code, "%s", msg.len ? (const char *)msg.p : "failed");
     cv_buf_release(&msg);

@@ -3,6 +3,7 @@
 #define CV_CMD_SOPS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "crypto/base/mem.h"
 #include "secrets/sops/agekey.h"
@@ -49,6 +50,8 @@ typedef struct {
 } cv_sops_file;
 
 _Noreturn void cv_sops_fail(int code, const char *fmt, ...) CV_PRINTF(2, 3);
+/* Print text wrapped as go-wordwrap does (sops's user errors: 75). */
+void cv_sops_wrap(const char *text, size_t width, FILE *f);
 /* Fill unset key flags from SOPS_* environment variables. */
 void cv_sops_opts_env(cv_sops_opts *o);
 /* Absolute path of an existing file (else exit 100 as sops). */
@@ -61,8 +64,11 @@ cv_sops_keyring *cv_sops_keyring_get(void);
 /* The same without exiting: 0, or sops's exit code with its message in msg
  * (NUL-terminated). Thread-safe. */
 int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
-                     cv_buf *msg);
-void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store);
+                     bool keep_ivs, cv_buf *msg);
+/* keep_ivs: remember each value's IV so that re-encrypting unchanged values
+ * gives the same ciphertext (edit, set, unset); plain decryption skips it. */
+void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,
+                  bool keep_ivs);
 void cv_sops_file_clear(cv_sops_file *f);
 void cv_sops_reencrypt(cv_sops_file *f);
 void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out);

@@ -107,7 +107,7 @@ static void decrypt_job(const cv_sops_opts *o, job *j, cv_slice in)
     cv_store is, os;
     cv_sops_stores(o, j->path, &is, &os);
     cv_sops_file f;
-    int code = cv_sops_try_open(&f, o, in, is, &j->msg);
+    int code = cv_sops_try_open(&f, o, in, is, false, &j->msg);
     if (code == 0) {
         cv_result r = cv_store_emit_plain(os, &f.doc, cv_sops_indent(o, os), &j->out);
         if (!cv_is_ok(r)) set_msg(j, 4, cv_cli_msg(r));
@@ -131,8 +131,7 @@ static int encrypt_job(const cv_sops_opts *o, job *j, cv_slice in)
     else if (cv_store_has_metadata(os, &f.doc)) set_msg(j, code = 203, "File already encrypted");
     if (code == 0) {
         cv_sops_encrypt_meta(o, j->path, is, &f.doc, &f.meta);
-        r = cv_sops_stash_new(&f.doc, &f.stash);
-        if (cv_is_ok(r)) r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
+        r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
         if (cv_is_ok(r)) cv_random(f.key->data, f.key->len);
         if (cv_is_ok(r)) r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
         if (!cv_is_ok(r)) set_msg(j, code = 1, cv_cli_msg(r));

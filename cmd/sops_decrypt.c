@@ -42,7 +42,7 @@ int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
     cv_sops_stores(o, name, &in_store, &out_store);
     int indent = cv_sops_indent(o, out_store);
     cv_sops_file f;
-    cv_sops_open(&f, o, file, in_store);
+    cv_sops_open(&f, o, file, in_store, false);
     cv_buf out;
     cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 4);
     if (o->extract && *o->extract) {

@@ -248,12 +248,11 @@ int cv_sops_cmd_edit(cv_sops_opts *o, int argc, char **argv)
     cv_sops_file f;
     memset(&f, 0, sizeof(f));
     if (access(file, F_OK) == 0) {
-        cv_sops_open(&f, o, file, in);
+        cv_sops_open(&f, o, file, in, true);
     } else {
         example(&f, in);
         cv_sops_encrypt_meta(o, file, in, &f.doc, &f.meta);
-        cv_result r = cv_sops_stash_new(&f.doc, &f.stash);
-        if (cv_is_ok(r)) r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
+        cv_result r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
         if (!cv_is_ok(r)) cv_sops_fail(1, "%s", cv_cli_msg(r));
         cv_random(f.key->data, f.key->len);
         r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);

@@ -34,18 +34,20 @@ int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
     if (!cv_is_ok(r)) cv_sops_fail(2, "Error unmarshalling file: %s", cv_cli_msg(r));
     if (f.doc.n == 0)
         cv_sops_fail(92, "File cannot be completely empty, it must contain at least one document");
-    if (cv_store_has_metadata(out_store, &f.doc))
-        cv_sops_fail(203, "The file you have provided contains a top-level entry called 'sops', or for flat file\n"
-                          "formats top-level entries starting with 'sops_'. This is generally due to\n"
-                          "the file already being encrypted. SOPS uses a top-level entry called\n"
-                          "'sops' to store the metadata required to decrypt the file. For this\n"
-                          "reason, SOPS can not encrypt files that already contain such an entry.\n\n"
-                          "If this is an unencrypted file, rename the 'sops' entry.\n\n"
-                          "If this is an encrypted file and you want to edit it, use the editor\n"
-                          "mode, for example: `sops edit my_file.yaml`");
+    if (cv_store_has_metadata(out_store, &f.doc)) {
+        cv_sops_wrap("The file you have provided contains a top-level entry called 'sops', or "
+                     "for flat file formats top-level entries starting with 'sops_'. This is "
+                     "generally due to the file already being encrypted. SOPS uses a top-level "
+                     "entry called 'sops' to store the metadata required to decrypt the file. "
+                     "For this reason, SOPS can not encrypt files that already contain such an "
+                     "entry.\n\nIf this is an unencrypted file, rename the 'sops' entry.\n\n"
+                     "If this is an encrypted file and you want to edit it, use the editor mode, "
+                     "for example: `sops edit my_file.yaml`", 75, stderr);
+        fputc('\n', stderr);
+        exit(203);
+    }
     cv_sops_encrypt_meta(o, name, in_store, &f.doc, &f.meta);
-    r = cv_sops_stash_new(&f.doc, &f.stash);
-    if (cv_is_ok(r)) r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
+    r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
     if (!cv_is_ok(r)) cv_sops_fail(1, "%s", cv_cli_msg(r));
     cv_random(f.key->data, CV_SOPS_KEY_LEN);
     r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);

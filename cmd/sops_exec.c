@@ -127,7 +127,7 @@ int cv_sops_cmd_exec_env(cv_sops_opts *o, int argc, char **argv)
     cv_store in, out;
     cv_sops_stores(o, file, &in, &out);
     cv_sops_file f;
-    cv_sops_open(&f, o, file, in);
+    cv_sops_open(&f, o, file, in, false);
     envlist env = { 0 };
     base_env(o, &env);
     if (o->user && *o->user) switch_user(o->user, &env);
@@ -195,7 +195,7 @@ int cv_sops_cmd_exec_file(cv_sops_opts *o, int argc, char **argv)
     cv_store in, out;
     cv_sops_stores(o, file, &in, &out);
     cv_sops_file f;
-    cv_sops_open(&f, o, file, in);
+    cv_sops_open(&f, o, file, in, false);
     cv_buf plain;
     cv_buf_init_secret(&plain, CV_DOC_MAX_INPUT * 4);
     cv_result r = cv_store_emit_plain(out, &f.doc, cv_sops_indent(o, out), &plain);

@@ -57,7 +57,7 @@ int cv_sops_cmd_rotate(cv_sops_opts *o, int argc, char **argv)
     cv_store in, out;
     cv_sops_stores(o, name, &in, &out);
     cv_sops_file f;
-    cv_sops_open(&f, o, file, in);
+    cv_sops_open(&f, o, file, in, true);
     cv_sops_add_age_keys(&f.doc, &f.meta.groups[0], o->add_age);
     remove_age(&f.meta, o->rm_age);
     cv_random(f.key->data, f.key->len);

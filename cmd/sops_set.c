@@ -89,7 +89,7 @@ int cv_sops_cmd_set(cv_sops_opts *o, int argc, char **argv)
     if (!cv_is_ok(cv_sops_path_parse(argv[1], &p)))
         cv_sops_fail(EX_INVALID_SET, "Invalid set index format");
     cv_sops_file f;
-    cv_sops_open(&f, o, file, in);
+    cv_sops_open(&f, o, file, in, true);
     cv_node *value = set_value(&f, o, argc, argv);
     bool changed;
     cv_result r = cv_sops_path_set(&f.doc, f.doc.branches[0], &p, value, &changed);
@@ -111,7 +111,7 @@ int cv_sops_cmd_unset(cv_sops_opts *o, int argc, char **argv)
     if (!cv_is_ok(cv_sops_path_parse(argv[1], &p)))
         cv_sops_fail(EX_INVALID_SET, "Invalid unset index format");
     cv_sops_file f;
-    cv_sops_open(&f, o, file, in);
+    cv_sops_open(&f, o, file, in, true);
     cv_result r = cv_sops_path_unset(f.doc.branches[0], &p);
     cv_sops_path_free(&p);
     if (cv_is(r, CV_E_NOT_FOUND) && o->idempotent) return 0;

@@ -6,6 +6,7 @@
 #include "crypto/base/mem.h"
 #include "crypto/base/enc.h"
 #include "crypto/prim/aead.h"
+#include "crypto/prim/hash.h"
 #include "crypto/prim/pk.h"
 #include "secrets/doc/gotime.h"
 #include "secrets/doc/num.h"
@@ -53,30 +54,34 @@ cv_result cv_sops_enc_parse(cv_slice s, cv_sops_enc *out)
     return cv_ok();
 }
 
-static int b64_val(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
+/* 0..63 for the alphabet, 64 for '=', 65 for CR/LF (skipped), 255 else. */
+static const uint8_t b64_tab[256] = {
+    ['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
+    ['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
+    ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
+    ['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
+    ['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
+    ['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
+    ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47, ['w'] = 48,
+    ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
+    ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
+    ['/'] = 63, ['='] = 64, ['\r'] = 65, ['\n'] = 65,
+};
 
 cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len)
 {
     uint32_t acc = 0;
     size_t got = 0, n = 0, pad = 0;
     for (size_t i = 0; i < in.len; i++) {
-        uint8_t c = in.p[i];
-        if (c == '\r' || c == '\n') continue;
-        if (c == '=') {
+        uint8_t c = in.p[i], v = b64_tab[c];
+        if (v == 0 && c != 'A') CV_BAIL(CV_E_BASE64);
+        if (v == 65) continue;
+        if (v == 64) {
             pad++;
             continue;
         }
-        int v = b64_val(c);
-        CV_ENSURE(v >= 0 && pad == 0, CV_E_BASE64);
-        acc = acc << 6 | (uint32_t)v;
+        CV_ENSURE(pad == 0, CV_E_BASE64);
+        acc = acc << 6 | v;
         if (++got == 4) {
             out[n++] = (uint8_t)(acc >> 16);
             out[n++] = (uint8_t)(acc >> 8);
@@ -92,7 +97,6 @@ cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len)
         out[n++] = (uint8_t)(acc >> 10);
         out[n++] = (uint8_t)(acc >> 2);
     }
-    acc = 0;
     *out_len = n;
     return cv_ok();
 }
@@ -127,32 +131,41 @@ cv_result cv_sops_value_bytes(const cv_node *n, char *numbuf, cv_slice *out, con
 
 /* ---- the IV stash ------------------------------------------------------------ */
 
+/* Entries are keyed by SHA-256 over (type, inline flag, AAD, plaintext), so
+ * the stash keeps no copy of any value and a collision (which would reuse an
+ * IV for a different plaintext) is out of reach. */
 typedef struct entry {
     struct entry *next;
-    uint64_t h;
-    cv_slice aad, plain;
-    const char *type;
-    bool inline_comment;
-    uint8_t iv[];
+    uint8_t digest[CV_SHA256_LEN];
+    uint8_t iv[CV_SOPS_IV_LEN];
 } entry;
 
 struct cv_sops_stash {
     entry **b;
     size_t nb, n;
-    size_t iv_cap;
 };
 
-static uint64_t fnv(uint64_t h, cv_slice s)
+static void stash_digest(cv_slice aad, const char *type, cv_slice plain, bool inl,
+                         uint8_t out[CV_SHA256_LEN])
 {
-    for (size_t i = 0; i < s.len; i++) h = (h ^ s.p[i]) * 1099511628211ull;
-    return h;
+    cv_sha256_ctx c;
+    uint8_t hdr[16] = { 0 };
+    size_t tl = strlen(type);
+    memcpy(hdr, type, tl < 8 ? tl : 8);
+    hdr[8] = inl;
+    for (int i = 0; i < 7; i++) hdr[9 + i] = (uint8_t)(aad.len >> (8 * i));
+    cv_sha256_init(&c);
+    cv_sha256_update(&c, hdr, sizeof(hdr));
+    cv_sha256_update(&c, aad.p, aad.len);
+    cv_sha256_update(&c, plain.p, plain.len);
+    cv_sha256_final(&c, out);
 }
 
-static uint64_t stash_hash(cv_slice aad, const char *type, cv_slice plain)
+static size_t bucket(const cv_sops_stash *s, const uint8_t d[CV_SHA256_LEN])
 {
-    uint64_t h = fnv(14695981039346656037ull, aad);
-    h = fnv(h, cv_slice_str(type));
-    return fnv(h, plain);
+    uint64_t h;
+    memcpy(&h, d, sizeof(h));
+    return (size_t)(h % s->nb);
 }
 
 cv_result cv_sops_stash_new(cv_doc *d, cv_sops_stash **out)
@@ -170,49 +183,41 @@ cv_result cv_sops_stash_new(cv_doc *d, cv_sops_stash **out)
 static cv_result stash_grow(cv_doc *d, cv_sops_stash *s)
 {
     void *p;
-    size_t nb = s->nb * 2;
-    CV_GUARD(cv_arena_alloc(d->arena, nb * sizeof(entry *), &p));
-    entry **b = p;
-    for (size_t i = 0; i < s->nb; i++)
-        for (entry *e = s->b[i], *next; e; e = next) {
+    size_t old = s->nb;
+    entry **ob = s->b;
+    CV_GUARD(cv_arena_alloc(d->arena, old * 2 * sizeof(entry *), &p));
+    s->b = p;
+    s->nb = old * 2;
+    for (size_t i = 0; i < old; i++)
+        for (entry *e = ob[i], *next; e; e = next) {
             next = e->next;
-            e->next = b[e->h % nb];
-            b[e->h % nb] = e;
+            size_t k = bucket(s, e->digest);
+            e->next = s->b[k];
+            s->b[k] = e;
         }
-    s->b = b;
-    s->nb = nb;
     return cv_ok();
 }
 
-static const entry *stash_find(const cv_sops_stash *s, uint64_t h, cv_slice aad, const char *type,
-                               cv_slice plain, bool inl)
+static const entry *stash_find(const cv_sops_stash *s, const uint8_t d[CV_SHA256_LEN])
 {
-    for (const entry *e = s->b[h % s->nb]; e; e = e->next)
-        if (e->h == h && e->type == type && e->inline_comment == inl &&
-            cv_slice_eq(e->aad, aad) && cv_slice_eq(e->plain, plain))
-            return e;
+    for (const entry *e = s->b[bucket(s, d)]; e; e = e->next)
+        if (cv_ct_eq(e->digest, d, CV_SHA256_LEN)) return e;
     return NULL;
 }
 
-static cv_result stash_put(cv_doc *d, cv_sops_stash *s, cv_slice aad, const char *type,
-                           cv_slice plain, bool inl, cv_slice iv)
+static cv_result stash_put(cv_doc *d, cv_sops_stash *s, const uint8_t dg[CV_SHA256_LEN],
+                           cv_slice iv)
 {
     if (iv.len != CV_SOPS_IV_LEN) return cv_ok(); /* only reuse what we would make */
     if (s->n >= s->nb) CV_GUARD(stash_grow(d, s));
     void *p;
-    CV_GUARD(cv_arena_alloc(d->arena, sizeof(entry) + iv.len, &p));
+    CV_GUARD(cv_arena_alloc(d->arena, sizeof(entry), &p));
     entry *e = p;
-    char *a, *pl;
-    CV_GUARD(cv_arena_strndup(d->arena, aad.p, aad.len, &a));
-    CV_GUARD(cv_arena_strndup(d->arena, plain.p, plain.len, &pl));
-    e->aad = cv_slice_of(a, aad.len);
-    e->plain = cv_slice_of(pl, plain.len);
-    e->type = type;
-    e->inline_comment = inl;
+    memcpy(e->digest, dg, CV_SHA256_LEN);
     memcpy(e->iv, iv.p, iv.len);
-    e->h = stash_hash(aad, type, plain);
-    e->next = s->b[e->h % s->nb];
-    s->b[e->h % s->nb] = e;
+    size_t k = bucket(s, dg);
+    e->next = s->b[k];
+    s->b[k] = e;
     s->n++;
     return cv_ok();
 }
@@ -265,8 +270,11 @@ cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS
     }
     uint8_t iv[CV_SOPS_IV_LEN];
     const entry *e = NULL;
-    if (stash)
-        e = stash_find(stash, stash_hash(aad, type, plain), aad, type, plain, n->inline_comment);
+    if (stash) {
+        uint8_t dg[CV_SHA256_LEN];
+        stash_digest(aad, type, plain, n->inline_comment, dg);
+        e = stash_find(stash, dg);
+    }
     if (e) memcpy(iv, e->iv, sizeof(iv));
     else cv_random(iv, sizeof(iv));
     return seal(d, n, comment ? CV_NODE_COMMENT : CV_NODE_STR, key, aad, plain, type, iv);
@@ -372,9 +380,10 @@ cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS
         char num[CV_NUM_TEXT_MAX];
         cv_slice plain;
         const char *type;
+        uint8_t dg[CV_SHA256_LEN];
         CV_GUARD_GOTO(res, cv_sops_value_bytes(n, num, &plain, &type), out);
-        CV_GUARD_GOTO(res, stash_put(d, stash, aad, type, plain, false,
-                                     cv_slice_of(iv, iv_len)), out);
+        stash_digest(aad, type, plain, false, dg);
+        CV_GUARD_GOTO(res, stash_put(d, stash, dg, cv_slice_of(iv, iv_len)), out);
         cv_wipe(num, sizeof(num));
     }
 out:

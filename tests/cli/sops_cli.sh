@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The sops command line: covert and sops v3.13.2 run the same commands on
+# copies of the same files; the resulting files must decrypt to the same
+# bytes (in both tools), and errors must give sops's exit code and message.
+#   set / unset (values, maps, indexes, --idempotent), rotate, edit (with a
+#   scripted editor; unchanged values keep their ciphertext), exec-env,
+#   exec-file (FIFO and --no-fifo), filestatus, --extract, --output,
+#   --in-place, stdin with --filename-override, and the usage errors.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/harness.sh
+. "$ROOT/tests/lib/harness.sh"
+: "${COVERT_BIN:=$ROOT/build/covert}"
+SOPS="$PEERS/sops-3.13.2/sops"
+PLAIN="$ROOT/testvectors/sops/plain"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+if [ ! -x "$SOPS" ] || [ ! -x "$AGE131/age-keygen" ]; then
+    t_skip "sops cli" "sops v3.13.2 or age v1.3.1 peer missing (make peers)"
+    t_done
+    exit 0
+fi
+export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config"
+mkdir -p "$HOME"
+unset SOPS_AGE_KEY SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE SOPS_AGE_SSH_PRIVATE_KEY_CMD \
+    SOPS_AGE_RECIPIENTS SOPS_CONFIG EDITOR SOPS_EDITOR
+"$AGE131/age-keygen" -o "$TMP/k.txt" 2>/dev/null
+R=$("$AGE131/age-keygen" -y "$TMP/k.txt")
+export SOPS_AGE_KEY_FILE="$TMP/k.txt"
+cd "$TMP" || exit 1
+
+# same_after NAME FILE CMD_ARGS...: run `sops CMD_ARGS FILE_COPY` with each
+# tool on its own copy; both results decrypt (with sops) to the same bytes.
+same_after() {
+    local name=$1 file=$2
+    shift 2
+    cp "$file" s.yaml
+    cp "$file" c.yaml
+    local args=("$@")
+    "$SOPS" "${args[@]/FILE/s.yaml}" >s.out 2>s.err
+    local src=$?
+    "$COVERT_BIN" sops "${args[@]/FILE/c.yaml}" >c.out 2>c.err
+    local crc=$?
+    if [ $src -ne $crc ]; then
+        t_fail "$name: exit covert $crc, sops $src ($(head -1 c.err))"
+        return
+    fi
+    if "$SOPS" decrypt s.yaml >s.plain 2>/dev/null && "$SOPS" decrypt c.yaml >c.plain 2>/dev/null &&
+        cmp -s s.plain c.plain && "$COVERT_BIN" sops decrypt c.yaml | cmp -s - c.plain; then
+        t_pass "$name"
+    else
+        t_fail "$name: results differ"
+    fi
+}
+
+# same_error NAME CMD_ARGS...: same exit code and first stderr line.
+same_error() {
+    local name=$1
+    shift
+    "$SOPS" "$@" >/dev/null 2>s.err
+    local src=$?
+    "$COVERT_BIN" sops "$@" >/dev/null 2>c.err
+    local crc=$?
+    if [ $src -eq $crc ] && [ "$(grep -v 'level=' s.err | head -1)" = "$(head -1 c.err)" ]; then
+        t_pass "$name (exit $crc)"
+    else
+        t_fail "$name: covert exit $crc '$(head -1 c.err)', sops exit $src '$(grep -v 'level=' s.err | head -1)'"
+    fi
+}
+
+"$SOPS" encrypt --age "$R" "$PLAIN/secret.yaml" >enc.yaml
+"$SOPS" encrypt --age "$R" "$PLAIN/types.yaml" >types.yaml
+
+same_after "set a string" enc.yaml set FILE '["stringData"]["username"]' '"root"'
+same_after "set a number (float, as sops)" enc.yaml set FILE '["stringData"]["port"]' '8080'
+same_after "set a map" enc.yaml set FILE '["extra"]' '{"a": 1, "b": [true, null]}'
+same_after "set past the end of a list" types.yaml set FILE '["list"][9]' '"appended"'
+same_after "set --idempotent unchanged" enc.yaml set --idempotent FILE '["kind"]' '"Secret"'
+same_after "unset a key" enc.yaml unset FILE '["stringData"]["password"]'
+same_after "unset a list item" types.yaml unset FILE '["list"][1]'
+same_after "unset --idempotent missing key" enc.yaml unset --idempotent FILE '["nope"]'
+same_after "rotate -i" enc.yaml rotate -i FILE
+same_error "unset a missing key" unset enc.yaml '["nope"]'
+same_error "set with a bad path" set enc.yaml 'stringData' '"x"'
+same_error "set with bad JSON" set enc.yaml '["a"]' '{bad'
+same_error "set an array value" set enc.yaml '["a"]' '[1]'
+same_error "decrypt a missing file" decrypt missing.yaml
+same_error "decrypt a plain file" decrypt "$PLAIN/secret.yaml"
+same_error "encrypt an encrypted file" encrypt --age "$R" enc.yaml
+same_error "encrypt without keys" encrypt "$PLAIN/secret.yaml"
+same_error "--in-place with --output" decrypt -i --output x enc.yaml
+same_error "duplicate decryption order" decrypt --decryption-order age,age enc.yaml
+same_error "extract a missing key" decrypt --extract '["nope"]' enc.yaml
+same_error "extract a bad path" decrypt --extract 'nope' enc.yaml
+
+# set keeps unchanged values' ciphertexts (the IV stash): exactly the same
+# ciphertexts change as when sops does it (the value, the MAC, and a
+# comment sops moves).
+cp enc.yaml iv_c.yaml
+cp enc.yaml iv_s.yaml
+"$COVERT_BIN" sops set iv_c.yaml '["stringData"]["username"]' '"other"'
+"$SOPS" set iv_s.yaml '["stringData"]["username"]' '"other"'
+count() { diff <(grep -o 'ENC\[[^]]*\]' enc.yaml) <(grep -o 'ENC\[[^]]*\]' "$1") | grep -c '^>'; }
+if [ "$(count iv_c.yaml)" -eq "$(count iv_s.yaml)" ] && [ "$(count iv_c.yaml)" -lt 5 ]; then
+    t_pass "set re-encrypts only what sops re-encrypts ($(count iv_c.yaml) ciphertexts)"
+else
+    t_fail "set changed $(count iv_c.yaml) ciphertexts, sops $(count iv_s.yaml)"
+fi
+
+# edit with a scripted editor.
+cat >ed.sh <<'EOF'
+#!/bin/sh
+sed -i 's/namespace: default/namespace: edited/' "$1"
+EOF
+chmod +x ed.sh
+cp enc.yaml e1.yaml
+cp enc.yaml e2.yaml
+EDITOR=./ed.sh "$SOPS" edit e1.yaml 2>/dev/null
+EDITOR=./ed.sh "$COVERT_BIN" sops edit e2.yaml
+if "$SOPS" decrypt e1.yaml | cmp -s - <("$SOPS" decrypt e2.yaml); then t_pass "edit"
+else t_fail "edit: results differ"; fi
+EDITOR=true "$SOPS" edit enc.yaml >/dev/null 2>&1
+src=$?
+EDITOR=true "$COVERT_BIN" sops edit enc.yaml >/dev/null 2>&1
+crc=$?
+if [ $src -eq 200 ] && [ $crc -eq 200 ]; then t_pass "edit without change exits 200"
+else t_fail "edit without change: covert $crc sops $src"; fi
+if ! ls /dev/shm 2>/dev/null | grep -q '^covert-'; then t_pass "edit leaves no plaintext file"
+else t_fail "edit left a file in /dev/shm"; fi
+
+# exec-env / exec-file
+"$SOPS" encrypt --age "$R" "$PLAIN/app.env" >app.env
+for tool in sops covert; do
+    if [ $tool = sops ]; then run=("$SOPS"); else run=("$COVERT_BIN" sops); fi
+    "${run[@]}" exec-env app.env 'echo "$DB_USER:$DB_PASSWORD"; exit 7' >env.$tool 2>/dev/null
+    echo "rc=$?" >>env.$tool
+    "${run[@]}" exec-file app.env 'cat {}' >fifo.$tool 2>/dev/null
+    "${run[@]}" exec-file --no-fifo --filename x.env app.env 'cat {}; basename {}' >file.$tool 2>/dev/null
+done
+for k in env fifo file; do
+    if cmp -s $k.sops $k.covert; then t_pass "exec ($k)"; else t_fail "exec ($k) differs"; fi
+done
+
+# filestatus, extract, output, stdin
+for f in enc.yaml "$PLAIN/secret.yaml"; do
+    if [ "$("$SOPS" filestatus "$f")" = "$("$COVERT_BIN" sops filestatus "$f")" ]; then
+        t_pass "filestatus $(basename "$f")"
+    else
+        t_fail "filestatus $(basename "$f")"
+    fi
+done
+for p in '["stringData"]["multiline"]' '["stringData"]' '["metadata"]["name"]'; do
+    if "$SOPS" decrypt --extract "$p" enc.yaml | cmp -s - <("$COVERT_BIN" sops decrypt --extract "$p" enc.yaml); then
+        t_pass "extract $p"
+    else
+        t_fail "extract $p"
+    fi
+done
+"$COVERT_BIN" sops decrypt --output out.yaml enc.yaml
+if "$SOPS" decrypt enc.yaml | cmp -s - out.yaml; then t_pass "--output"; else t_fail "--output"; fi
+if "$COVERT_BIN" sops encrypt --age "$R" --filename-override x.yaml <"$PLAIN/secret.yaml" >stdin.yaml &&
+    "$SOPS" decrypt stdin.yaml | cmp -s - <("$SOPS" decrypt enc.yaml); then
+    t_pass "encrypt from stdin with --filename-override"
+else
+    t_fail "encrypt from stdin"
+fi
+t_done

@@ -116,6 +116,13 @@ cv_result cv_kube_apply(cv_kube *k, const cv_kube_resource *r, const char *ns, c
 cv_result cv_kube_delete(cv_kube *k, const cv_kube_resource *r, const char *ns, const char *name,
                          const char *propagation, bool dry_run) CV_MUST_USE;
 
+/* POST (create) and PUT (replace; obj carries metadata.resourceVersion:
+ * a stale one gives CV_E_KUBE_CONFLICT). *out may be NULL. */
+cv_result cv_kube_create(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
+                         json_t **out) CV_MUST_USE;
+cv_result cv_kube_update(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
+                         json_t **out) CV_MUST_USE;
+
 /* PUT of the status subresource (obj carries metadata.resourceVersion for
  * optimistic concurrency; a stale one gives CV_E_KUBE_CONFLICT). */
 cv_result cv_kube_update_status(cv_kube *k, const cv_kube_resource *r, const char *ns,

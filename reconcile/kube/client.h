@@ -36,6 +36,8 @@
 typedef struct cv_kube cv_kube;
 
 cv_result cv_kube_new(cv_kube_config *cfg, cv_kube **out) CV_MUST_USE CV_NONNULL;
+/* cv_kube_config_load then cv_kube_new. */
+cv_result cv_kube_open(const cv_kube_load_opts *o, cv_kube **out) CV_MUST_USE CV_NONNULL;
 void cv_kube_free(cv_kube **k);
 
 /* The configuration in use (server, namespace, names). */

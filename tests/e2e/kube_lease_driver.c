@@ -52,11 +52,8 @@ int main(int argc, char **argv)
     cv_result r = cv_secrets_init();
     if (!cv_is_ok(r)) return fail(r);
     cv_kube_load_opts lo = { .kubeconfig = argv[1], .no_in_cluster = true };
-    cv_kube_config cfg;
-    cv_kube_config_init(&cfg);
-    if (!cv_is_ok(r = cv_kube_config_load(&lo, &cfg))) return fail(r);
     cv_kube *k = NULL;
-    if (!cv_is_ok(r = cv_kube_new(&cfg, &k))) return fail(r);
+    if (!cv_is_ok(r = cv_kube_open(&lo, &k))) return fail(r);
     cv_kube_lease_opts o = { .ns = argv[2], .name = argv[3], .identity = argv[4],
                              .lease_duration_ms = (unsigned)strtoul(argv[6], NULL, 10),
                              .renew_deadline_ms = (unsigned)strtoul(argv[7], NULL, 10),

@@ -191,16 +191,9 @@ static json_t *load_manifests(const apply_flags *f)
 static cv_kube *connect(const apply_flags *f)
 {
     cv_kube_load_opts lo = { .kubeconfig = f->kubeconfig, .context = f->context };
-    cv_kube_config cfg;
-    cv_kube_config_init(&cfg);
-    cv_result r = cv_kube_config_load(&lo, &cfg);
-    if (!cv_is_ok(r)) cv_cli_errorf("%s", cv_cli_msg(r));
     cv_kube *k = NULL;
-    r = cv_kube_new(&cfg, &k);
-    if (!cv_is_ok(r)) {
-        cv_kube_config_clear(&cfg);
-        cv_cli_errorf("%s", cv_cli_msg(r));
-    }
+    cv_result r = cv_kube_open(&lo, &k);
+    if (!cv_is_ok(r)) cv_cli_errorf("%s", cv_cli_msg(r));
     return k;
 }
 

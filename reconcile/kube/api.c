@@ -347,23 +347,44 @@ cv_result cv_kube_delete(cv_kube *k, const cv_kube_resource *r, const char *ns, 
     return res;
 }
 
-cv_result cv_kube_update_status(cv_kube *k, const cv_kube_resource *r, const char *ns,
-                                const json_t *obj, json_t **out)
+/* A JSON body to path (POST or PUT), status >= 400 as an error. */
+static cv_result send_object(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                             const json_t *obj, const char *method, const char *sub, json_t **out)
 {
     const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+    bool create = strcmp(method, "POST") == 0;
     CV_ENSUREF(name && name[0], CV_E_KUBE_MANIFEST, "%s without metadata.name", r->kind);
-    CV_ENSUREF(r->has_status, CV_E_UNSUPPORTED, "%s has no status subresource", r->resource);
     cv_buf p;
-    CV_GUARD(path_of(&p, r, ns, name, "status"));
+    CV_GUARD(path_of(&p, r, ns, create ? NULL : name, sub));
     char *body = json_dumps(obj, JSON_COMPACT);
     cv_result res = body ? cv_ok() : CV_FAIL(CV_E_NOMEM);
-    cv_kube_call c = { .method = "PUT", .path = (const char *)p.p,
+    cv_kube_call c = { .method = method, .path = (const char *)p.p,
                        .body = cv_slice_str(body ? body : ""), .has_body = true, .secret = true };
     cv_kube_reply rep = { 0 };
     if (cv_is_ok(res)) res = object_call(k, &c, r, name, &rep);
-    cv_wipe_free(body);
+    cv_wipe_free(body); /* jansson's allocator: wiped */
     cv_buf_release(&p);
     CV_GUARD(res);
-    *out = rep.body;
+    if (out) *out = rep.body;
+    else json_decref(rep.body);
     return cv_ok();
+}
+
+cv_result cv_kube_create(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
+                         json_t **out)
+{
+    return send_object(k, r, ns, obj, "POST", NULL, out);
+}
+
+cv_result cv_kube_update(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
+                         json_t **out)
+{
+    return send_object(k, r, ns, obj, "PUT", NULL, out);
+}
+
+cv_result cv_kube_update_status(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                                const json_t *obj, json_t **out)
+{
+    CV_ENSUREF(r->has_status, CV_E_UNSUPPORTED, "%s has no status subresource", r->resource);
+    return send_object(k, r, ns, obj, "PUT", "status", out);
 }

@@ -41,6 +41,16 @@ cv_result cv_kube_new(cv_kube_config *cfg, cv_kube **out)
     return cv_ok();
 }
 
+cv_result cv_kube_open(const cv_kube_load_opts *o, cv_kube **out)
+{
+    cv_kube_config cfg;
+    cv_kube_config_init(&cfg);
+    CV_GUARD(cv_kube_config_load(o, &cfg));
+    cv_result r = cv_kube_new(&cfg, out);
+    cv_kube_config_clear(&cfg);
+    return r;
+}
+
 void cv_kube_free(cv_kube **kp)
 {
     if (kp == NULL || *kp == NULL) return;

@@ -36,6 +36,8 @@
 typedef struct cv_kube cv_kube;
 
 cv_result cv_kube_new(cv_kube_config *cfg, cv_kube **out) CV_MUST_USE CV_NONNULL;
+/* cv_kube_config_load then cv_kube_new. */
+cv_result cv_kube_open(const cv_kube_load_opts *o, cv_kube **out) CV_MUST_USE CV_NONNULL;
 void cv_kube_free(cv_kube **k);
 
 /* The configuration in use (server, namespace, names). */
@@ -115,6 +117,13 @@ cv_result cv_kube_apply(cv_kube *k, const cv_kube_resource *r, const char *ns, c
  * "Background", "Orphan"). A missing object is CV_E_KUBE_NOT_FOUND. */
 cv_result cv_kube_delete(cv_kube *k, const cv_kube_resource *r, const char *ns, const char *name,
                          const char *propagation, bool dry_run) CV_MUST_USE;
+
+/* POST (create) and PUT (replace; obj carries metadata.resourceVersion:
+ * a stale one gives CV_E_KUBE_CONFLICT). *out may be NULL. */
+cv_result cv_kube_create(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
+                         json_t **out) CV_MUST_USE;
+cv_result cv_kube_update(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
+                         json_t **out) CV_MUST_USE;
 
 /* PUT of the status subresource (obj carries metadata.resourceVersion for
  * optimistic concurrency; a stale one gives CV_E_KUBE_CONFLICT). */

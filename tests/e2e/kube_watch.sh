@@ -11,12 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/cluster.sh
 . "$HERE/../lib/cluster.sh"
 
-DRIVER=${COVERT_BUILD:-$HERE/../../build}/e2e/kube_watch_driver
-if [ ! -x "$DRIVER" ]; then
-    t_fail "no $DRIVER (make build/e2e/kube_watch_driver)"
-    t_done
-    exit 0
-fi
+cluster_driver kube_watch_driver
 cluster_suite
 
 W=$(mktemp -d)

@@ -39,11 +39,8 @@ int main(int argc, char **argv)
     cv_result r = cv_secrets_init();
     if (!cv_is_ok(r)) return fail(r);
     cv_kube_load_opts lo = { .kubeconfig = argv[1], .no_in_cluster = true };
-    cv_kube_config cfg;
-    cv_kube_config_init(&cfg);
-    if (!cv_is_ok(r = cv_kube_config_load(&lo, &cfg))) return fail(r);
     cv_kube *k = NULL;
-    if (!cv_is_ok(r = cv_kube_new(&cfg, &k))) return fail(r);
+    if (!cv_is_ok(r = cv_kube_open(&lo, &k))) return fail(r);
     const cv_kube_resource *cm = NULL;
     if (!cv_is_ok(r = cv_kube_mapping(k, "v1", argv[2], &cm))) return fail(r);
     cv_kube_watch_opts o = { .ns = argv[3], .run_for_s = (unsigned)strtoul(argv[4], NULL, 10),

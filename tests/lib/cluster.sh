@@ -56,3 +56,14 @@ cluster_suite() {
         exit 0
     fi
 }
+
+# cluster_driver NAME: DRIVER=the built e2e driver NAME, or the suite fails
+# and ends (make test builds them into $COVERT_BUILD/e2e/).
+cluster_driver() {
+    DRIVER=${COVERT_BUILD:-$CLUSTER_ROOT/build}/e2e/$1
+    if [ ! -x "$DRIVER" ]; then
+        t_fail "no $DRIVER (make build/e2e/$1)"
+        t_done
+        exit 0
+    fi
+}

@@ -1,7 +1,8 @@
 /* `covert apply`: server-side apply of manifests to a cluster, staged like
  * Flux (definitions first, then the rest once new CRDs are established),
  * with kubectl's flags and one line per object. Documents carrying a SOPS
- * block pass through apply_decrypt_sops before anything is sent. */
+ * block, and Secret values that are SOPS files, are decrypted in memory
+ * (cmd/apply_sops.c) before anything is sent. */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmd/apply_sops.h"
 #include "cmd/cli.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
@@ -111,24 +113,6 @@ static cv_result read_path(const char *path, bool recursive, int depth, json_t *
     return read_docs(path, docs);
 }
 
-/* Hook for decrypt-on-apply: a document with a top-level `sops` block (any
- * kind), or a Secret whose data/stringData values are whole SOPS files, is
- * decrypted here, in memory, before it is applied. The SOPS engine plugs in
- * at this point; until then such documents are refused rather than sent
- * encrypted. */
-static cv_result apply_decrypt_sops(json_t *docs)
-{
-    size_t i;
-    json_t *d;
-    json_array_foreach(docs, i, d) {
-        if (json_object_get(d, "sops") == NULL) continue;
-        const char *name = json_string_value(json_object_get(json_object_get(d, "metadata"), "name"));
-        CV_BAILF(CV_E_UNSUPPORTED, "%s: SOPS-encrypted documents are not supported by apply yet",
-                 name ? name : "document");
-    }
-    return cv_ok();
-}
-
 /* --- the command ----------------------------------------------------------- */
 
 typedef struct {
@@ -183,7 +167,7 @@ static json_t *load_manifests(const apply_flags *f)
         cv_result r = read_path(f->files.v[i], f->recursive, 0, docs);
         if (!cv_is_ok(r)) cv_cli_errorf("%s", cv_cli_msg(r));
     }
-    cv_result r = apply_decrypt_sops(docs);
+    cv_result r = cv_apply_decrypt_sops(docs);
     if (!cv_is_ok(r)) cv_cli_errorf("%s", cv_cli_msg(r));
     return docs;
 }

@@ -175,6 +175,21 @@ static const char *check_order(const char *order)
 
 /* ---- files ------------------------------------------------------------------------- */
 
+char *cv_sops_target(const cv_sops_opts *o, int argc, char **argv, bool encrypting,
+                           char **file, cv_store *in, cv_store *out)
+{
+    if (argc == 0 && o->in_place)
+        cv_sops_fail(EX_CONFLICT, "Error: cannot use --in-place when reading from stdin");
+    if (encrypting && argc == 0 && o->filename_override == NULL)
+        cv_sops_fail(EX_CONFLICT, "Error: must specify --filename-override when reading from stdin");
+    if (o->in_place && o->output)
+        cv_sops_fail(EX_CONFLICT, "Error: cannot operate on both --output and --in-place");
+    *file = argc ? cv_sops_existing_file(argv[0]) : NULL;
+    char *name = o->filename_override ? cv_cli_abs_path(o->filename_override) : *file;
+    cv_sops_stores(o, name, in, out);
+    return name;
+}
+
 char *cv_sops_existing_file(const char *arg)
 {
     char *abs = cv_cli_abs_path(arg);

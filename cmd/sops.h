@@ -59,6 +59,11 @@ char *cv_sops_existing_file(const char *arg);
 void cv_sops_read_input(const char *path, cv_buf *b);
 void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data);
 void cv_sops_stores(const cv_sops_opts *o, const char *path, cv_store *in, cv_store *out);
+/* decrypt/encrypt's checks on their arguments, the absolute file (NULL for
+ * stdin) and the stores; returns the name rules and stores go by
+ * (--filename-override, else the file; free it when it is not *file). */
+char *cv_sops_target(const cv_sops_opts *o, int argc, char **argv, bool encrypting,
+                           char **file, cv_store *in, cv_store *out);
 /* Load, get the data key, decrypt, verify the MAC; exits on failure. */
 cv_sops_keyring *cv_sops_keyring_get(void);
 /* The same without exiting: 0, or sops's exit code with its message in msg

@@ -32,14 +32,9 @@ static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int in
 int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
 {
     if (cv_sops_is_batch(argc, argv)) return cv_sops_batch(o, false, argc, argv);
-    if (argc == 0 && o->in_place)
-        cv_sops_fail(8, "Error: cannot use --in-place when reading from stdin");
-    if (o->in_place && o->output)
-        cv_sops_fail(8, "Error: cannot operate on both --output and --in-place");
-    char *file = argc ? cv_sops_existing_file(argv[0]) : NULL;
-    char *name = o->filename_override ? cv_cli_abs_path(o->filename_override) : file;
+    char *file;
     cv_store in_store, out_store;
-    cv_sops_stores(o, name, &in_store, &out_store);
+    char *name = cv_sops_target(o, argc, argv, false, &file, &in_store, &out_store);
     int indent = cv_sops_indent(o, out_store);
     cv_sops_file f;
     cv_sops_open(&f, o, file, in_store, false);

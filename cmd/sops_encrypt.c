@@ -13,16 +13,9 @@
 int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
 {
     if (cv_sops_is_batch(argc, argv)) return cv_sops_batch(o, true, argc, argv);
-    if (argc == 0 && o->in_place)
-        cv_sops_fail(8, "Error: cannot use --in-place when reading from stdin");
-    if (argc == 0 && o->filename_override == NULL)
-        cv_sops_fail(8, "Error: must specify --filename-override when reading from stdin");
-    if (o->in_place && o->output)
-        cv_sops_fail(8, "Error: cannot operate on both --output and --in-place");
-    char *file = argc ? cv_sops_existing_file(argv[0]) : NULL;
-    char *name = o->filename_override ? cv_cli_abs_path(o->filename_override) : file;
+    char *file;
     cv_store in_store, out_store;
-    cv_sops_stores(o, name, &in_store, &out_store);
+    char *name = cv_sops_target(o, argc, argv, true, &file, &in_store, &out_store);
 
     cv_sops_file f;
     memset(&f, 0, sizeof(f));

@@ -40,6 +40,16 @@ static const cv_flag global_flags[] = {
     S("add-hckms", add_hckms), S("rm-hckms", rm_hckms),
 };
 
+/* The master-key and selection flags encrypt and edit share. */
+#define KEY_FLAGS                                                                              \
+    S("age", age), S("a", age), S("pgp", pgp), S("p", pgp), S("kms", kms), S("k", kms),        \
+        S("gcp-kms", gcp_kms), S("azure-kv", azure_kv), S("hc-vault-transit", hc_vault),       \
+        S("hckms", hckms), S("aws-profile", aws_profile), S("input-type", input_type),         \
+        S("output-type", output_type), S("unencrypted-suffix", unencrypted_suffix),            \
+        S("encrypted-suffix", encrypted_suffix), S("unencrypted-regex", unencrypted_regex),    \
+        S("encrypted-regex", encrypted_regex), S("encryption-context", encryption_context),    \
+        S("shamir-secret-sharing-threshold", shamir_threshold)
+
 static const cv_flag decrypt_flags[] = {
     B("in-place", in_place), B("i", in_place), S("extract", extract), S("output", output),
     S("input-type", input_type), S("output-type", output_type), B("ignore-mac", ignore_mac),
@@ -47,15 +57,7 @@ static const cv_flag decrypt_flags[] = {
 };
 
 static const cv_flag encrypt_flags[] = {
-    B("in-place", in_place), B("i", in_place), S("output", output),
-    S("age", age), S("a", age), S("pgp", pgp), S("p", pgp), S("kms", kms), S("k", kms),
-    S("gcp-kms", gcp_kms), S("azure-kv", azure_kv), S("hc-vault-transit", hc_vault),
-    S("hckms", hckms), S("aws-profile", aws_profile),
-    S("input-type", input_type), S("output-type", output_type),
-    S("unencrypted-suffix", unencrypted_suffix), S("encrypted-suffix", encrypted_suffix),
-    S("unencrypted-regex", unencrypted_regex), S("encrypted-regex", encrypted_regex),
-    S("encryption-context", encryption_context),
-    S("shamir-secret-sharing-threshold", shamir_threshold),
+    B("in-place", in_place), B("i", in_place), S("output", output), KEY_FLAGS,
     S("filename-override", filename_override),
 };
 
@@ -74,15 +76,7 @@ static const cv_flag rotate_flags[] = {
 };
 
 static const cv_flag edit_flags[] = {
-    S("age", age), S("a", age), S("pgp", pgp), S("p", pgp), S("kms", kms), S("k", kms),
-    S("gcp-kms", gcp_kms), S("azure-kv", azure_kv), S("hc-vault-transit", hc_vault),
-    S("hckms", hckms), S("aws-profile", aws_profile),
-    S("input-type", input_type), S("output-type", output_type),
-    S("unencrypted-suffix", unencrypted_suffix), S("encrypted-suffix", encrypted_suffix),
-    S("unencrypted-regex", unencrypted_regex), S("encrypted-regex", encrypted_regex),
-    S("encryption-context", encryption_context),
-    S("shamir-secret-sharing-threshold", shamir_threshold),
-    B("show-master-keys", show_master_keys), B("s", show_master_keys),
+    KEY_FLAGS, B("show-master-keys", show_master_keys), B("s", show_master_keys),
     B("ignore-mac", ignore_mac), S("decryption-order", decryption_order),
 };
 

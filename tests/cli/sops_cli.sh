@@ -10,21 +10,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/harness.sh
 . "$ROOT/tests/lib/harness.sh"
-: "${COVERT_BIN:=$ROOT/build/covert}"
-SOPS="$PEERS/sops-3.13.2/sops"
-PLAIN="$ROOT/testvectors/sops/plain"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-if [ ! -x "$SOPS" ] || [ ! -x "$AGE131/age-keygen" ]; then
-    t_skip "sops cli" "sops v3.13.2 or age v1.3.1 peer missing (make peers)"
-    t_done
-    exit 0
-fi
-export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config"
-mkdir -p "$HOME"
-unset SOPS_AGE_KEY SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE SOPS_AGE_SSH_PRIVATE_KEY_CMD \
-    SOPS_AGE_RECIPIENTS SOPS_CONFIG EDITOR SOPS_EDITOR
+# shellcheck source=../lib/sops_env.sh
+. "$ROOT/tests/lib/sops_env.sh"
 "$AGE131/age-keygen" -o "$TMP/k.txt" 2>/dev/null
 R=$("$AGE131/age-keygen" -y "$TMP/k.txt")
 export SOPS_AGE_KEY_FILE="$TMP/k.txt"

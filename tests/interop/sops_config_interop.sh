@@ -13,21 +13,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/harness.sh
 . "$ROOT/tests/lib/harness.sh"
-: "${COVERT_BIN:=$ROOT/build/covert}"
-SOPS="$PEERS/sops-3.13.2/sops"
-PLAIN="$ROOT/testvectors/sops/plain"
-TMP=$(mktemp -d)
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$TMP"' EXIT
-
-if [ ! -x "$SOPS" ] || [ ! -x "$AGE131/age-keygen" ]; then
-    t_skip "sops config interop" "sops v3.13.2 or age v1.3.1 peer missing (make peers)"
-    t_done
-    exit 0
-fi
-export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config"
-mkdir -p "$HOME"
-unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE \
-    SOPS_AGE_SSH_PRIVATE_KEY_CMD SOPS_AGE_RECIPIENTS SOPS_CONFIG
+# shellcheck source=../lib/sops_env.sh
+. "$ROOT/tests/lib/sops_env.sh"
 
 K="$TMP/keys"
 mkdir -p "$K"
@@ -67,26 +54,15 @@ keys() {
     for k in "$@"; do cat "$K/$k.txt" >>"$TMP/ids.txt"; done
     echo "$TMP/ids.txt"
 }
-mask() {
-    python3 - "$1" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-t = re.sub(r"-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----", "AGE", t, flags=re.S)
-t = re.sub(r"ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:[^,]*,tag:[^,]*,type:(\w+)\]",
-           lambda m: "ENC[%d,%s]" % (len(m.group(1)), m.group(2)), t)
-t = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME", t)
-sys.stdout.write(t)
-PY
-}
 
 for f in apps/sub/secret.yaml apps/app.json groups/secret.yaml; do
     "$SOPS" encrypt "$f" >"$TMP/s.out" 2>"$TMP/err" || t_fail "$f: sops encrypt: $(head -1 "$TMP/err")"
     "$COVERT_BIN" sops encrypt "$f" >"$TMP/c.out" 2>"$TMP/err" || t_fail "$f: covert encrypt: $(head -1 "$TMP/err")"
-    if [ "$(mask "$TMP/s.out")" = "$(mask "$TMP/c.out")" ]; then
+    if [ "$(sops_mask "$TMP/s.out")" = "$(sops_mask "$TMP/c.out")" ]; then
         t_pass "$f: creation rule applied as sops does (same layout)"
     else
         t_fail "$f: layout differs from sops"
-        diff <(mask "$TMP/s.out") <(mask "$TMP/c.out") | head -8 >&2
+        diff <(sops_mask "$TMP/s.out") <(sops_mask "$TMP/c.out") | head -8 >&2
     fi
     cp "$TMP/s.out" "$TMP/s_${f//\//_}"
     cp "$TMP/c.out" "$TMP/c_${f//\//_}"

@@ -16,21 +16,8 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/harness.sh
 . "$ROOT/tests/lib/harness.sh"
-: "${COVERT_BIN:=$ROOT/build/covert}"
-SOPS="$PEERS/sops-3.13.2/sops"
-PLAIN="$ROOT/testvectors/sops/plain"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-if [ ! -x "$SOPS" ] || [ ! -x "$AGE131/age-keygen" ]; then
-    t_skip "sops interop" "sops v3.13.2 or age v1.3.1 peer missing (make peers)"
-    t_done
-    exit 0
-fi
-export HOME="$TMP/home" XDG_CONFIG_HOME="$TMP/home/.config"
-mkdir -p "$HOME"
-unset SOPS_AGE_KEY SOPS_AGE_KEY_FILE SOPS_AGE_KEY_CMD SOPS_AGE_SSH_PRIVATE_KEY_FILE \
-    SOPS_AGE_SSH_PRIVATE_KEY_CMD SOPS_AGE_RECIPIENTS SOPS_CONFIG
+# shellcheck source=../lib/sops_env.sh
+. "$ROOT/tests/lib/sops_env.sh"
 
 # Keys: two X25519, one post-quantum, one ssh-ed25519.
 K="$TMP/keys"
@@ -64,20 +51,6 @@ recipients() {
     esac
 }
 
-# mask FILE: ciphertexts, age blocks, MAC and timestamps replaced by
-# placeholders that keep what must match (value type and plaintext length).
-mask() {
-    python3 - "$1" <<'PY'
-import re, sys
-t = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-t = re.sub(r"-----BEGIN AGE ENCRYPTED FILE-----.*?-----END AGE ENCRYPTED FILE-----",
-           "AGE-BLOCK", t, flags=re.S)
-t = re.sub(r"ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:[^,]*,tag:[^,]*,type:(\w+)\]",
-           lambda m: "ENC[%d,%s]" % (len(m.group(1)), m.group(2)), t)
-t = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME", t)
-sys.stdout.write(t)
-PY
-}
 
 # check_case NAME SET FILE GLOBAL_FLAGS ENCRYPT_FLAGS [VERB]
 # VERB is `encrypt` (the subcommand) or `-e` (sops's legacy form, the only
@@ -119,11 +92,11 @@ check_case() {
     else
         t_fail "$name: covert round trip: $(head -1 "$base.err")"
     fi
-    if [ "$(mask "$base.sops.$ext")" = "$(mask "$base.covert.$ext")" ]; then
+    if [ "$(sops_mask "$base.sops.$ext")" = "$(sops_mask "$base.covert.$ext")" ]; then
         t_pass "$name: same layout as sops"
     else
         t_fail "$name: layout differs from sops ($base)"
-        diff <(mask "$base.sops.$ext") <(mask "$base.covert.$ext") | head -10 >&2
+        diff <(sops_mask "$base.sops.$ext") <(sops_mask "$base.covert.$ext") | head -10 >&2
     fi
     if [ "$("$SOPS" filestatus "$base.covert.$ext" 2>/dev/null)" = '{"encrypted":true}' ]; then
         t_pass "$name: sops filestatus"

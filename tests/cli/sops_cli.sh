@@ -152,4 +152,36 @@ if "$COVERT_BIN" sops encrypt --age "$R" --filename-override x.yaml <"$PLAIN/sec
 else
     t_fail "encrypt from stdin"
 fi
+# Identity sources, each alone, in both tools (sops 3.13 discovery rules).
+"$SOPS" encrypt --age "$R" "$PLAIN/app.json" >ids.json
+"$SOPS" decrypt ids.json >ids.want
+ssh-keygen -q -t ed25519 -N "" -f ssh_id >/dev/null
+"$SOPS" encrypt --age "$(cat ssh_id.pub)" "$PLAIN/app.json" >ssh.json
+KEYLINE=$(grep AGE-SECRET-KEY "$TMP/k.txt")
+printf '#!/bin/sh\n[ -n "$SOPS_AGE_RECIPIENT" ] && cat "%s"\n' "$TMP/k.txt" >keycmd.sh
+chmod +x keycmd.sh
+source_case() {
+    local name=$1 file=$2
+    shift 2
+    local s_out c_out
+    s_out=$(env -u SOPS_AGE_KEY_FILE "$@" "$SOPS" decrypt "$file" 2>/dev/null)
+    c_out=$(env -u SOPS_AGE_KEY_FILE "$@" "$COVERT_BIN" sops decrypt "$file" 2>/dev/null)
+    if [ -n "$c_out" ] && [ "$s_out" = "$c_out" ] && [ "$c_out" = "$(cat ids.want)" ]; then
+        t_pass "identities from $name"
+    else
+        t_fail "identities from $name"
+    fi
+}
+"$AGE131/age-keygen" -o other.txt 2>/dev/null
+OTHER=$(grep AGE-SECRET-KEY other.txt)
+source_case "SOPS_AGE_KEY (space-separated)" ids.json SOPS_AGE_KEY="$OTHER $KEYLINE"
+source_case "SOPS_AGE_KEY_CMD" ids.json SOPS_AGE_KEY_CMD="$TMP/keycmd.sh"
+mkdir -p "$HOME/.config/sops/age"
+cp "$TMP/k.txt" "$HOME/.config/sops/age/keys.txt"
+source_case "the default keys.txt" ids.json
+rm -rf "$HOME/.config/sops"
+source_case "SOPS_AGE_SSH_PRIVATE_KEY_FILE" ssh.json SOPS_AGE_SSH_PRIVATE_KEY_FILE="$TMP/ssh_id"
+mkdir -p "$HOME/.ssh"
+cp ssh_id "$HOME/.ssh/id_ed25519"
+source_case "~/.ssh/id_ed25519" ssh.json
 t_done

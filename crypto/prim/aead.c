@@ -180,3 +180,61 @@ cv_result cv_aes_gcm_open(uint8_t *out, const uint8_t key[32], const uint8_t *iv
     EVP_CIPHER_CTX_free(x);
     return r;
 }
+
+/* A reusable AES-256-GCM key: two contexts (seal, open) keyed once; each
+ * message only sets its IV, so the key schedule is computed once per key
+ * instead of once per message (SOPS encrypts thousands of small values). */
+struct cv_aes_gcm {
+    EVP_CIPHER_CTX *x[2]; /* [0] open, [1] seal */
+};
+
+cv_result cv_aes_gcm_new(cv_aes_gcm **out, const uint8_t key[32])
+{
+    *out = NULL;
+    cv_aes_gcm *g = calloc(1, sizeof(*g));
+    CV_ENSURE(g != NULL, CV_E_NOMEM);
+    for (int enc = 0; enc < 2; enc++) {
+        g->x[enc] = EVP_CIPHER_CTX_new();
+        if (g->x[enc] == NULL ||
+            EVP_CipherInit_ex(g->x[enc], EVP_aes_256_gcm(), NULL, key, NULL, enc) != 1) {
+            cv_aes_gcm_free(&g);
+            CV_BAIL(CV_E_CRYPTO);
+        }
+    }
+    *out = g;
+    return cv_ok();
+}
+
+void cv_aes_gcm_free(cv_aes_gcm **g)
+{
+    if (g == NULL || *g == NULL) return;
+    EVP_CIPHER_CTX_free((*g)->x[0]); /* cleanses the key schedule */
+    EVP_CIPHER_CTX_free((*g)->x[1]);
+    free(*g);
+    *g = NULL;
+}
+
+static cv_result gcm_set_iv(EVP_CIPHER_CTX *x, const uint8_t *iv, size_t iv_len, int enc)
+{
+    CV_ENSURE(iv_len > 0 && iv_len <= 256, CV_E_INVALID_ARG);
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL),
+                  CV_E_CRYPTO);
+    CV_GUARD_OSSL(EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc), CV_E_CRYPTO);
+    return cv_ok();
+}
+
+cv_result cv_aes_gcm_seal_with(cv_aes_gcm *g, uint8_t *out, uint8_t tag[16], const uint8_t *iv,
+                               size_t iv_len, const uint8_t *in, size_t n, const uint8_t *ad,
+                               size_t ad_len)
+{
+    CV_GUARD(gcm_set_iv(g->x[1], iv, iv_len, 1));
+    return gcm_seal(g->x[1], out, tag, in, n, ad, ad_len);
+}
+
+cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, size_t iv_len,
+                               const uint8_t *in, size_t n, const uint8_t tag[16],
+                               const uint8_t *ad, size_t ad_len)
+{
+    CV_GUARD(gcm_set_iv(g->x[0], iv, iv_len, 0));
+    return gcm_open(g->x[0], out, in, n, tag, ad, ad_len);
+}

@@ -44,4 +44,16 @@ cv_result cv_aes_gcm_open(uint8_t *out, const uint8_t key[32], const uint8_t *iv
                           const uint8_t *in, size_t n, const uint8_t tag[16], const uint8_t *ad,
                           size_t ad_len) CV_MUST_USE;
 
+/* A key kept for many messages (one thread at a time); freed with its key
+ * schedule cleansed. */
+typedef struct cv_aes_gcm cv_aes_gcm;
+cv_result cv_aes_gcm_new(cv_aes_gcm **out, const uint8_t key[32]) CV_MUST_USE CV_NONNULL;
+void cv_aes_gcm_free(cv_aes_gcm **g);
+cv_result cv_aes_gcm_seal_with(cv_aes_gcm *g, uint8_t *out, uint8_t tag[16], const uint8_t *iv,
+                               size_t iv_len, const uint8_t *in, size_t n, const uint8_t *ad,
+                               size_t ad_len) CV_MUST_USE;
+cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, size_t iv_len,
+                               const uint8_t *in, size_t n, const uint8_t tag[16],
+                               const uint8_t *ad, size_t ad_len) CV_MUST_USE;
+
 #endif

@@ -22,7 +22,7 @@ typedef struct {
 
 typedef struct {
     cv_doc *d;
-    const uint8_t *key;
+    cv_aes_gcm *key;
     cv_sops_stash *stash;
     bool decrypt;
     bool mac_only;
@@ -205,7 +205,7 @@ static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint
 {
     memset(w, 0, sizeof(*w));
     w->d = d;
-    w->key = key;
+    CV_GUARD(cv_aes_gcm_new(&w->key, key));
     w->stash = stash;
     w->decrypt = decrypt;
     w->mac_only = m->mac_only_encrypted;
@@ -237,6 +237,7 @@ static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_so
     }
     mac[CV_SOPS_MAC_HEX] = '\0';
     cv_goregex_free(&w.re);
+    cv_aes_gcm_free(&w.key);
     cv_buf_release(&w.aad);
     return res;
 }
@@ -267,7 +268,11 @@ cv_result cv_sops_mac_seal(cv_doc *d, cv_sops_meta *m, const uint8_t key[CV_SOPS
     size_t tl = lastmodified_aad(m, t);
     cv_node *n;
     CV_GUARD(cv_node_text(d, CV_NODE_STR, mac, CV_SOPS_MAC_HEX, &n));
-    CV_GUARD(cv_sops_value_encrypt(d, n, key, cv_slice_of(t, tl), stash));
+    cv_aes_gcm *g;
+    CV_GUARD(cv_aes_gcm_new(&g, key));
+    cv_result r = cv_sops_value_encrypt(d, n, g, cv_slice_of(t, tl), stash);
+    cv_aes_gcm_free(&g);
+    CV_GUARD(r);
     m->mac = n->s;
     m->mac_len = n->len;
     return cv_ok();
@@ -280,7 +285,10 @@ cv_result cv_sops_mac_verify(cv_doc *d, const cv_sops_meta *m, const uint8_t key
     size_t tl = lastmodified_aad(m, t);
     cv_node *n;
     CV_GUARD(cv_node_text(d, CV_NODE_STR, m->mac, m->mac_len, &n));
-    cv_result r = cv_sops_value_decrypt(d, n, key, cv_slice_of(t, tl), stash);
+    cv_aes_gcm *g;
+    CV_GUARD(cv_aes_gcm_new(&g, key));
+    cv_result r = cv_sops_value_decrypt(d, n, g, cv_slice_of(t, tl), stash);
+    cv_aes_gcm_free(&g);
     if (!cv_is_ok(r)) CV_BAILF(CV_E_SOPS_MAC_DECRYPT, "Cannot decrypt MAC: %s", cv_err_detail());
     bool same = n->kind == CV_NODE_STR && n->len == CV_SOPS_MAC_HEX &&
                 cv_ct_eq(n->s, mac, CV_SOPS_MAC_HEX);

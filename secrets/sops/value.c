@@ -236,7 +236,7 @@ static cv_result format_enc(cv_buf *o, cv_slice ct, const uint8_t *iv, const uin
     return cv_buf_addf(o, ",type:%s]", type);
 }
 
-static cv_result seal(cv_doc *d, cv_node *n, cv_node_kind kind, const uint8_t *key,
+static cv_result seal(cv_doc *d, cv_node *n, cv_node_kind kind, cv_aes_gcm *key,
                       cv_slice aad, cv_slice plain, const char *type, const uint8_t *iv)
 {
     cv_result res = cv_ok();
@@ -245,8 +245,8 @@ static cv_result seal(cv_doc *d, cv_node *n, cv_node_kind kind, const uint8_t *k
     cv_buf_init(&ct, CV_DOC_MAX_INPUT);
     cv_buf_init(&o, CV_DOC_MAX_INPUT * 2);
     CV_GUARD_GOTO(res, cv_buf_reserve(&ct, plain.len + 1), out);
-    CV_GUARD_GOTO(res, cv_aes_gcm_seal(ct.p, tag, key, iv, CV_SOPS_IV_LEN, plain.p, plain.len,
-                                       aad.p, aad.len), out);
+    CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct.p, tag, iv, CV_SOPS_IV_LEN, plain.p,
+                                            plain.len, aad.p, aad.len), out);
     ct.len = plain.len;
     CV_GUARD_GOTO(res, format_enc(&o, cv_buf_slice(&ct), iv, tag, type), out);
     CV_GUARD_GOTO(res, cv_node_set_text(d, n, kind, o.p, o.len), out);
@@ -256,8 +256,8 @@ out:
     return res;
 }
 
-cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS_KEY_LEN],
-                                cv_slice aad, cv_sops_stash *stash)
+cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                cv_sops_stash *stash)
 {
     char num[CV_NUM_TEXT_MAX];
     cv_slice plain;
@@ -338,7 +338,7 @@ static cv_result decode_parts(const cv_sops_enc *e, cv_buf *ct, uint8_t *iv, siz
     return cv_ok();
 }
 
-static cv_result open_value(const cv_sops_enc *e, const uint8_t *key, cv_slice aad, cv_buf *pt,
+static cv_result open_value(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, cv_buf *pt,
                             uint8_t *iv, size_t *iv_len)
 {
     cv_result res = cv_ok();
@@ -347,7 +347,7 @@ static cv_result open_value(const cv_sops_enc *e, const uint8_t *key, cv_slice a
     cv_buf_init(&ct, CV_DOC_MAX_INPUT);
     CV_GUARD_GOTO(res, decode_parts(e, &ct, iv, iv_len, tag), out);
     CV_GUARD_GOTO(res, cv_buf_reserve(pt, ct.len + 1), out);
-    res = cv_aes_gcm_open(pt->p, key, iv, *iv_len, ct.p, ct.len, tag, aad.p, aad.len);
+    res = cv_aes_gcm_open_with(key, pt->p, iv, *iv_len, ct.p, ct.len, tag, aad.p, aad.len);
     if (!cv_is_ok(res)) {
         res = CV_FAILF(CV_E_SOPS_DECRYPT, "Could not decrypt with AES_GCM");
         goto out;
@@ -358,8 +358,8 @@ out:
     return res;
 }
 
-cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS_KEY_LEN],
-                                cv_slice aad, cv_sops_stash *stash)
+cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                cv_sops_stash *stash)
 {
     CV_BUG_ON(n->kind != CV_NODE_STR && n->kind != CV_NODE_COMMENT);
     if (n->len == 0) {

@@ -10,6 +10,9 @@
  * True/False, time MarshalText, comment text. Empty strings and empty
  * comments are never encrypted.
  *
+ * The data key is given as a keyed cv_aes_gcm (crypto/prim/aead.h), so its
+ * schedule is computed once per document, not once per value.
+ *
  * The IV stash: decrypting records (aad, typed plaintext) -> IV, and
  * encrypting the same typed plaintext at the same path again reuses the IV,
  * so edit/set/unset leave unchanged values byte-identical as sops does. The
@@ -17,6 +20,7 @@
 #ifndef CV_SOPS_VALUE_H
 #define CV_SOPS_VALUE_H
 
+#include "crypto/prim/aead.h"
 #include "secrets/doc/tree.h"
 
 #define CV_SOPS_IV_LEN 32u
@@ -43,14 +47,14 @@ cv_result cv_sops_stash_new(cv_doc *d, cv_sops_stash **out) CV_MUST_USE CV_NONNU
 /* Encrypt scalar n (or a COMMENT) in place into its ENC string: n becomes
  * STR (or stays COMMENT with the ENC text). Empty texts stay empty. stash
  * may be NULL. */
-cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS_KEY_LEN],
-                                cv_slice aad, cv_sops_stash *stash) CV_MUST_USE;
+cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                cv_sops_stash *stash) CV_MUST_USE;
 /* Decrypt the ENC text of n (STR or COMMENT) in place into the typed value:
  * COMMENT for type comment (inline cleared, as sops does). An empty text
  * stays an empty STR. Errors: CV_E_SOPS_ENC (malformed), CV_E_SOPS_DECRYPT
  * (authentication), CV_E_SOPS_ENC with a detail for a bad typed value. */
-cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, const uint8_t key[CV_SOPS_KEY_LEN],
-                                cv_slice aad, cv_sops_stash *stash) CV_MUST_USE;
+cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                cv_sops_stash *stash) CV_MUST_USE;
 
 /* Go's base64.StdEncoding.DecodeString: padding required, CR/LF ignored,
  * non-zero trailing bits accepted. out holds at least (len/4+1)*3 bytes. */

@@ -114,9 +114,9 @@ int cv_sops_cmd_unset(cv_sops_opts *o, int argc, char **argv)
     cv_sops_open(&f, o, file, in, true);
     cv_result r = cv_sops_path_unset(f.doc.branches[0], &p);
     cv_sops_path_free(&p);
-    if (cv_is(r, CV_E_NOT_FOUND) && o->idempotent) return 0;
-    if (!cv_is_ok(r)) cv_sops_fail(1, "%s", cv_cli_msg(r));
-    write_back(&f, o, file, out);
+    if (!cv_is_ok(r) && !(cv_is(r, CV_E_NOT_FOUND) && o->idempotent))
+        cv_sops_fail(1, "%s", cv_cli_msg(r));
+    if (cv_is_ok(r)) write_back(&f, o, file, out);
     cv_sops_file_clear(&f);
     free(file);
     return 0;

@@ -388,8 +388,8 @@ static cv_result open_age(cv_sops_keyring *k, const cv_sops_key *key, cv_buf *pa
     all.n = k->ids.n + cmd->n;
     all.v = calloc(all.n + 1, sizeof(*all.v));
     CV_ENSURE(all.v, CV_E_NOMEM);
-    memcpy(all.v, k->ids.v, k->ids.n * sizeof(*all.v));
-    memcpy(all.v + k->ids.n, cmd->v, cmd->n * sizeof(*all.v));
+    if (k->ids.n) memcpy(all.v, k->ids.v, k->ids.n * sizeof(*all.v));
+    if (cmd->n) memcpy(all.v + k->ids.n, cmd->v, cmd->n * sizeof(*all.v));
     if (all.n == 0) {
         free(all.v);
         format_error(k, "failed to load age identities", NULL);

@@ -468,7 +468,8 @@ void cv_sops_config_stores(const cv_sops_config *c, cv_sops_cfg_stores *out)
 
 /* ---- paths as Go's path/filepath handles them ---------------------------- */
 
-/* filepath.Clean for Unix paths, in place (the result is never longer). */
+/* filepath.Clean for Unix paths, in place: the result is never longer,
+ * except that an empty path becomes "." (p needs room for 2 bytes). */
 static void go_clean(char *p)
 {
     bool rooted = p[0] == '/';
@@ -533,7 +534,9 @@ static cv_result go_dir(const char *path, char **out)
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) + 1 : 0;
-    CV_GUARD(cv_strndup(out, path, n));
+    CV_GUARD(cv_alloc((void **)out, n + 2)); /* room for "." */
+    memcpy(*out, path, n);
+    (*out)[n] = 0;
     go_clean(*out);
     return cv_ok();
 }

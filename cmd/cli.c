@@ -255,9 +255,16 @@ cv_result cv_cli_read_file(const char *path, cv_buf *b)
     bool is_stdin = strcmp(path, "-") == 0;
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     CV_ENSUREF(fd >= 0, CV_E_IO, "open %s: %s", path, strerror(errno));
+    /* A regular file's size is known: one allocation of that size, instead
+     * of doubling (which for a secret buffer also copies and wipes). */
+    struct stat st;
+    cv_result r = cv_ok();
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (uint64_t)st.st_size < b->max)
+        r = cv_buf_reserve(b, (size_t)st.st_size + 1);
     cv_fd_src src;
     cv_fd_src_init(&src, fd);
-    cv_result r = cv_src_read_all(&src.src, b);
+    if (cv_is_ok(r)) r = cv_src_read_all(&src.src, b);
     if (!is_stdin) close(fd);
     return r;
 }

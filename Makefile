@@ -126,6 +126,9 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 
 bench: all $(O)/stream-bench
 	bench/run.sh $(O)
+	bench/sops.sh $(O)
+	bench/git_fetch.sh $(O)
+	bench/kube_apply.sh $(O)
 
 $(O)/stream-bench: bench/stream_bench.c $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)

@@ -239,10 +239,16 @@ int cv_sops_batch(const cv_sops_opts *o, bool encrypt, int argc, char **argv)
         struct stat st;
         if (stat(argv[i], &st) != 0)
             cv_sops_fail(100, "Error: cannot operate on non-existent file \"%s\"", argv[i]);
-        if (S_ISDIR(st.st_mode)) walk(&b, argv[i], 0);
+        if (S_ISDIR(st.st_mode)) {
+            char *abs = cv_cli_abs_path(argv[i]);
+            walk(&b, abs, 0);
+            free(abs);
+        }
         else add_job(&b, cv_cli_abs_path(argv[i]), true);
     }
+    /* Loaded once, before the workers share them. */
     (void)cv_sops_keyring_get();
+    (void)cv_sops_config_get(o, NULL);
     run_all(&b);
     pthread_mutex_destroy(&b.lock);
     return finish(&b);

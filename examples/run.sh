@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: the age workflow with covert.
+# The main job on the bundled examples: the age workflow, then the SOPS
+# workflow of a GitOps repository (examples/sops), with covert.
 # Usage: examples/run.sh [BUILD_DIR]. Everything is written to a temporary
 # directory that is removed at the end.
 set -euo pipefail
@@ -50,5 +51,39 @@ step "stream 64 MiB through encrypt | decrypt on all cores"
 head -c $((64 << 20)) /dev/urandom >"$WORK/big"
 "$COVERT" age -r "$RCPT" "$WORK/big" | "$COVERT" age -d -i "$WORK/key.txt" | cmp - "$WORK/big" &&
     echo "64 MiB round trip identical"
+step "SOPS: encrypt a small repository by its .sops.yaml (one call, every file)"
+SX="$ROOT/examples/sops"
+REPO="$WORK/repo"
+mkdir -p "$REPO"
+cp -r "$SX/apps" "$REPO/"
+"$COVERT" age-keygen -o "$WORK/second.txt" 2>/dev/null
+SECOND=$("$COVERT" age-keygen -y "$WORK/second.txt")
+sed -e "s/AGE_RECIPIENT/$RCPT/" -e "s/AGE_SECOND/$SECOND/" "$SX/.sops.yaml.in" >"$REPO/.sops.yaml"
+cat "$WORK/key.txt" "$WORK/second.txt" >"$WORK/keys.txt"
+export SOPS_AGE_KEY_FILE="$WORK/keys.txt"
+(cd "$REPO" && "$COVERT" sops encrypt -i apps)
+grep -c 'ENC\[AES256_GCM' "$REPO/apps/demo/secret.yaml" | sed 's/^/secret.yaml: encrypted values: /'
+sed -n '1,12p' "$REPO/apps/demo/secret.yaml"
+
+step "SOPS: decrypt every file back and compare with the originals"
+for f in secret.yaml config.json app.env; do
+    (cd "$REPO" && "$COVERT" sops decrypt "apps/demo/$f") >"$WORK/plain"
+    echo "$f: $(cmp -s "$WORK/plain" "$SX/apps/demo/$f" && echo identical || echo re-rendered as sops renders it)"
+done
+
+step "SOPS: key groups (2 of 2 for JSON and dotenv): one key alone is not enough"
+if SOPS_AGE_KEY_FILE="$WORK/key.txt" "$COVERT" sops decrypt "$REPO/apps/demo/config.json" 2>/dev/null; then
+    echo "unexpected success" >&2
+    exit 1
+fi
+echo "config.json with one group's key: refused (exit 128), as sops does"
+
+step "SOPS: change a value in place, extract it, run a command with the env file"
+"$COVERT" sops set "$REPO/apps/demo/secret.yaml" '["stringData"]["password"]' '"new password"'
+"$COVERT" sops decrypt --extract '["stringData"]["password"]' "$REPO/apps/demo/secret.yaml"
+echo
+"$COVERT" sops exec-env "$REPO/apps/demo/app.env" 'echo "LOG_LEVEL from the encrypted file: $LOG_LEVEL"'
+echo "filestatus: $("$COVERT" sops filestatus "$REPO/apps/demo/secret.yaml")"
+
 echo
 echo "main job: ok"

@@ -7,8 +7,8 @@
  * both cases only names whose extension selects a structured store. Files
  * are processed on every core; the keyring (identities, key commands) is
  * loaded once for all of them. With -i each file is rewritten atomically;
- * otherwise the outputs go to stdout in argument order (YAML documents
- * separated by ---). A file that fails is reported as "FILE: message" and
+ * otherwise the outputs go to stdout in argument order (a YAML output that
+ * follows another output is preceded by ---, so YAML stays one stream). A file that fails is reported as "FILE: message" and
  * the others still complete; the exit code is the first failure's. */
 #include <dirent.h>
 #include <pthread.h>

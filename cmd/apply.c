@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmd/apply.h"
 #include "cmd/apply_sops.h"
 #include "cmd/cli.h"
 #include "cmd/commands.h"
@@ -41,11 +42,6 @@ static const char usage[] =
     "    --force-conflicts          take ownership of fields owned by other managers\n"
     "    --server-side              accepted for kubectl compatibility (always on)";
 
-typedef struct {
-    cv_strlist files;
-    bool recursive, force, server_side;
-    const char *ns, *kubeconfig, *context, *dry_run, *manager;
-} apply_flags;
 
 /* --- reading manifests ----------------------------------------------------- */
 
@@ -133,7 +129,7 @@ static void print_result(void *ctx, const cv_kube_applied *a)
     fflush(stdout);
 }
 
-static void parse_args(int argc, char **argv, apply_flags *f)
+void cv_apply_parse_args(int argc, char **argv, const char *usage_text, apply_flags *f)
 {
     memset(f, 0, sizeof *f);
     f->manager = "covert";
@@ -150,7 +146,8 @@ static void parse_args(int argc, char **argv, apply_flags *f)
         { "server-side", CV_FLAG_BOOL, &f->server_side, 0 },
     };
     char **rest = NULL;
-    int nrest = cv_cli_parse_flags(flags, sizeof flags / sizeof flags[0], argc, argv, usage, &rest);
+    int nrest = cv_cli_parse_flags(flags, sizeof flags / sizeof flags[0], argc, argv, usage_text,
+                                   &rest);
     if (nrest > 0) cv_cli_errorf("unexpected argument \"%s\"", rest[0]);
     if (f->files.n == 0)
         cv_cli_error_hints("must specify one of -f and -k", "covert apply -f FILE|DIR|-", NULL);
@@ -159,7 +156,7 @@ static void parse_args(int argc, char **argv, apply_flags *f)
                       f->dry_run);
 }
 
-static json_t *load_manifests(const apply_flags *f)
+json_t *cv_apply_load_manifests(const apply_flags *f)
 {
     json_t *docs = json_array();
     if (docs == NULL) cv_cli_errorf("out of memory");
@@ -172,7 +169,7 @@ static json_t *load_manifests(const apply_flags *f)
     return docs;
 }
 
-static cv_kube *connect(const apply_flags *f)
+cv_kube *cv_apply_connect(const apply_flags *f)
 {
     cv_kube_load_opts lo = { .kubeconfig = f->kubeconfig, .context = f->context };
     cv_kube *k = NULL;
@@ -185,11 +182,11 @@ int cv_cmd_apply(int argc, char **argv)
 {
     apply_flags f;
     cv_cli_prog = "covert";
-    parse_args(argc, argv, &f);
+    cv_apply_parse_args(argc, argv, usage, &f);
     /* Decrypted values may be in memory: no core dumps. */
     (void)cv_harden_process(false);
-    json_t *docs = load_manifests(&f);
-    cv_kube *k = connect(&f);
+    json_t *docs = cv_apply_load_manifests(&f);
+    cv_kube *k = cv_apply_connect(&f);
     report_ctx rc = { .dry_run = strcmp(f.dry_run, "server") == 0 };
     cv_kube_apply_set set = {
         .ssa = { .field_manager = f.manager, .force = f.force, .dry_run = rc.dry_run },

@@ -21,6 +21,7 @@ static const command commands[] = {
     { "sops", cv_cmd_sops, "encrypt, decrypt and edit SOPS files (sops v3.13.2 command line)" },
     { "source", cv_cmd_source, "fetch a Git source as Flux's GitRepository does" },
     { "apply", cv_cmd_apply, "server-side apply manifests to a cluster (kubectl apply)" },
+    { "diff", cv_cmd_diff, "what apply would change, Secret values masked (kubectl diff)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

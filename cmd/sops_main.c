@@ -14,7 +14,10 @@
 
 static cv_sops_opts o;
 
+static bool show_version;
+
 static const cv_flag global_flags[] = {
+    { "version", CV_FLAG_BOOL, &show_version, 0 }, { "v", CV_FLAG_BOOL, &show_version, 0 },
     S("indent", indent), S("config", config), B("verbose", verbose),
     B("disable-version-check", disable_version_check), B("check-for-updates", check_for_updates),
     B("mac-only-encrypted", mac_only_encrypted),
@@ -231,7 +234,11 @@ int cv_cmd_sops(int argc, char **argv)
         usage(stderr);
         return 1;
     }
-    if (nrest > 0 && strcmp(rest[0], "--version") == 0) nrest = 0;
+    if (show_version) {
+        /* What sops prints without its network version check. */
+        printf("sops %s\n", cv_sops_version);
+        return 0;
+    }
     for (size_t i = 0; nrest > 0 && i < N(subcommands); i++)
         if (strcmp(rest[0], subcommands[i].name) == 0)
             return run_sub(&subcommands[i], nrest, rest);

@@ -152,6 +152,12 @@ if "$COVERT_BIN" sops encrypt --age "$R" --filename-override x.yaml <"$PLAIN/sec
 else
     t_fail "encrypt from stdin"
 fi
+if [ "$("$COVERT_BIN" sops --version)" = "$("$SOPS" --version --disable-version-check 2>/dev/null)" ]; then
+    t_pass "--version"
+else
+    t_fail "--version differs"
+fi
+
 # Many files in one call (beyond sops): a tree encrypted in place, then
 # decrypted in one process; sops agrees file by file.
 mkdir -p tree/a/b

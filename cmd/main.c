@@ -21,6 +21,9 @@ static const command commands[] = {
     { "sops", cv_cmd_sops, "encrypt, decrypt and edit SOPS files (sops v3.13.2 command line)" },
     { "source", cv_cmd_source, "fetch a Git source as Flux's GitRepository does" },
     { "apply", cv_cmd_apply, "server-side apply manifests to a cluster (kubectl apply)" },
+    { "bw", cv_cmd_bw, "Bitwarden Secrets Manager CLI (flag-compatible with bws)" },
+    { "externalsecret", cv_cmd_externalsecret,
+      "render the Secret an ExternalSecret produces (External Secrets Operator)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -51,6 +51,7 @@ SCENARIOS = {
     "nullnote": "secret notes are null",
     "shortexp": "tokens expire after 10 s (expires_in 10)",
     "expire": "tokens are revoked after 2 API requests (expiry mid-run)",
+    "expire1": "tokens are revoked after 1 API request",
     "noorg": "the JWT has no organization claim",
 }
 
@@ -157,7 +158,8 @@ class World:
         if t is None or t["exp"] <= time.time():
             return False
         t["uses"] += 1
-        return not (scenario == "expire" and t["uses"] > 2)
+        limit = {"expire": 2, "expire1": 1}.get(scenario)
+        return limit is None or t["uses"] <= limit
 
     # --- views ------------------------------------------------------------
     def project_refs(self, s):

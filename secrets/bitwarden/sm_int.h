@@ -26,6 +26,11 @@ struct cv_bw_client {
  * the parsed JSON answer (caller decrefs). */
 cv_result cv_bw__api(cv_bw_client *c, const char *method, const char *path, const cv_buf *body,
                      json_t **out) CV_MUST_USE;
+/* Parse an API answer of one kind ("list", "secrets", "secret", "sync",
+ * "projects", "project", "deleted") with the client's organization and
+ * key: the API parsers without a server (fuzzing, tests). */
+cv_result cv_bw__parse(cv_bw_client *c, const char *kind, json_t *j, cv_bw_result *out)
+    CV_MUST_USE;
 /* Log in again (token expired or refused). */
 cv_result cv_bw__renew(cv_bw_client *c) CV_MUST_USE;
 

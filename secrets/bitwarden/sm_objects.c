@@ -198,6 +198,24 @@ static cv_result p_deleted(cv_bw_client *c, json_t *j, cv_bw_result *o)
     return cv_ok();
 }
 
+cv_result cv_bw__parse(cv_bw_client *c, const char *kind, json_t *j, cv_bw_result *out)
+{
+    static const struct {
+        const char *kind;
+        parse_fn f;
+    } t[] = { { "list", p_list }, { "secrets", p_data_secrets }, { "secret", p_one_secret },
+              { "sync", p_sync }, { "projects", p_projects }, { "project", p_one_project },
+              { "deleted", p_deleted } };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(kind, t[i].kind) == 0) {
+            CV_GUARD(result_init(out));
+            cv_result r = t[i].f(c, j, out);
+            if (!cv_is_ok(r)) cv_bw_result_clear(out);
+            return r;
+        }
+    CV_BAIL(CV_E_INVALID_ARG);
+}
+
 static cv_result check_id(const char *id, char out[CV_UUID_STR])
 {
     CV_ENSUREF(id && cv_is_ok(cv_uuid_parse(cv_slice_str(id), out)), CV_E_INVALID_ARG,

@@ -31,7 +31,7 @@ static char *render(const char *src, const char *data_json, cv_result *res)
     cv_buf_init_secret(&out, 1 << 20);
     cv_tmpl_opts o = { "k", NULL, NULL };
     *res = cv_tmpl_render(cv_slice_str(src), d.branches[0], &o, &out);
-    char *s = strndup((const char *)out.p, out.len);
+    char *s = strndup(out.p ? (const char *)out.p : "", out.len);
     cv_buf_release(&out);
     cv_doc_clear(&d);
     return s;

@@ -49,8 +49,8 @@ static bool at_right(tp_parser *p, bool *trim)
         *trim = false;
         return true;
     }
-    if (p->pos > 0 && is_space(p->src[p->pos - 1]) && p->src[p->pos] == '-' && p->pos + 1 <= p->len &&
-        p->pos + 1 + p->rl <= p->len && memcmp(p->src + p->pos + 1, p->right, p->rl) == 0) {
+    if (p->pos > 0 && p->pos + 1 + p->rl <= p->len && is_space(p->src[p->pos - 1]) &&
+        p->src[p->pos] == '-' && memcmp(p->src + p->pos + 1, p->right, p->rl) == 0) {
         *trim = true;
         return true;
     }
@@ -125,18 +125,20 @@ static cv_result unquote(tp_parser *p, tp_arg *a)
         }
         if (q == '"' && c == '\\' && p->pos < p->len) {
             char e = p->src[p->pos++];
-            const char *map = "n\nt\tr\r\\\\\"\"'\'a\ab\bf\fv\v0\0";
-            const char *hit = NULL;
-            for (const char *m = map; *m || m[1]; m += 2)
-                if (*m == e) {
-                    hit = m;
-                    break;
-                }
-            if (hit == NULL) {
-                r = perr(p, "invalid escape in quoted string", NULL);
-                break;
+            switch (e) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'a': c = '\a'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case 'v': c = '\v'; break;
+            case '\\':
+            case '"':
+            case '\'': c = e; break;
+            default: r = perr(p, "invalid escape in quoted string", NULL); break;
             }
-            c = hit[1];
+            if (!cv_is_ok(r)) break;
         }
         r = cv_buf_add_byte(&b, (uint8_t)c);
         if (!cv_is_ok(r)) break;

@@ -16,5 +16,7 @@ int cv_cmd_sops(int argc, char **argv);
 int cv_cmd_source(int argc, char **argv);
 int cv_cmd_apply(int argc, char **argv);
 int cv_cmd_diff(int argc, char **argv);
+int cv_cmd_bw(int argc, char **argv);
+int cv_cmd_externalsecret(int argc, char **argv);
 
 #endif

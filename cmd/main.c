@@ -22,6 +22,9 @@ static const command commands[] = {
     { "source", cv_cmd_source, "fetch a Git source as Flux's GitRepository does" },
     { "apply", cv_cmd_apply, "server-side apply manifests to a cluster (kubectl apply)" },
     { "diff", cv_cmd_diff, "what apply would change, Secret values masked (kubectl diff)" },
+    { "bw", cv_cmd_bw, "Bitwarden Secrets Manager CLI (flag-compatible with bws)" },
+    { "externalsecret", cv_cmd_externalsecret,
+      "render the Secret an ExternalSecret produces (External Secrets Operator)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -11,6 +11,8 @@
 #              (sshd on a high port) for the Git source suite
 #   tools      valgrind strace hyperfine time
 #   cluster    openssl curl (tests/cluster: certificates, health checks)
+#   bitwarden  python3-cryptography (tests/bitwarden/fake_server.py encrypts),
+#              nodejs (+ npm when not bundled; the official SDK peer)
 #   go         only when no `go` is on PATH (the peers need Go >= 1.22; a
 #              preinstalled toolchain, e.g. /usr/local/go, is always preferred)
 set -eu
@@ -18,7 +20,8 @@ set -eu
 PKGS="build-essential pkg-config libsodium-dev libssl-dev libcurl4-openssl-dev
 libyaml-dev libjansson-dev libgit2-dev libcriterion-dev zlib1g-dev age
 clang libclang-rt-14-dev valgrind strace hyperfine time expect
-openssh-client python3 git lighttpd openssh-server openssl curl"
+openssh-client python3 python3-cryptography git lighttpd openssh-server openssl curl
+nodejs"
 
 # A Go toolchain outside dpkg (e.g. /usr/local/go/bin) counts as installed.
 for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do
@@ -26,6 +29,10 @@ for d in /usr/local/go/bin /usr/lib/go/bin "$HOME/go/bin"; do
 done
 if ! command -v go >/dev/null 2>&1; then
     PKGS="$PKGS golang-go"
+fi
+# npm ships inside some nodejs builds (NodeSource); Debian packages it apart.
+if ! command -v npm >/dev/null 2>&1; then
+    PKGS="$PKGS npm"
 fi
 
 missing=""

@@ -103,4 +103,26 @@
 #define CV_KUBE_MAX_YAML_NODES (4u * 1024u * 1024u)
 #define CV_KUBE_LIST_PAGE 500u
 
+/* Bitwarden (secrets/bitwarden): an access token, one EncString, one API
+ * response, objects in one list, one decrypted value (the server caps
+ * values at 25,000 characters, notes at 7,000, keys at 500), the state file,
+ * and the JWT. Secrets Manager's own validation limits are here too. */
+#define CV_BW_MAX_TOKEN 4096u
+#define CV_BW_MAX_ENCSTRING (1024u * 1024u)
+#define CV_BW_MAX_RESPONSE (64u * 1024u * 1024u)
+#define CV_BW_MAX_OBJECTS 100000u
+#define CV_BW_MAX_JWT (64u * 1024u)
+#define CV_BW_MAX_STATE (256u * 1024u)
+#define CV_BW_KEY_MAX_CHARS 500u
+#define CV_BW_VALUE_MAX_CHARS 25000u
+#define CV_BW_NOTE_MAX_CHARS 7000u
+/* External Secrets (secrets/eso): input manifests, template source and
+ * output, template nesting and loop work, jsonPath length. */
+#define CV_ESO_MAX_MANIFEST (64u * 1024u * 1024u)
+#define CV_ESO_MAX_TEMPLATE (1024u * 1024u)
+#define CV_ESO_MAX_TEMPLATE_OUT (16u * 1024u * 1024u)
+#define CV_ESO_MAX_TEMPLATE_DEPTH 64u
+#define CV_ESO_MAX_TEMPLATE_STEPS 1000000u
+#define CV_ESO_MAX_JSONPATH 4096u
+
 #endif

@@ -20,21 +20,29 @@ static const EVP_CIPHER *aes_for(size_t key_len, int mode)
     return mode == 0 ? ctr[i]() : mode == 1 ? cbc[i]() : gcm[i]();
 }
 
-/* One unauthenticated pass (CTR or CBC-decrypt) over the whole buffer. */
-static cv_result evp_pass(const EVP_CIPHER *c, uint8_t *out, const uint8_t *in, size_t n,
-                          const uint8_t *key, const uint8_t *iv)
+/* One unauthenticated pass (CTR, CBC-decrypt or CBC-encrypt) over the
+ * whole buffer, without padding. */
+static cv_result evp_pass_dir(const EVP_CIPHER *c, uint8_t *out, const uint8_t *in, size_t n,
+                              const uint8_t *key, const uint8_t *iv, int enc)
 {
     CV_ENSURE(c != NULL, CV_E_KEY_SIZE);
     CV_ENSURE(n <= INT_MAX, CV_E_TOO_LARGE);
     EVP_CIPHER_CTX *x = EVP_CIPHER_CTX_new();
     CV_ENSURE(x != NULL, CV_E_NOMEM);
     int got = 0, fin = 0;
-    int ok = EVP_DecryptInit_ex(x, c, NULL, key, iv) == 1 && EVP_CIPHER_CTX_set_padding(x, 0) == 1 &&
-             EVP_DecryptUpdate(x, out, &got, in, (int)n) == 1 &&
-             EVP_DecryptFinal_ex(x, out + got, &fin) == 1 && (size_t)(got + fin) == n;
+    int ok = EVP_CipherInit_ex(x, c, NULL, key, iv, enc) == 1 &&
+             EVP_CIPHER_CTX_set_padding(x, 0) == 1 &&
+             EVP_CipherUpdate(x, out, &got, in, (int)n) == 1 &&
+             EVP_CipherFinal_ex(x, out + got, &fin) == 1 && (size_t)(got + fin) == n;
     EVP_CIPHER_CTX_free(x);
     CV_ENSURE(ok, CV_E_CRYPTO);
     return cv_ok();
+}
+
+static cv_result evp_pass(const EVP_CIPHER *c, uint8_t *out, const uint8_t *in, size_t n,
+                          const uint8_t *key, const uint8_t *iv)
+{
+    return evp_pass_dir(c, out, in, n, key, iv, 0);
 }
 
 cv_result cv_aes_ctr_crypt(uint8_t *out, const uint8_t *in, size_t n, const uint8_t *key,
@@ -48,6 +56,13 @@ cv_result cv_aes_cbc_decrypt(uint8_t *out, const uint8_t *in, size_t n, const ui
 {
     CV_ENSURE(n % CV_AES_BLOCK == 0, CV_E_INVALID_ARG);
     return evp_pass(aes_for(key_len, 1), out, in, n, key, iv);
+}
+
+cv_result cv_aes_cbc_encrypt(uint8_t *out, const uint8_t *in, size_t n, const uint8_t *key,
+                             size_t key_len, const uint8_t iv[CV_AES_BLOCK])
+{
+    CV_ENSURE(n % CV_AES_BLOCK == 0, CV_E_INVALID_ARG);
+    return evp_pass_dir(aes_for(key_len, 1), out, in, n, key, iv, 1);
 }
 
 cv_result cv_aes_gcm_open_iv12(uint8_t *out, const uint8_t *in, size_t n, const uint8_t *key,

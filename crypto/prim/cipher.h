@@ -24,6 +24,10 @@ cv_result cv_aes_ctr_crypt(uint8_t *out, const uint8_t *in, size_t n, const uint
 /* AES-CBC decryption without padding removal; n must be a multiple of 16. */
 cv_result cv_aes_cbc_decrypt(uint8_t *out, const uint8_t *in, size_t n, const uint8_t *key,
                              size_t key_len, const uint8_t iv[CV_AES_BLOCK]) CV_MUST_USE;
+/* AES-CBC encryption without padding (the caller pads); n a multiple of
+ * 16. Bitwarden EncStrings are AES-256-CBC with PKCS#7 padding. */
+cv_result cv_aes_cbc_encrypt(uint8_t *out, const uint8_t *in, size_t n, const uint8_t *key,
+                             size_t key_len, const uint8_t iv[CV_AES_BLOCK]) CV_MUST_USE;
 /* AES-GCM with a 12-byte IV, no associated data. */
 cv_result cv_aes_gcm_open_iv12(uint8_t *out, const uint8_t *in, size_t n, const uint8_t *key,
                                size_t key_len, const uint8_t iv[12], const uint8_t tag[16])

@@ -125,6 +125,11 @@ static cv_result evp_digest(const EVP_MD *md, uint8_t *out, size_t out_len, cons
     return cv_ok();
 }
 
+cv_result cv_sha3_224(uint8_t out[28], const void *in, size_t n)
+{
+    return evp_digest(EVP_sha3_224(), out, 28, in, n, false);
+}
+
 cv_result cv_sha3_256(uint8_t out[32], const void *in, size_t n)
 {
     return evp_digest(EVP_sha3_256(), out, 32, in, n, false);

@@ -47,6 +47,8 @@ cv_result cv_hkdf(uint8_t *out, size_t out_len, const uint8_t *ikm, size_t ikm_l
                   const uint8_t *salt, size_t salt_len, const char *info) CV_MUST_USE;
 
 /* SHA-3 family (one-shot). */
+/* SHA3-224: External Secrets' object hashes (data-hash annotation). */
+cv_result cv_sha3_224(uint8_t out[28], const void *in, size_t n) CV_MUST_USE;
 cv_result cv_sha3_256(uint8_t out[32], const void *in, size_t n) CV_MUST_USE;
 cv_result cv_sha3_512(uint8_t out[64], const void *in, size_t n) CV_MUST_USE;
 cv_result cv_shake128(uint8_t *out, size_t out_len, const void *in, size_t n) CV_MUST_USE;

@@ -13,6 +13,9 @@
 #                      clone, ignore, archive and semver code)
 #   $PEERS/kube-1.36.3/ kube-apiserver, kubectl, etcd (tests/cluster/build.sh:
 #                      k8s.io/kubernetes as a dependency of a small module)
+#   $PEERS/sdk-napi-1.0.0/ the official Bitwarden SDK (@bitwarden/sdk-napi
+#                      1.0.0 from npm) that tests/bitwarden/sdk_proof.sh runs
+#                      against the fake server
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -129,6 +132,26 @@ else
             GONOSUMDB=github.com/fluxcd/pkg/artifact nice go build -o "$FLUX_DIR/fluxsrc" .)
     echo "$flux_hash" > "$FLUX_DIR/fluxsrc.hash"
     built="$built fluxsrc"
+fi
+
+# The official Bitwarden Secrets Manager SDK (Rust, as a Node addon), pinned.
+SDK_NAPI_VERSION=1.0.0
+SDK_DIR="$PEERS/sdk-napi-$SDK_NAPI_VERSION"
+sdk_ok() {
+    [ -f "$SDK_DIR/node_modules/@bitwarden/sdk-napi/package.json" ] &&
+        [ "$(node -p "require('$SDK_DIR/node_modules/@bitwarden/sdk-napi/package.json').version" \
+            2>/dev/null)" = "$SDK_NAPI_VERSION" ]
+}
+if ! command -v npm >/dev/null 2>&1; then
+    echo "peers: no npm on PATH: the Bitwarden SDK peer is not installed" >&2
+elif sdk_ok; then
+    kept="$kept sdk-napi"
+else
+    mkdir -p "$SDK_DIR"
+    [ -f "$SDK_DIR/package.json" ] || echo '{"name":"covert-sdk-peer","private":true}' >"$SDK_DIR/package.json"
+    (cd "$SDK_DIR" && npm install --no-audit --no-fund --silent "@bitwarden/sdk-napi@$SDK_NAPI_VERSION")
+    sdk_ok || { echo "peers: @bitwarden/sdk-napi $SDK_NAPI_VERSION did not install" >&2; exit 1; }
+    built="$built sdk-napi"
 fi
 
 # The Kubernetes control plane for the end-to-end tests (long first build).

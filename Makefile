@@ -115,7 +115,7 @@ asan:
 # Peer binaries (Go) that tests run are not traced: valgrind cannot run them.
 valgrind: all unit
 	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	  --trace-children=yes --trace-children-skip='*/peers/*' $(O)/unit-tests --jobs 1
+	  --trace-children=yes --trace-children-skip='*/peers/*,*python3*,*/node' $(O)/unit-tests --jobs 1
 
 FUZZ_CC ?= clang
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)

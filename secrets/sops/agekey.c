@@ -166,6 +166,13 @@ static cv_result read_path(const char *path, cv_buf *b)
     return r;
 }
 
+/* sops takes a source whole or not at all: a bad line drops the identities
+ * read before it from the same source. */
+static void truncate_ids(cv_age_identities *l, size_t n)
+{
+    while (l->n > n) cv_age_identity_free(&l->v[--l->n]);
+}
+
 /* An identity file (age keys, an encrypted identity file, or an SSH key
  * with NAME.pub beside it). */
 static cv_result load_file(cv_sops_keyring *k, const char *path, const char *loc,
@@ -187,6 +194,7 @@ static cv_result load_file(cv_sops_keyring *k, const char *path, const char *loc
         size_t before = into->n;
         r = cv_age_identity_file_parse(cv_buf_slice(&data), cv_buf_slice(&pub), loc, k->ui, into);
         if (cv_is_ok(r) && into->n == before) note_unused(k, loc);
+        if (!cv_is_ok(r)) truncate_ids(into, before);
     }
     if (!cv_is_ok(r)) note_error(k, loc);
     cv_buf_release(&data);
@@ -211,6 +219,7 @@ static void load_env_words(cv_sops_keyring *k, const char *v)
             cv_age_identity *id;
             if (!cv_is_ok(cv_age_identity_parse(cv_slice_of(line.p + st, i - st), k->ui, &id))) {
                 note_error(k, "SOPS_AGE_KEY");
+                truncate_ids(&k->ids, before);
                 return;
             }
             if (!cv_is_ok(cv_age_identities_push(&k->ids, id))) return;
@@ -448,8 +457,9 @@ static void report_wrapped(cv_buf *rep, const char *text)
     }
 }
 
-static void report_key(cv_buf *rep, const cv_sops_key *key, const char *why)
+static void report_key(cv_buf *rep, const cv_sops_key *key, const char *why, bool first)
 {
+    if (!first) best_effort(cv_buf_add_str(rep, "\n  ")); /* sops's blank "  " line */
     cv_slice id = key->type == CV_SOPS_AGE ? cv_sops_key_get(key, "recipient")
                                            : cv_sops_key_get(key, key->type == CV_SOPS_PGP ? "fp"
                                                                   : "enc");
@@ -462,16 +472,21 @@ static void report_key(cv_buf *rep, const cv_sops_key *key, const char *why)
 static cv_result open_group(cv_sops_keyring *k, const cv_sops_group *g, const char *order,
                             cv_buf *part, cv_buf *rep)
 {
+    size_t reported = 0;
     for (int rank = 0; rank <= 1000; rank++) {
         for (size_t i = 0; i < g->n; i++) {
             const cv_sops_key *key = &g->keys[i];
             int kr = type_rank(key->type, order);
             if (kr != rank && !(rank == 1000 && kr >= 1000)) continue;
             if (key->type != CV_SOPS_AGE) {
-                char why[128];
-                snprintf(why, sizeof(why), "covert does not support %s master keys",
-                         cv_sops_keytype_name(key->type));
-                report_key(rep, key, why);
+                char why[160];
+                if (key->type == CV_SOPS_PGP)
+                    snprintf(why, sizeof(why), "could not decrypt data key with PGP key: covert "
+                                               "decrypts data keys with age keys only");
+                else
+                    snprintf(why, sizeof(why), "covert decrypts data keys with age keys only, "
+                                               "not %s", cv_sops_keytype_name(key->type));
+                report_key(rep, key, why, reported++ == 0);
                 continue;
             }
             cv_buf_reset(part);
@@ -479,7 +494,8 @@ static cv_result open_group(cv_sops_keyring *k, const cv_sops_group *g, const ch
             cv_result r = open_age(k, key, part);
             if (cv_is_ok(r)) return r;
             best_effort(cv_buf_nul(&k->why));
-            report_key(rep, key, k->why.len ? (const char *)k->why.p : cv_strerror(r.err));
+            report_key(rep, key, k->why.len ? (const char *)k->why.p : cv_strerror(r.err),
+                       reported++ == 0);
         }
     }
     CV_BAIL(CV_E_SOPS_NO_KEY);

@@ -158,6 +158,26 @@ else
     t_fail "--version differs"
 fi
 
+# A file with PGP and age keys (sops-nix, shared fixture): set through the
+# age key keeps every PGP entry exactly; sops still opens the result.
+SHARED=${COVERT_SHARED:-$ROOT/../shared}/testvectors/sops
+if [ -f "$SHARED/sops-nix/secrets.yaml" ]; then
+    cp "$SHARED/sops-nix/secrets.yaml" mixed.yaml
+    pgp_block() { sed -n '/^    pgp:/,/^    [a-z_]*:/p' "$1" | sed '$d'; }
+    pgp_block mixed.yaml >pgp.before
+    # The fixture's own identities (manifest: keys/getsops-age-keys.txt).
+    cp "$SHARED/keys/getsops-age-keys.txt" allkeys.txt
+    if SOPS_AGE_KEY_FILE=allkeys.txt "$COVERT_BIN" sops set mixed.yaml '["added"]' '"v"' &&
+        pgp_block mixed.yaml | cmp -s - pgp.before && [ -s pgp.before ] &&
+        SOPS_AGE_KEY_FILE=allkeys.txt "$SOPS" decrypt --extract '["added"]' mixed.yaml | grep -qx v; then
+        t_pass "PGP entries kept untouched through set; sops opens the result"
+    else
+        t_fail "mixed PGP/age file"
+    fi
+else
+    t_fail "shared fixture sops-nix/secrets.yaml missing"
+fi
+
 # Many files in one call (beyond sops): a tree encrypted in place, then
 # decrypted in one process; sops agrees file by file.
 mkdir -p tree/a/b
@@ -212,6 +232,14 @@ source_case() {
 OTHER=$(grep AGE-SECRET-KEY other.txt)
 source_case "SOPS_AGE_KEY (space-separated)" ids.json SOPS_AGE_KEY="$OTHER $KEYLINE"
 source_case "SOPS_AGE_KEY_CMD" ids.json SOPS_AGE_KEY_CMD="$TMP/keycmd.sh"
+# A source with a malformed line counts for nothing (sops reads it whole).
+{ cat "$TMP/k.txt"; echo "AGE-SECRET-KEY-1notakey"; } >bad.txt
+SOPS_AGE_KEY_FILE=bad.txt "$SOPS" decrypt ids.json >/dev/null 2>&1
+src=$?
+SOPS_AGE_KEY_FILE=bad.txt "$COVERT_BIN" sops decrypt ids.json >/dev/null 2>&1
+crc=$?
+if [ $src -eq 128 ] && [ $crc -eq 128 ]; then t_pass "a key file with a malformed line is refused whole"
+else t_fail "malformed key file: covert $crc, sops $src"; fi
 mkdir -p "$HOME/.config/sops/age"
 cp "$TMP/k.txt" "$HOME/.config/sops/age/keys.txt"
 source_case "the default keys.txt" ids.json

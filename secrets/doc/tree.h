@@ -4,8 +4,10 @@
  *
  *   doc      a list of branches: one per YAML document, one for other stores
  *   branch   a MAP node
- *   MAP      ordered items {key, value}; key is a STR node, or a COMMENT
- *            node with value NULL (a comment line among the keys)
+ *   MAP      ordered items {key, value}; key is a STR node (YAML may also
+ *            give INT, FLOAT, BOOL, NULL or TIME keys, as yaml.v3 does; the
+ *            SOPS walk refuses them like sops), or a COMMENT node with value
+ *            NULL (a comment line among the keys)
  *   LIST     ordered items {NULL, value}; value may be a COMMENT node
  *   scalars  STR (bytes, may hold NUL), INT (int64), FLOAT (double), BOOL,
  *            TIME (text in Go's RFC 3339 MarshalText form), NULL
@@ -44,7 +46,7 @@ typedef enum {
 typedef struct cv_node cv_node;
 
 typedef struct {
-    cv_node *key;   /* MAP: STR or COMMENT; LIST: NULL */
+    cv_node *key;   /* MAP: a scalar (usually STR) or COMMENT; LIST: NULL */
     cv_node *value; /* NULL for a comment key */
 } cv_item;
 

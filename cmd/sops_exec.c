@@ -106,6 +106,7 @@ static void tree_env(const cv_sops_file *f, envlist *env)
             cv_sops_fail(1, "cannot use complex value in environment; offending key %s",
                          k->kind == CV_NODE_STR ? k->s : "");
         if (k->kind == CV_NODE_COMMENT) continue;
+        if (k->kind != CV_NODE_STR) cv_sops_fail(1, "cannot use non-string keys in environment");
         if (memchr(k->s, '=', k->len))
             cv_sops_fail(1, "cannot use keys with '=' in environment: %s", k->s);
         cv_buf_reset(&v);

@@ -129,6 +129,7 @@ bench: all $(O)/stream-bench
 	bench/sops.sh $(O)
 	bench/git_fetch.sh $(O)
 	bench/kube_apply.sh $(O)
+	bench/bw.sh $(O)
 
 $(O)/stream-bench: bench/stream_bench.c $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)

@@ -84,7 +84,8 @@ static cv_result decrypt_value(const char *key, json_t *val, bool b64, json_t **
     size_t len = json_string_length(val);
     if (len > MAX_ENCRYPTED_VALUE * 2) return cv_ok();
     cv_buf raw, plain, enc;
-    cv_buf_init(&raw, MAX_ENCRYPTED_VALUE + 4);
+    /* Every Secret value passes through here, SOPS file or not. */
+    cv_buf_init_secret(&raw, MAX_ENCRYPTED_VALUE + 4);
     cv_buf_init_secret(&plain, CV_DOC_MAX_INPUT * 4);
     cv_buf_init_secret(&enc, CV_DOC_MAX_INPUT * 8);
     cv_result r = cv_ok();

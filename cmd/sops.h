@@ -91,6 +91,10 @@ void cv_sops_add_age_keys(cv_doc *d, cv_sops_group *g, const char *list);
 /* Several files or a directory: the batch mode (cmd/sops_batch.c). */
 bool cv_sops_is_batch(int argc, char **argv);
 int cv_sops_batch(const cv_sops_opts *o, bool encrypt, int argc, char **argv);
+/* Every regular file below dir whose name selects a structured store,
+ * depth first, names sorted, symlinks and .git not followed; fn owns the
+ * heap path it is given. */
+void cv_sops_walk(const char *dir, void (*fn)(void *ctx, char *path), void *ctx);
 
 int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv);
 int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv);

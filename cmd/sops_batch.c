@@ -59,8 +59,8 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Depth-first, names sorted, so outputs come in a stable order. */
-static void walk(batch *b, const char *dir, unsigned depth)
+static void walk_at(const char *dir, void (*fn)(void *ctx, char *path), void *ctx,
+                    unsigned depth)
 {
     if (depth > 64) return;
     DIR *d = opendir(dir);
@@ -84,16 +84,23 @@ static void walk(batch *b, const char *dir, unsigned depth)
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (lstat(names[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            walk(b, names[i], depth + 1);
+            walk_at(names[i], fn, ctx, depth + 1);
             free(names[i]);
         } else if (S_ISREG(st.st_mode) && cv_store_for_path(names[i]) != CV_STORE_BINARY) {
-            add_job(b, names[i], false);
+            fn(ctx, names[i]);
         } else {
             free(names[i]);
         }
     }
     free(names);
 }
+
+void cv_sops_walk(const char *dir, void (*fn)(void *ctx, char *path), void *ctx)
+{
+    walk_at(dir, fn, ctx, 0);
+}
+
+static void add_walked(void *ctx, char *path) { add_job(ctx, path, false); }
 
 static void set_msg(job *j, int code, const char *m)
 {
@@ -241,7 +248,7 @@ int cv_sops_batch(const cv_sops_opts *o, bool encrypt, int argc, char **argv)
             cv_sops_fail(100, "Error: cannot operate on non-existent file \"%s\"", argv[i]);
         if (S_ISDIR(st.st_mode)) {
             char *abs = cv_cli_abs_path(argv[i]);
-            walk(&b, abs, 0);
+            cv_sops_walk(abs, add_walked, &b);
             free(abs);
         }
         else add_job(&b, cv_cli_abs_path(argv[i]), true);

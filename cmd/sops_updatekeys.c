@@ -3,7 +3,6 @@
  * same data key for the new keys; values, MAC and lastmodified are left as
  * they are. Beyond sops: directories are walked (files holding SOPS
  * metadata), and --dry-run prints the changes without writing. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +88,8 @@ static int update_one(cv_sops_opts *o, const char *arg)
     char *file = cv_cli_abs_path(arg);
     cv_store in, out;
     cv_sops_stores(o, file, &in, &out);
-    cv_buf data, msg;
+    cv_buf data;
     cv_sops_read_input(file, &data);
-    cv_buf_init(&msg, 512 * 1024);
     cv_sops_file f;
     memset(&f, 0, sizeof(f));
     cv_result r = cv_doc_init(&f.doc);
@@ -151,39 +149,25 @@ static int update_one(cv_sops_opts *o, const char *arg)
 out:
     cv_sops_file_clear(&f);
     cv_buf_release(&data);
-    cv_buf_release(&msg);
     free(file);
     return code;
 }
 
-static int update_tree(cv_sops_opts *o, const char *dir, unsigned depth, int *failed)
+typedef struct {
+    cv_sops_opts *o;
+    int failed;
+} tree_run;
+
+/* A walked file: updated when it holds SOPS metadata. */
+static void update_walked(void *ctx, char *path)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL || depth > 64) {
-        if (d) closedir(d);
-        return 0;
-    }
-    for (struct dirent *e; (e = readdir(d));) {
-        if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || strcmp(e->d_name, "..") == 0 ||
-                                    strcmp(e->d_name, ".git") == 0))
-            continue;
-        char path[8192];
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode)) {
-            update_tree(o, path, depth + 1, failed);
-            continue;
-        }
-        if (!S_ISREG(st.st_mode) || cv_store_for_path(path) == CV_STORE_BINARY) continue;
-        cv_buf b;
-        cv_buf_init(&b, CV_DOC_MAX_INPUT);
-        bool sops = cv_is_ok(cv_cli_read_file(path, &b)) && memmem(b.p, b.len, "sops", 4);
-        cv_buf_release(&b);
-        if (sops && update_one(o, path) != 0) (*failed)++;
-    }
-    closedir(d);
-    return 0;
+    tree_run *t = ctx;
+    cv_buf b; /* any file of the tree: may be plaintext */
+    cv_buf_init_secret(&b, CV_DOC_MAX_INPUT);
+    bool sops = cv_is_ok(cv_cli_read_file(path, &b)) && memmem(b.p, b.len, "sops", 4);
+    cv_buf_release(&b);
+    if (sops && update_one(t->o, path) != 0) t->failed++;
+    free(path);
 }
 
 int cv_sops_cmd_updatekeys(cv_sops_opts *o, int argc, char **argv)
@@ -192,17 +176,17 @@ int cv_sops_cmd_updatekeys(cv_sops_opts *o, int argc, char **argv)
     if (cv_sops_config_get(o, &cfg_path) == NULL)
         cv_sops_fail(1, "config file not found");
     if (argc < 1) cv_sops_fail(100, "Error: no file specified");
-    int failed = 0;
+    tree_run t = { o, 0 };
     for (int i = 0; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            update_tree(o, argv[i], 0, &failed);
+            cv_sops_walk(argv[i], update_walked, &t);
             continue;
         }
         int code = update_one(o, argv[i]);
         if (argc == 1 && code) return code;
-        if (code) failed++;
+        if (code) t.failed++;
     }
-    if (failed) cv_sops_fail(1, "failed updating %d key(s)", failed);
+    if (t.failed) cv_sops_fail(1, "failed updating %d key(s)", t.failed);
     return 0;
 }

@@ -630,21 +630,28 @@ static cv_result fseq_map_key(ym_parser *p, ym_event *e)
     return cv_ok();
 }
 
-static cv_result fseq_map_value(ym_parser *p, ym_event *e)
+/* The value of a flow mapping pair (inside a flow sequence or a flow
+ * mapping): a node unless the pair ends first, then an empty scalar. */
+static cv_result flow_value(ym_parser *p, ym_event *e, int end_type, int next)
 {
     const ym_tok *t;
     CV_GUARD(peek(p, &t));
     if (t->type == YT_VALUE) {
         skip(p);
         CV_GUARD(peek(p, &t));
-        if (t->type != YT_FLOW_ENTRY && t->type != YT_FSEQ_END) {
-            CV_GUARD(push_state(p, PS_FSEQ_MAP_END));
+        if (t->type != YT_FLOW_ENTRY && t->type != end_type) {
+            CV_GUARD(push_state(p, next));
             return parse_node(p, e, false, false);
         }
     }
-    p->state = PS_FSEQ_MAP_END;
+    p->state = next;
     empty_scalar(e, t->start);
     return cv_ok();
+}
+
+static cv_result fseq_map_value(ym_parser *p, ym_event *e)
+{
+    return flow_value(p, e, YT_FSEQ_END, PS_FSEQ_MAP_END);
 }
 
 static cv_result fseq_map_end(ym_parser *p, ym_event *e)
@@ -697,21 +704,9 @@ static cv_result flow_map_key(ym_parser *p, ym_event *e, bool first)
 
 static cv_result flow_map_value(ym_parser *p, ym_event *e, bool empty)
 {
+    if (!empty) return flow_value(p, e, YT_FMAP_END, PS_FMAP_KEY);
     const ym_tok *t;
     CV_GUARD(peek(p, &t));
-    if (empty) {
-        p->state = PS_FMAP_KEY;
-        empty_scalar(e, t->start);
-        return cv_ok();
-    }
-    if (t->type == YT_VALUE) {
-        skip(p);
-        CV_GUARD(peek(p, &t));
-        if (t->type != YT_FLOW_ENTRY && t->type != YT_FMAP_END) {
-            CV_GUARD(push_state(p, PS_FMAP_KEY));
-            return parse_node(p, e, false, false);
-        }
-    }
     p->state = PS_FMAP_KEY;
     empty_scalar(e, t->start);
     return cv_ok();

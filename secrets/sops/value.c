@@ -277,7 +277,9 @@ cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
     }
     if (e) memcpy(iv, e->iv, sizeof(iv));
     else cv_random(iv, sizeof(iv));
-    return seal(d, n, comment ? CV_NODE_COMMENT : CV_NODE_STR, key, aad, plain, type, iv);
+    cv_result r = seal(d, n, comment ? CV_NODE_COMMENT : CV_NODE_STR, key, aad, plain, type, iv);
+    cv_wipe(num, sizeof(num)); /* a number's plaintext digits */
+    return r;
 }
 
 /* ---- decrypt ------------------------------------------------------------------ */

@@ -127,4 +127,11 @@ for pair in "c covert sops" "s sops covert"; do
         t_fail "updatekeys: $3 on $2's file"
     fi
 done
+# A tree: every SOPS file below is checked, and both are now up to date.
+SOPS_AGE_KEY_FILE=$(keys a) "$COVERT_BIN" sops updatekeys -y apps >/dev/null 2>"$TMP/tree.err"
+if [ $? -eq 0 ] && [ "$(grep -c 'already up to date' "$TMP/tree.err")" -eq 2 ]; then
+    t_pass "updatekeys over a directory"
+else
+    t_fail "updatekeys over a directory: $(head -2 "$TMP/tree.err")"
+fi
 t_done

@@ -125,4 +125,11 @@
 #define CV_ESO_MAX_TEMPLATE_STEPS 1000000u
 #define CV_ESO_MAX_JSONPATH 4096u
 
+/* Rendering (reconcile/kustomize, reconcile/flux): one input file, one path,
+ * resources in one build, kustomization nesting (resources/components). */
+#define CV_KZ_MAX_FILE (64u * 1024u * 1024u)
+#define CV_KZ_MAX_PATH 4096u
+#define CV_KZ_MAX_RESOURCES 200000u
+#define CV_KZ_MAX_DEPTH 128u
+
 #endif

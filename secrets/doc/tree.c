@@ -35,6 +35,14 @@ cv_result cv_doc_add_branch(cv_doc *d, cv_node **out)
     return cv_ok();
 }
 
+cv_result cv_doc_push_branch(cv_doc *d, cv_node *root)
+{
+    CV_GUARD(cv_arena_grow(d->arena, (void **)&d->branches, &d->cap, d->n + 1,
+                           sizeof(cv_node *)));
+    d->branches[d->n++] = root;
+    return cv_ok();
+}
+
 cv_result cv_node_text(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
 {
     CV_GUARD(cv_node_new(d, kind, out));

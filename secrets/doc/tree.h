@@ -80,6 +80,9 @@ void cv_doc_clear(cv_doc *d);
 /* Append a new empty MAP branch and return it. */
 cv_result cv_doc_add_branch(cv_doc *d, cv_node **out) CV_MUST_USE CV_NONNULL;
 
+/* Append an existing node (of any kind, allocated in d) as a branch. */
+cv_result cv_doc_push_branch(cv_doc *d, cv_node *root) CV_MUST_USE CV_NONNULL;
+
 /* Node constructors (all allocate in d's arena). */
 cv_result cv_node_new(cv_doc *d, cv_node_kind kind, cv_node **out) CV_MUST_USE CV_NONNULL;
 /* STR, TIME or COMMENT with a copy of (p, n). */

@@ -24,6 +24,7 @@ typedef struct {
     size_t expanded;
     cv_buf terrors;
     bool dup_seen, root_type;
+    unsigned flags; /* CV_YAML_* */
 } ld;
 
 /* ---- scalar decoding --------------------------------------------------- */
@@ -365,7 +366,7 @@ static cv_result check_first(ld *L, ynode *doc)
 {
     bool good;
     cv_buf_init_secret(&L->terrors, 1u << 20);
-    cv_result r = check(L, doc, OUT_TOP, &good);
+    cv_result r = check(L, doc, (L->flags & CV_YAML_ANY_ROOT) ? OUT_IFACE : OUT_TOP, &good);
     if (cv_is_ok(r) && L->terrors.len > 0) {
         cv_err e = L->dup_seen ? CV_E_DOC_DUPLICATE_KEY
                    : L->root_type ? CV_E_DOC_UNSUPPORTED : CV_E_DOC_TYPE;
@@ -380,6 +381,7 @@ static cv_result check_first(ld *L, ynode *doc)
 
 static cv_result add_comments(ld *L, cv_node *parent, cv_slice text, bool inline_c)
 {
+    if (L->flags & CV_YAML_NO_COMMENTS) return cv_ok();
     size_t i = 0;
     while (i < text.len) {
         size_t e = i;
@@ -532,6 +534,20 @@ static cv_result prefix_error(cv_result r)
     return CV_FAILF(r.err, "Error unmarshaling input YAML: %s", msg);
 }
 
+/* A document of any shape as one branch; an empty or null one is skipped. */
+static cv_result any_root(ld *L, ynode *docn)
+{
+    ynode *root = docn->n == 1 ? docn->content[0] : NULL;
+    if (!root) return cv_ok();
+    ynode *d = root;
+    while (d->kind == YN_ALIAS) d = d->alias;
+    if (d->kind == YN_SCALAR && null_scalar(L, d)) return cv_ok();
+    L->decode_count = L->alias_count = L->alias_depth = 0;
+    cv_node *v;
+    CV_GUARD(to_value(L, root, false, &v));
+    return cv_doc_push_branch(L->doc, v);
+}
+
 static cv_result load_docs(ld *L, ym_parser *p)
 {
     for (bool first = true;; first = false) {
@@ -539,9 +555,14 @@ static cv_result load_docs(ld *L, ym_parser *p)
         cv_result r = cv_yaml_parse_doc(p, &docn);
         if (!cv_is_ok(r)) return first ? r : prefix_error(r);
         /* sops's first decode reports a stream with no document as io.EOF. */
-        CV_ENSUREF(docn != NULL || !first, CV_E_DOC_SYNTAX, "EOF");
+        CV_ENSUREF(docn != NULL || !first || (L->flags & CV_YAML_ANY_ROOT), CV_E_DOC_SYNTAX,
+                   "EOF");
         if (docn == NULL) return cv_ok();
         if (first) CV_GUARD(check_first(L, docn));
+        if (L->flags & CV_YAML_ANY_ROOT) {
+            CV_GUARD(prefix_error(any_root(L, docn)));
+            continue;
+        }
         cv_node *branch;
         CV_GUARD(cv_doc_add_branch(L->doc, &branch));
         L->decode_count = L->alias_count = L->alias_depth = 0;
@@ -551,12 +572,17 @@ static cv_result load_docs(ld *L, ym_parser *p)
 
 cv_result cv_yaml_load(cv_slice in, cv_doc *doc)
 {
+    return cv_yaml_load_opts(in, 0, doc);
+}
+
+cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc)
+{
     CV_ENSUREF(in.len <= CV_DOC_MAX_INPUT, CV_E_TOO_LARGE, "YAML input larger than %u bytes",
                CV_DOC_MAX_INPUT);
     if (in.len == 0) return cv_ok();
     ym_stream s = { .in = in.p, .in_len = in.len };
     CV_GUARD(cv_arena_new(&s.arena));
-    ld L = { .doc = doc, .a = s.arena };
+    ld L = { .doc = doc, .a = s.arena, .flags = flags };
     ym_parser *p = NULL;
     cv_result r = cv_yaml_scan(&s);
     if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);

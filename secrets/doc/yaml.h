@@ -29,6 +29,16 @@
 
 /* Parse in into doc (initialised by the caller, normally empty). */
 cv_result cv_yaml_load(cv_slice in, cv_doc *doc) CV_MUST_USE CV_NONNULL;
+/* Loading options for readers other than sops (kustomize reads YAML with
+ * the same yaml.v3 typing but keeps no comments and accepts documents of
+ * any shape). */
+enum {
+    CV_YAML_NO_COMMENTS = 1u << 0, /* drop comments instead of COMMENT items */
+    CV_YAML_ANY_ROOT = 1u << 1,    /* a document may be a sequence or scalar
+                                      (its branch is then that node); empty
+                                      documents are skipped */
+};
+cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc) CV_MUST_USE CV_NONNULL;
 /* Every branch as a YAML document; indent 0 means sops's default 4, a
  * negative indent fails like sops ("YAML Negative indentation not
  * accepted", CV_E_DOC_UNSUPPORTED). */

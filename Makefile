@@ -22,7 +22,9 @@ export PEERS
 
 PKGS := libsodium openssl libcurl yaml-0.1 jansson libgit2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libgit2 is dlopened by reconcile/source/git_dl.c (only Git sources need it).
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libgit2,$(PKGS)) 2>/dev/null)
+LIBGIT2_SONAME := libgit2.so.$(shell pkg-config --modversion libgit2 2>/dev/null | cut -d. -f1,2)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wcast-qual -Wwrite-strings \
         -Wstrict-prototypes -Wmissing-prototypes -Wconversion -Wno-sign-conversion \
@@ -33,6 +35,7 @@ endif
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fno-strict-aliasing
 OPT ?= -O2 -g
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread -I. $(PKG_CFLAGS) \
+              -DCV_LIBGIT2_SONAME='"$(LIBGIT2_SONAME)"' \
               -include crypto/base/prelude.h -MMD -MP $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now,-z,noexecstack -pthread $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lz -lm

@@ -12,12 +12,15 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_rc;
+static cv_result load_rc;
 
 static void shutdown_libgit2(void) { git_libgit2_shutdown(); }
 
 /* Shut libgit2 down at exit so its caches (packs, config) are released. */
 static void init_libgit2(void)
 {
+    load_rc = cv_git_load();
+    if (!cv_is_ok(load_rc)) return;
     init_rc = git_libgit2_init();
     if (init_rc > 0) atexit(shutdown_libgit2);
 }
@@ -25,6 +28,7 @@ static void init_libgit2(void)
 cv_result cv_git_init(void)
 {
     pthread_once(&init_once, init_libgit2);
+    CV_ENSUREF(cv_is_ok(load_rc), load_rc.err, "cannot load libgit2");
     CV_ENSUREF(init_rc > 0, CV_E_GIT, "libgit2 failed to initialise");
     return cv_ok();
 }

@@ -9,8 +9,9 @@
 #ifndef CV_SOURCE_GIT_H
 #define CV_SOURCE_GIT_H
 
-#include <git2.h>
 #include <stdint.h>
+
+#include "reconcile/source/git_dl.h"
 
 #include "reconcile/source/auth.h"
 #include "reconcile/source/tree.h"

@@ -37,6 +37,9 @@ static const char usage[] =
     "    -n, --namespace NS         Namespace for objects that have none\n"
     "    --kubeconfig FILE          kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)\n"
     "    --context NAME             kubeconfig context to use\n"
+    "    --as USER                  impersonate USER (Impersonate-User)\n"
+    "    --as-group GROUP           impersonate GROUP too (repeatable; needs --as)\n"
+    "    --as-uid UID               impersonate UID too (needs --as)\n"
     "    --dry-run=server|none      server: validate and report, persist nothing\n"
     "    --field-manager NAME       field manager (default \"covert\")\n"
     "    --force-conflicts          take ownership of fields owned by other managers\n"
@@ -140,6 +143,9 @@ void cv_apply_parse_args(int argc, char **argv, const char *usage_text, apply_fl
         { "n", CV_FLAG_STRING, &f->ns, 0 },            { "namespace", CV_FLAG_STRING, &f->ns, 0 },
         { "kubeconfig", CV_FLAG_STRING, &f->kubeconfig, 0 },
         { "context", CV_FLAG_STRING, &f->context, 0 },
+        { "as", CV_FLAG_STRING, &f->as_user, 0 },
+        { "as-uid", CV_FLAG_STRING, &f->as_uid, 0 },
+        { "as-group", CV_FLAG_LIST, &f->as_groups, 'g' },
         { "dry-run", CV_FLAG_STRING, &f->dry_run, 0 },
         { "field-manager", CV_FLAG_STRING, &f->manager, 0 },
         { "force-conflicts", CV_FLAG_BOOL, &f->force, 0 },
@@ -171,7 +177,9 @@ json_t *cv_apply_load_manifests(const apply_flags *f)
 
 cv_kube *cv_apply_connect(const apply_flags *f)
 {
-    cv_kube_load_opts lo = { .kubeconfig = f->kubeconfig, .context = f->context };
+    cv_kube_load_opts lo = { .kubeconfig = f->kubeconfig, .context = f->context,
+                             .as_user = f->as_user, .as_uid = f->as_uid,
+                             .as_groups = f->as_groups.v, .nas_groups = f->as_groups.n };
     cv_kube *k = NULL;
     cv_result r = cv_kube_open(&lo, &k);
     if (!cv_is_ok(r)) cv_cli_errorf("%s", cv_cli_msg(r));
@@ -198,6 +206,7 @@ int cv_cmd_apply(int argc, char **argv)
     cv_kube_free(&k);
     json_decref(docs);
     cv_strlist_free(&f.files);
+    cv_strlist_free(&f.as_groups);
     if (!cv_is_ok(r)) cv_cli_errorf("%s", cv_cli_msg(r));
     return failed ? 1 : 0;
 }

@@ -11,8 +11,10 @@
 
 typedef struct {
     cv_strlist files;
+    cv_strlist as_groups; /* --as-group */
     bool recursive, force, server_side;
     const char *ns, *kubeconfig, *context, *dry_run, *manager;
+    const char *as_user, *as_uid; /* --as, --as-uid */
 } apply_flags;
 
 void cv_apply_parse_args(int argc, char **argv, const char *usage_text, apply_flags *f);

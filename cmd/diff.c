@@ -34,6 +34,9 @@ static const char usage[] =
     "    -n, --namespace NS         Namespace for objects that have none\n"
     "    --kubeconfig FILE          kubeconfig to use (default: $KUBECONFIG, ~/.kube/config)\n"
     "    --context NAME             kubeconfig context to use\n"
+    "    --as USER                  impersonate USER (Impersonate-User)\n"
+    "    --as-group GROUP           impersonate GROUP too (repeatable; needs --as)\n"
+    "    --as-uid UID               impersonate UID too (needs --as)\n"
     "    --field-manager NAME       field manager (default \"covert\")\n"
     "    --force-conflicts          diff as if conflicting fields were taken over\n"
     "    --server-side              accepted for kubectl compatibility (always on)";
@@ -337,5 +340,6 @@ int cv_cmd_diff(int argc, char **argv)
     json_decref(objs);
     json_decref(docs);
     cv_strlist_free(&f.files);
+    cv_strlist_free(&f.as_groups);
     return rc;
 }

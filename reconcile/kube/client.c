@@ -24,6 +24,80 @@ static time_t now_s(void)
     return ts.tv_sec;
 }
 
+/* client-go escapes an Impersonate-Extra- key byte for byte: anything that
+ * is not an HTTP token character, and '%' itself, becomes %XX. */
+static bool header_token_byte(unsigned char b)
+{
+    return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+           (b != '%' && strchr("!#$&'*+-.^_`|~", b) != NULL && b != 0);
+}
+
+static cv_result extra_header_name(const char *key, char **out)
+{
+    cv_buf b;
+    cv_buf_init(&b, CV_KUBE_MAX_CONFIG);
+    cv_result r = cv_buf_add_str(&b, "Impersonate-Extra-");
+    for (const char *p = key; cv_is_ok(r) && *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        r = header_token_byte(c) ? cv_buf_add_byte(&b, c) : cv_buf_addf(&b, "%%%02X", c);
+    }
+    if (cv_is_ok(r)) r = cv_buf_nul(&b);
+    if (!cv_is_ok(r)) {
+        cv_buf_release(&b);
+        return r;
+    }
+    size_t len;
+    *out = (char *)cv_buf_take(&b, &len);
+    return cv_ok();
+}
+
+static void imp_add(cv_kube *k, const char *name, const char *value)
+{
+    k->imp[k->nimp++] = (cv_http_header){ name, cv_slice_str(value) };
+}
+
+static cv_result build_impersonation(cv_kube *k)
+{
+    const cv_kube_config *c = &k->cfg;
+    if (c->as_user == NULL || c->as_user[0] == '\0') return cv_ok();
+    size_t n = 2 + c->nas_groups + c->nas_extra;
+    k->imp = calloc(n, sizeof *k->imp);
+    k->imp_names = calloc(c->nas_extra + 1, sizeof *k->imp_names);
+    CV_ENSURE(k->imp != NULL && k->imp_names != NULL, CV_E_NOMEM);
+    imp_add(k, "Impersonate-User", c->as_user);
+    if (c->as_uid && c->as_uid[0]) imp_add(k, "Impersonate-Uid", c->as_uid);
+    for (size_t i = 0; i < c->nas_groups; i++) imp_add(k, "Impersonate-Group", c->as_groups[i]);
+    for (size_t i = 0; i < c->nas_extra; i++) {
+        CV_GUARD(extra_header_name(c->as_extra_keys[i], &k->imp_names[i]));
+        imp_add(k, k->imp_names[i], c->as_extra_values[i]);
+    }
+    return cv_ok();
+}
+
+/* Split "scheme://authority/path" and point requests at tls-server-name. */
+static cv_result build_server_name(cv_kube *k)
+{
+    const char *name = k->cfg.tls_server_name, *server = k->cfg.server;
+    if (name == NULL || name[0] == '\0') return cv_ok();
+    const char *auth = strstr(server, "://");
+    CV_ENSUREF(auth != NULL, CV_E_KUBE_CONFIG, "server %s has no scheme", server);
+    auth += 3;
+    size_t alen = strcspn(auth, "/");
+    const char *close = memchr(auth, ']', alen);
+    const char *colon = memchr(close ? close : auth, ':', alen - (size_t)((close ? close : auth) - auth));
+    size_t hlen = colon ? (size_t)(colon - auth) : alen;
+    const char *port = colon ? colon + 1 : strncmp(server, "https", 5) == 0 ? "443" : "80";
+    int plen = colon ? (int)(alen - hlen - 1) : (int)strlen(port);
+    CV_ENSURE(asprintf(&k->url_base, "%.*s%s:%.*s%s", (int)(auth - server), server, name, plen,
+                       port, auth + alen) >= 0,
+              CV_E_NOMEM);
+    CV_ENSURE(asprintf(&k->connect_to, "%s:%.*s:%.*s:%.*s", name, plen, port, (int)hlen, auth,
+                       plen, port) >= 0,
+              CV_E_NOMEM);
+    CV_ENSURE(asprintf(&k->host_header, "%.*s", (int)alen, auth) >= 0, CV_E_NOMEM);
+    return cv_ok();
+}
+
 cv_result cv_kube_new(cv_kube_config *cfg, cv_kube **out)
 {
     cv_kube *k = calloc(1, sizeof *k);
@@ -38,7 +112,10 @@ cv_result cv_kube_new(cv_kube_config *cfg, cv_kube **out)
     cv_kube_exec_cred_init(&k->exec);
     k->token_read_at = now_s();
     *out = k;
-    return cv_ok();
+    r = build_impersonation(k);
+    if (cv_is_ok(r)) r = build_server_name(k);
+    if (!cv_is_ok(r)) cv_kube_free(out);
+    return r;
 }
 
 cv_result cv_kube_open(const cv_kube_load_opts *o, cv_kube **out)
@@ -61,6 +138,12 @@ void cv_kube_free(cv_kube **kp)
     cv_secret_free(&k->auth);
     for (size_t i = 0; i < k->ntables; i++) cv_kube_resources_clear(&k->tables[i]);
     free(k->tables);
+    for (size_t i = 0; k->imp_names && k->imp_names[i]; i++) free(k->imp_names[i]);
+    free(k->imp_names);
+    free(k->imp);
+    free(k->url_base);
+    free(k->connect_to);
+    free(k->host_header);
     free(k);
     *kp = NULL;
 }
@@ -165,6 +248,7 @@ static void fill_tls(cv_kube *k, cv_http_tls *t)
     t->ca_pem = cv_buf_slice(&k->cfg.ca_pem);
     t->insecure = k->cfg.insecure;
     t->proxy = k->cfg.proxy_url;
+    t->connect_to = k->connect_to;
     if (k->exec.key_pem != NULL) {
         t->cert_pem = cv_buf_slice(&k->exec.cert_pem);
         t->key_pem = k->exec.key_pem;
@@ -176,16 +260,19 @@ static void fill_tls(cv_kube *k, cv_http_tls *t)
 
 /* --- calls ----------------------------------------------------------------- */
 
+/* Accept, User-Agent, Content-Type, Authorization, Host */
+#define FIXED_HEADERS 5u
+
 typedef struct {
     cv_buf url;
-    cv_http_header hdrs[4];
+    cv_http_header *hdrs; /* FIXED_HEADERS + the client's Impersonate-* */
 } call_slot;
 
 static cv_result build_req(cv_kube *k, const cv_kube_call *c, const cv_http_tls *tls,
                            call_slot *s, cv_http_req *q)
 {
     cv_buf_reset(&s->url);
-    CV_GUARD(cv_buf_add_str(&s->url, k->cfg.server));
+    CV_GUARD(cv_buf_add_str(&s->url, k->url_base ? k->url_base : k->cfg.server));
     CV_GUARD(cv_buf_add_str(&s->url, c->path));
     CV_GUARD(cv_buf_nul(&s->url));
     size_t n = 0;
@@ -197,6 +284,9 @@ static cv_result build_req(cv_kube *k, const cv_kube_call *c, const cv_http_tls 
                                                                       : "application/json") };
     if (k->auth != NULL)
         s->hdrs[n++] = (cv_http_header){ "Authorization", cv_slice_of(k->auth->data, k->auth->len) };
+    if (k->host_header != NULL)
+        s->hdrs[n++] = (cv_http_header){ "Host", cv_slice_str(k->host_header) };
+    for (size_t i = 0; i < k->nimp; i++) s->hdrs[n++] = k->imp[i];
     memset(q, 0, sizeof *q);
     q->method = c->method ? c->method : "GET";
     q->url = (const char *)s->url.p;
@@ -234,6 +324,7 @@ static void batch_release(batch *b, size_t n)
 {
     for (size_t i = 0; b->slots && i < n; i++) {
         cv_buf_release(&b->slots[i].url);
+        free(b->slots[i].hdrs);
         cv_http_resp_release(&b->resps[i]);
     }
     free(b->slots);
@@ -242,7 +333,7 @@ static void batch_release(batch *b, size_t n)
     free(b->idx);
 }
 
-static cv_result batch_alloc(batch *b, size_t n)
+static cv_result batch_alloc(batch *b, size_t n, size_t nhdrs)
 {
     memset(b, 0, sizeof *b);
     b->slots = calloc(n, sizeof *b->slots);
@@ -256,6 +347,11 @@ static cv_result batch_alloc(batch *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         cv_buf_init(&b->slots[i].url, 64 * 1024);
         cv_http_resp_init(&b->resps[i]);
+        b->slots[i].hdrs = calloc(nhdrs, sizeof *b->slots[i].hdrs);
+        if (b->slots[i].hdrs == NULL) {
+            batch_release(b, n);
+            CV_BAIL(CV_E_NOMEM);
+        }
     }
     return cv_ok();
 }
@@ -265,7 +361,7 @@ static cv_result run_selected(cv_kube *k, const cv_kube_call *calls, const size_
                               cv_kube_reply *out, cv_result *results, unsigned parallel)
 {
     batch b;
-    CV_GUARD(batch_alloc(&b, m));
+    CV_GUARD(batch_alloc(&b, m, FIXED_HEADERS + k->nimp));
     cv_http_tls tls;
     fill_tls(k, &tls);
     cv_result r = cv_ok();

@@ -22,6 +22,16 @@ struct cv_kube {
     size_t ntables;
     bool discovered;
     time_t discovered_at;   /* monotonic seconds */
+    /* Impersonate-* headers, built once from the configuration. */
+    cv_http_header *imp;
+    char **imp_names;
+    size_t nimp;
+    /* tls-server-name: requests name it in the URL (so TLS sends and
+     * verifies it) and curl connects to the configured server instead;
+     * Host still carries the server's own host:port, as in client-go. */
+    char *url_base;
+    char *connect_to;
+    char *host_header;
 };
 
 /* Read a secret file (a token), trimmed (config.c). */

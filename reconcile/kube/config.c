@@ -58,6 +58,11 @@ void cv_kube_config_clear(cv_kube_config *c)
     free(c->username);
     cv_secret_free(&c->password);
     exec_free(c->exec);
+    free(c->as_user);
+    free(c->as_uid);
+    free_strv(c->as_groups, c->nas_groups);
+    free_strv(c->as_extra_keys, c->nas_extra);
+    free_strv(c->as_extra_values, c->nas_extra);
     cv_kube_config_init(c);
 }
 
@@ -432,6 +437,79 @@ static cv_result resolve_client_cert(const json_t *u, const char *name, cv_kube_
     return read_secret_file(kf, false, &out->key_pem);
 }
 
+/* as-user-extra: a map of lists, flattened into (key, value) pairs. */
+static cv_result impersonation_extra(json_t *x, const char *name, cv_kube_config *out)
+{
+    if (x == NULL || json_is_null(x)) return cv_ok();
+    CV_ENSUREF(json_is_object(x), CV_E_KUBE_CONFIG, "user %s: as-user-extra must be a mapping",
+               name);
+    size_t total = 0;
+    const char *key;
+    json_t *vals;
+    json_object_foreach(x, key, vals) {
+        CV_ENSUREF(json_is_array(vals) || json_is_null(vals), CV_E_KUBE_CONFIG,
+                   "user %s: as-user-extra %s must be a list", name, key);
+        total += json_array_size(vals);
+    }
+    CV_ENSUREF(total <= CV_KUBE_MAX_EXEC_ARGS, CV_E_LIMIT, "user %s: too many as-user-extra", name);
+    CV_GUARD(cv_alloc_array((void **)&out->as_extra_keys, total + 1, sizeof(char *)));
+    CV_GUARD(cv_alloc_array((void **)&out->as_extra_values, total + 1, sizeof(char *)));
+    json_object_foreach(x, key, vals) {
+        for (size_t i = 0; i < json_array_size(vals); i++) {
+            const json_t *v = json_array_get(vals, i);
+            CV_ENSUREF(json_is_string(v), CV_E_KUBE_CONFIG,
+                       "user %s: as-user-extra %s[%zu] must be a string", name, key, i);
+            CV_GUARD(xstrdup(key, &out->as_extra_keys[out->nas_extra]));
+            cv_result r = xstrdup(json_string_value(v), &out->as_extra_values[out->nas_extra]);
+            if (!cv_is_ok(r)) {
+                free(out->as_extra_keys[out->nas_extra]);
+                return r;
+            }
+            out->nas_extra++;
+        }
+    }
+    return cv_ok();
+}
+
+static cv_result resolve_impersonation(const json_t *u, const char *name, cv_kube_config *out)
+{
+    if (has_str(u, "as")) CV_GUARD(xstrdup(str_field(u, "as"), &out->as_user));
+    if (has_str(u, "as-uid")) CV_GUARD(xstrdup(str_field(u, "as-uid"), &out->as_uid));
+    CV_GUARD(string_list(json_object_get(u, "as-groups"), "as-groups", &out->as_groups,
+                         &out->nas_groups));
+    return impersonation_extra(json_object_get(u, "as-user-extra"), name, out);
+}
+
+/* kubectl's flags win over the kubeconfig; like client-go, asking for a
+ * uid, groups or extras without a user to impersonate is an error. */
+static cv_result impersonation_overrides(const cv_kube_load_opts *o, cv_kube_config *out)
+{
+    if (o->as_user && o->as_user[0]) {
+        free(out->as_user);
+        out->as_user = NULL;
+        CV_GUARD(xstrdup(o->as_user, &out->as_user));
+    }
+    if (o->as_uid && o->as_uid[0]) {
+        free(out->as_uid);
+        out->as_uid = NULL;
+        CV_GUARD(xstrdup(o->as_uid, &out->as_uid));
+    }
+    if (o->nas_groups > 0) {
+        free_strv(out->as_groups, out->nas_groups);
+        out->as_groups = NULL;
+        out->nas_groups = 0;
+        CV_GUARD(cv_alloc_array((void **)&out->as_groups, o->nas_groups + 1, sizeof(char *)));
+        memset(out->as_groups, 0, (o->nas_groups + 1) * sizeof(char *));
+        for (size_t i = 0; i < o->nas_groups; i++, out->nas_groups++)
+            CV_GUARD(xstrdup(o->as_groups[i], &out->as_groups[i]));
+    }
+    bool extras = out->as_uid || out->nas_groups > 0 || out->nas_extra > 0;
+    CV_ENSUREF(!extras || (out->as_user && out->as_user[0]), CV_E_KUBE_CONFIG,
+               "requesting uid, groups or user-extra for %s without impersonating a user",
+               out->user_name && out->user_name[0] ? out->user_name : "the current user");
+    return cv_ok();
+}
+
 static cv_result resolve_user(const json_t *u, const char *name, cv_kube_config *out)
 {
     const char *tok = str_field(u, "token"), *tf = str_field(u, "tokenFile");
@@ -448,6 +526,7 @@ static cv_result resolve_user(const json_t *u, const char *name, cv_kube_config 
         CV_GUARD(cv_secret_dup(&out->password, pw ? pw : "", pw ? strlen(pw) : 0));
     }
     CV_GUARD(resolve_client_cert(u, name, out));
+    CV_GUARD(resolve_impersonation(u, name, out));
     const json_t *x = json_object_get(u, "exec");
     if (x != NULL && !json_is_null(x)) CV_GUARD(resolve_exec(x, name, out));
     return cv_ok();
@@ -666,6 +745,7 @@ cv_result cv_kube_config_load(const cv_kube_load_opts *o, cv_kube_config *out)
         r = cv_kube_config_merge(f.files, (const char *const *)f.dirs, f.n, &merged);
     if (cv_is_ok(r)) r = cv_kube_config_resolve(merged, o->context, out);
 done:
+    if (cv_is_ok(r)) r = impersonation_overrides(o, out);
     json_decref(merged);
     loaded_clear(&f);
     path_list_clear(&l);

@@ -73,6 +73,15 @@ typedef struct {
     cv_secret *password;
     cv_kube_exec *exec;
     bool in_cluster;
+    /* impersonation: the user entry's `as`, `as-uid`, `as-groups` and
+     * `as-user-extra`, or kubectl's --as/--as-uid/--as-group instead */
+    char *as_user;
+    char *as_uid;
+    char **as_groups;
+    size_t nas_groups;
+    char **as_extra_keys; /* one entry per (key, value) pair */
+    char **as_extra_values;
+    size_t nas_extra;
 } cv_kube_config;
 
 typedef struct {
@@ -82,6 +91,12 @@ typedef struct {
     const char *home;           /* override for $HOME (tests); NULL: getenv */
     const char *sa_dir;         /* in-cluster service-account dir; NULL: the standard one */
     bool no_in_cluster;         /* never fall back to the in-cluster configuration */
+    /* kubectl's --as, --as-uid, --as-group: each replaces the kubeconfig's
+     * value when given */
+    const char *as_user;
+    const char *as_uid;
+    const char *const *as_groups;
+    size_t nas_groups;
 } cv_kube_load_opts;
 
 void cv_kube_config_init(cv_kube_config *c) CV_NONNULL;

@@ -23,6 +23,7 @@ typedef struct {
     cv_http_resp *resp;
     CURL *easy;
     struct curl_slist *hdrs;
+    struct curl_slist *connect_to;
     unsigned attempt;
     unsigned long long not_before; /* monotonic ms */
     bool running, done, toobig;
@@ -224,6 +225,11 @@ static cv_result setup_easy(xfer *x)
     CU->easy_setopt(e, CURLOPT_HEADERDATA, x);
     set_method(e, q);
     set_tls(e, q->tls);
+    if (q->tls != NULL && q->tls->connect_to != NULL) {
+        x->connect_to = CU->slist_append(NULL, q->tls->connect_to);
+        CV_ENSURE(x->connect_to != NULL, CV_E_NOMEM);
+        CU->easy_setopt(e, CURLOPT_CONNECT_TO, x->connect_to);
+    }
     CV_GUARD(build_headers(x));
     CU->easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
     return cv_ok();
@@ -238,6 +244,8 @@ static void drop_easy(cv_http *h, xfer *x)
     }
     CU->slist_free_all(x->hdrs);
     x->hdrs = NULL;
+    CU->slist_free_all(x->connect_to);
+    x->connect_to = NULL;
     x->running = false;
 }
 

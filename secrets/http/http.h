@@ -49,6 +49,10 @@ typedef struct {
     const cv_secret *key_pem;     /* client key in secret memory */
     bool insecure;                /* skip peer and host name verification */
     const char *proxy;            /* proxy URL (http, https, socks5); "" = none */
+    /* "NAME:PORT:HOST:PORT": a URL naming NAME:PORT is connected to
+     * HOST:PORT instead, while TLS still sends and verifies NAME (how a
+     * kubeconfig's tls-server-name is honoured). */
+    const char *connect_to;
 } cv_http_tls;
 
 typedef struct {

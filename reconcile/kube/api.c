@@ -382,6 +382,26 @@ cv_result cv_kube_update(cv_kube *k, const cv_kube_resource *r, const char *ns, 
     return send_object(k, r, ns, obj, "PUT", NULL, out);
 }
 
+cv_result cv_kube_merge_patch(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                              const char *name, const json_t *patch, json_t **out)
+{
+    cv_buf p;
+    CV_GUARD(path_of(&p, r, ns, name, NULL));
+    char *body = json_dumps(patch, JSON_COMPACT);
+    cv_result res = body ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    cv_kube_call c = { .method = "PATCH", .path = (const char *)p.p,
+                       .content_type = "application/merge-patch+json",
+                       .body = cv_slice_str(body ? body : ""), .has_body = true, .secret = true };
+    cv_kube_reply rep = { 0 };
+    if (cv_is_ok(res)) res = object_call(k, &c, r, name, &rep);
+    cv_wipe_free(body);
+    cv_buf_release(&p);
+    CV_GUARD(res);
+    if (out) *out = rep.body;
+    else json_decref(rep.body);
+    return cv_ok();
+}
+
 cv_result cv_kube_update_status(cv_kube *k, const cv_kube_resource *r, const char *ns,
                                 const json_t *obj, json_t **out)
 {

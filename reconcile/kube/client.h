@@ -125,6 +125,10 @@ cv_result cv_kube_create(cv_kube *k, const cv_kube_resource *r, const char *ns, 
 cv_result cv_kube_update(cv_kube *k, const cv_kube_resource *r, const char *ns, const json_t *obj,
                          json_t **out) CV_MUST_USE;
 
+/* PATCH with a JSON merge patch (RFC 7386). */
+cv_result cv_kube_merge_patch(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                              const char *name, const json_t *patch, json_t **out) CV_MUST_USE;
+
 /* PUT of the status subresource (obj carries metadata.resourceVersion for
  * optimistic concurrency; a stale one gives CV_E_KUBE_CONFLICT). */
 cv_result cv_kube_update_status(cv_kube *k, const cv_kube_resource *r, const char *ns,

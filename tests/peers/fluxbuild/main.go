@@ -6,6 +6,7 @@
 // for decryption as the controller's decryptor does it).
 //
 //	fluxbuild --version
+//	fluxbuild unicode-tables           C tables of Go's unicode package
 //	fluxbuild envsubst CASES.json      cases [{input|input_b64, vars, strict}]
 //	                                   -> the same cases with their results
 //	fluxbuild [--strict=true|false] REPO ENTRY...
@@ -36,6 +37,10 @@ func main() {
 	args := os.Args[1:]
 	if len(args) == 1 && args[0] == "--version" {
 		fmt.Println(version)
+		return
+	}
+	if len(args) == 1 && args[0] == "unicode-tables" {
+		printUnicodeTables(os.Stdout)
 		return
 	}
 	if len(args) == 2 && args[0] == "envsubst" {
@@ -81,6 +86,7 @@ type envCase struct {
 	Input    *string           `json:"input,omitempty"`
 	InputB64 *string           `json:"input_b64,omitempty"`
 	Vars     map[string]string `json:"vars"`
+	VarsB64  map[string]string `json:"vars_b64,omitempty"`
 	Strict   bool              `json:"strict"`
 	// Results, filled in here.
 	Output    *string `json:"output,omitempty"`
@@ -106,7 +112,11 @@ func runEnvsubst(path string) error {
 		if err != nil {
 			return fmt.Errorf("case %d: %w", i, err)
 		}
-		out, err := evalCase(in, c.Vars, c.Strict)
+		vars, err := caseVars(c)
+		if err != nil {
+			return fmt.Errorf("case %d: %w", i, err)
+		}
+		out, err := evalCase(in, vars, c.Strict)
 		if err != nil {
 			c.Error, c.ErrorKind = err.Error(), errorKind(err)
 			continue
@@ -132,6 +142,22 @@ func caseInput(c *envCase) (string, error) {
 		return string(b), err
 	}
 	return "", errors.New("no input")
+}
+
+// caseVars: vars, plus vars_b64 for values that are not valid UTF-8.
+func caseVars(c *envCase) (map[string]string, error) {
+	vars := map[string]string{}
+	for k, v := range c.Vars {
+		vars[k] = v
+	}
+	for k, v := range c.VarsB64 {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, err
+		}
+		vars[k] = string(b)
+	}
+	return vars, nil
 }
 
 type panicError struct{ v any }

@@ -350,6 +350,21 @@ mv "$tmp/out.json" "$ROOT/testvectors/flux/envsubst.json"
 python3 -c 'import json; print(json.dumps(["A", "_", "_a1", "SECRET_DOMAIN", "a9_Z", "", "1A", "A-B",
     "Ä", "A.B", "A\n", " A", "A$", "a b", "A٣", "__", "Z9", "9", "_9", "A\u0000"]))' > "$tmp/names.json"
 "$FLUXBUILD" varnames "$tmp/names.json" > "$ROOT/testvectors/flux/varnames.json"
+# Seeds for tests/fuzz/fuzz_envsubst.c: the hand-written cases' inputs
+# behind the strict flag byte.
+python3 - "$ROOT/testvectors/flux/envsubst.json" "$ROOT/tests/fuzz/corpus/fuzz_envsubst" <<'PY'
+import base64, hashlib, json, os, sys
+cases, out = json.load(open(sys.argv[1])), sys.argv[2]
+os.makedirs(out, exist_ok=True)
+for f in os.listdir(out):
+    os.remove(os.path.join(out, f))
+for c in cases:
+    if c.get("name") == "random":
+        continue
+    raw = c["input"].encode() if "input" in c else base64.b64decode(c["input_b64"])
+    seed = bytes([1 if c["strict"] else 0]) + raw
+    open(os.path.join(out, hashlib.sha1(seed).hexdigest()[:16]), "wb").write(seed)
+PY
 python3 - "$ROOT/testvectors/flux/envsubst.json" <<'PY'
 import json, sys, collections
 v = json.load(open(sys.argv[1]))

@@ -417,7 +417,8 @@ static cv_result es_replace_anchored(cv_slice s, const cv_slice *args, size_t na
 {
     if (nargs != 2 || args[0].len > s.len) return cv_buf_add(out, s.p, s.len);
     size_t at = prefix ? 0 : s.len - args[0].len;
-    if (memcmp(s.p + at, args[0].p, args[0].len) != 0) return cv_buf_add(out, s.p, s.len);
+    if (args[0].len > 0 && memcmp(s.p + at, args[0].p, args[0].len) != 0)
+        return cv_buf_add(out, s.p, s.len);
     if (prefix) return es_replace(s, args[0], args[1], false, out);
     CV_GUARD(cv_buf_add(out, s.p, at));
     return cv_buf_add(out, args[1].p, args[1].len);

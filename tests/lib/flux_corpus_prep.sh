@@ -21,6 +21,7 @@ if [ $# -ne 3 ]; then
     exit 2
 fi
 SRC=$1 DEST=$2 KEY=$3
+LIB=$(cd "$(dirname "$0")" && pwd)
 : "${PEERS:=$HOME/.cache/covert/peers}"
 SOPS="$PEERS/sops-3.13.2/sops"
 KEYGEN="$PEERS/age-1.3.1/age-keygen"
@@ -40,23 +41,15 @@ cp -a "$SRC" "$DEST"
 # standin FILE OUT: the stand-in plaintext of one SOPS file; prints the sops
 # flags that reproduce its rule, MAC_ONLY first when mac_only_encrypted.
 standin() {
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "$LIB" <<'PY'
 import base64, re, sys
+sys.path.insert(0, sys.argv[3])
+from sops_rule import strip_sops
 src, out = sys.argv[1], sys.argv[2]
 ENC = re.compile(r"ENC\[AES256_GCM,data:[^\]]*?,type:(\w+)\]")
 flags, docs = [], []
 for d in re.split(r"(?m)^---[ \t]*$", open(src).read()):
-    m = re.search(r"(?m)^sops:[ \t]*$", d)
-    if m:
-        meta, d = d[m.start():], d[:m.start()]
-        for rule in ("encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix"):
-            r = re.search(rf"(?m)^\s+{rule}:\s*(.+?)\s*$", meta)
-            if r and not flags:
-                v = r.group(1).strip("\"'")
-                if not (rule == "unencrypted_suffix" and v == "_unencrypted"):
-                    flags += ["--" + rule.replace("_", "-"), v]
-        if re.search(r"(?m)^\s+mac_only_encrypted:\s*true", meta):
-            flags = ["MAC_ONLY"] + flags
+    d = strip_sops(d, flags)
     top, key, item, lines = "", "", {}, []
     for line in d.split("\n"):
         t = re.match(r"^([A-Za-z0-9_.-]+):", line)

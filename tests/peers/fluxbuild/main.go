@@ -107,12 +107,8 @@ type envCase struct {
 // runEnvsubst evaluates each case exactly as kustomize_varsub.go calls
 // envsubst.Eval (the mapping differs between strict and non-strict mode).
 func runEnvsubst(path string) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
 	var cases []envCase
-	if err := json.Unmarshal(raw, &cases); err != nil {
+	if err := readJSON(path, &cases); err != nil {
 		return err
 	}
 	for i := range cases {
@@ -137,20 +133,28 @@ func runEnvsubst(path string) error {
 			c.OutputB64 = &b
 		}
 	}
+	return writeJSON(cases)
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
+func writeJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
-	return enc.Encode(cases)
+	return enc.Encode(v)
 }
 
 // runVarnames checks names with the regexp kustomize_varsub.go applies to
 // the variables it is given.
 func runVarnames(path string) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
 	var names []string
-	if err := json.Unmarshal(raw, &names); err != nil {
+	if err := readJSON(path, &names); err != nil {
 		return err
 	}
 	re := regexp.MustCompile("^[_[:alpha:]][_[:alpha:][:digit:]]*$")
@@ -162,9 +166,7 @@ func runVarnames(path string) error {
 	for _, n := range names {
 		out = append(out, result{n, re.MatchString(n)})
 	}
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", " ")
-	return enc.Encode(out)
+	return writeJSON(out)
 }
 
 func caseInput(c *envCase) (string, error) {

@@ -27,8 +27,10 @@ export SOPS_AGE_KEY_FILE="$TMP/k.txt"
 # plain FILE OUT: the placeholder plaintext; prints the sops flags that
 # reproduce the file's rule ("--encrypted-regex RE" etc., and mac-only).
 plain() {
-    python3 - "$1" "$2" <<'PY'
+    python3 - "$1" "$2" "$ROOT/tests/lib" <<'PY'
 import re, sys
+sys.path.insert(0, sys.argv[3])
+from sops_rule import strip_sops
 src, out = sys.argv[1], sys.argv[2]
 t = open(src).read()
 n = [0]
@@ -40,17 +42,7 @@ def value(m):
 docs = re.split(r"(?m)^---\s*$", t)
 flags, keep = [], []
 for d in docs:
-    m = re.search(r"(?m)^sops:\s*$", d)
-    if m:
-        meta, d = d[m.start():], d[:m.start()]
-        for rule in ("encrypted_regex", "unencrypted_regex", "encrypted_suffix", "unencrypted_suffix"):
-            r = re.search(rf"(?m)^\s+{rule}:\s*(.+?)\s*$", meta)
-            if r and not flags:
-                v = r.group(1).strip('"\'')
-                if not (rule == "unencrypted_suffix" and v == "_unencrypted"):
-                    flags += ["--" + rule.replace("_", "-"), v]
-        if re.search(r"(?m)^\s+mac_only_encrypted:\s*true", meta):
-            flags = ["MAC_ONLY"] + flags
+    d = strip_sops(d, flags)
     d = re.sub(r"ENC\[AES256_GCM,data:[^\]]*?,type:(\w+)\]", value, d)
     keep.append(d)
 open(out, "w").write("---\n".join(keep))

@@ -407,7 +407,8 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
     const cv_node *k;
     CV_GUARD(load_kust(c, dir, kust, a, &k));
     bool is_comp = cv_slice_eq_str(cv_kz_str(k, "kind"), "Component");
-    CV_ENSUREF(is_comp == component, CV_E_KZ_KUSTOMIZATION,
+    /* Only an included directory is checked; the top may be a Component. */
+    CV_ENSUREF(c->depth == 0 || is_comp == component, CV_E_KZ_KUSTOMIZATION,
                component ? "expected kind 'Component' for path '%s'"
                          : "expected kind != 'Component' for path '%s'", dir);
     c->depth++;

@@ -268,18 +268,55 @@ static cv_result sort_map(cv_arena *a, cv_node *m)
 /* ---- the tree ----------------------------------------------------------- */
 
 static cv_result json_value(cv_doc *d, const cv_node *v, size_t depth, bool top, cv_node **out);
+static cv_result json_map(cv_doc *d, const cv_node *v, size_t depth, int level, cv_node **out);
 
 static bool skip_build_anno(const cv_node *k, bool in_annos)
 {
     return in_annos && k->kind == CV_NODE_STR && cv_kz_is_build_annotation(k->s, k->len);
 }
 
+static bool is_merge_key(const cv_node *k)
+{
+    return k->kind == CV_NODE_STR && k->len == 2 && memcmp(k->s, "<<", 2) == 0;
+}
+
+static bool has_key(const cv_node *m, const cv_node *k)
+{
+    return cv_map_find(m, k->s, k->len) >= 0;
+}
+
+/* yaml.v3 decoding a `<<` merge into a Go map: keys written in the mapping
+ * itself win, then the merged maps in list order. */
+static cv_result apply_merge(cv_doc *d, const cv_node *src, size_t depth, cv_node *out)
+{
+    if (src->kind == CV_NODE_LIST) {
+        for (size_t i = 0; i < src->n; i++)
+            CV_GUARD(apply_merge(d, src->items[i].value, depth + 1, out));
+        return cv_ok();
+    }
+    CV_ENSUREF(src->kind == CV_NODE_MAP, CV_E_KZ_RESOURCE,
+               "map merge requires map or sequence of maps as the value");
+    cv_node *m;
+    CV_GUARD(json_map(d, src, depth + 1, -1, &m));
+    for (size_t i = 0; i < m->n; i++)
+        if (!has_key(out, m->items[i].key))
+            CV_GUARD(cv_node_append(d, out, m->items[i].key, m->items[i].value));
+    return cv_ok();
+}
+
 static cv_result json_map(cv_doc *d, const cv_node *v, size_t depth, int level, cv_node **out)
 {
+    CV_ENSUREF(depth < CV_KZ_MAX_DEPTH, CV_E_LIMIT, "resource nested deeper than %u",
+               CV_KZ_MAX_DEPTH);
     CV_GUARD(cv_node_new(d, CV_NODE_MAP, out));
+    const cv_node *merge = NULL;
     for (size_t i = 0; i < v->n; i++) {
         const cv_item *it = &v->items[i];
         if (it->key->kind == CV_NODE_COMMENT || skip_build_anno(it->key, level == 2)) continue;
+        if (is_merge_key(it->key)) {
+            merge = it->value;
+            continue;
+        }
         cv_node *k, *val;
         CV_GUARD(key_text(d, it->key, &k));
         bool meta = level == 0 && k->len == 8 && memcmp(k->s, "metadata", 8) == 0;
@@ -294,8 +331,11 @@ static cv_result json_map(cv_doc *d, const cv_node *v, size_t depth, int level, 
         } else {
             CV_GUARD(json_value(d, it->value, depth + 1, false, &val));
         }
-        CV_GUARD(cv_node_append(d, *out, k, val));
+        long at = cv_map_find(*out, k->s, k->len);
+        if (at >= 0) (*out)->items[at].value = val;
+        else CV_GUARD(cv_node_append(d, *out, k, val));
     }
+    if (merge) CV_GUARD(apply_merge(d, merge, depth, *out));
     return sort_map(d->arena, *out);
 }
 

@@ -2664,7 +2664,7 @@ const cv_kz_schema_prop cv_kz_schema_props[] = {
     { "metadata", 24 },
 };
 
-const cv_kz_schema cv_kz_schema_table[] = {
+const struct cv_kz_schema cv_kz_schema_table[] = {
     { 0, 11, -1, -1, false, "", "" },
     { 11, 0, -1, -1, false, "", "" },
     { 11, 0, 1, -1, true, "", "" },

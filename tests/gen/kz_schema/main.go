@@ -209,7 +209,7 @@ func emit(types []gvk) {
 	if n == 0 {
 		fmt.Fprintf(w, "    { 0, 0 },\n")
 	}
-	fmt.Fprintf(w, "};\n\nconst cv_kz_schema cv_kz_schema_table[] = {\n")
+	fmt.Fprintf(w, "};\n\nconst struct cv_kz_schema cv_kz_schema_table[] = {\n")
 	for i, e := range entries {
 		fmt.Fprintf(w, "    { %d, %d, %d, %d, %v, %q, %q },\n", off[i], len(e.props), e.items, e.addl,
 			e.isArray, e.strategy, strings.Join(e.keys, ","))

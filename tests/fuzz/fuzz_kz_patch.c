@@ -33,13 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < n; i++)
             if (docs[i]->kind == CV_NODE_MAP && !cv_is_ok(cv_kz_resmap_append(&rm, docs[i]))) break;
         free(docs);
-        (void)cv_kz_patch(&rm, patch, NULL, NULL);
+        cv_result r = cv_kz_patch(&rm, patch, NULL, NULL);
+        (void)r;
         check(&rm);
         if (cv_is_ok(cv_node_new(&rm.doc, CV_NODE_MAP, &target))) {
-            (void)cv_kz_patch(&rm, patch, target, NULL);
+            r = cv_kz_patch(&rm, patch, target, NULL);
             check(&rm);
         }
-        (void)cv_kz_patch_sm_legacy(&rm, patch);
+        r = cv_kz_patch_sm_legacy(&rm, patch);
         check(&rm);
     }
     cv_err_clear();

@@ -36,12 +36,12 @@ cv_result cv_kzb_queue_push(cv_node ***q, size_t *n, size_t *cap, cv_node *v)
 
 cv_result cv_kzb_acc_append(cv_kzb_acc *a, cv_node *obj)
 {
-    cv_kz_id id = cv_kz_cur_id(obj);
+    cv_kzr_id id = cv_kzr_cur_id(obj);
     for (size_t i = 0; i < a->n; i++) {
-        cv_kz_id o = cv_kz_cur_id(a->objs[i]);
-        if (!cv_kz_id_equal(&id, &o)) continue;
+        cv_kzr_id o = cv_kzr_cur_id(a->objs[i]);
+        if (!cv_kzr_id_equal(&id, &o)) continue;
         char t[512];
-        cv_kz_id_text(&id, t, sizeof t);
+        cv_kzr_id_text(&id, t, sizeof t);
         CV_BAILF(CV_E_KZ_CONFLICT, "may not add resource with an already registered id: %s", t);
     }
     return cv_kzb_queue_push(&a->objs, &a->n, &a->cap, obj);

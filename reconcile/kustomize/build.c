@@ -133,7 +133,7 @@ static cv_result expand_lists(cv_kzb_acc *a, cv_node **docs, size_t n, const cha
             r = CV_FAILF(CV_E_KZ_RESOURCE, "%s: a resource must be a YAML mapping", path);
             break;
         }
-        cv_slice kind = cv_kz_str(d, "kind");
+        cv_slice kind = cv_kzr_str(d, "kind");
         cv_node *items = cv_map_get(d, "items");
         bool list = kind.len >= 4 && memcmp(kind.p + kind.len - 4, "List", 4) == 0 && items;
         if (!list) {
@@ -262,8 +262,8 @@ static cv_result run_patches(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, cons
     for (size_t i = 0; list && i < list->n; i++) {
         const cv_node *p = list->items[i].value;
         CV_ENSUREF(p->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION, "invalid patch entry");
-        cv_slice text = cv_kz_str(p, "patch");
-        cv_slice path = cv_kz_str(p, "path");
+        cv_slice text = cv_kzr_str(p, "patch");
+        cv_slice path = cv_kzr_str(p, "path");
         CV_ENSUREF(!(text.len && path.len), CV_E_KZ_KUSTOMIZATION,
                    "patch and path can't be set at the same time");
         if (path.len) {
@@ -307,7 +307,7 @@ static cv_result patch_fields(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
             free(rel);
             if (cv_is_ok(r)) r = cv_kz_patch_sm_legacy(a->rm, text);
         } else if (strcmp(which, "patchesJson6902") == 0) {
-            cv_slice ops = cv_kz_str(e, "patch"), path = cv_kz_str(e, "path");
+            cv_slice ops = cv_kzr_str(e, "patch"), path = cv_kzr_str(e, "path");
             char *rel = NULL;
             if (path.len) r = cv_slice_strdup(path, &rel);
             if (cv_is_ok(r) && rel) r = read_text(c, dir, rel, &ops);
@@ -339,7 +339,7 @@ static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
     CV_GUARD(cv_node_new(d, CV_NODE_LIST, &list));
     for (size_t i = 0; i < v->n; i++) {
         const cv_node *e = v->items[i].value;
-        cv_slice path = cv_kz_str(e, "path");
+        cv_slice path = cv_kzr_str(e, "path");
         if (!path.len) {
             cv_node *copy;
             CV_GUARD(cv_node_clone(d, e, &copy));
@@ -376,7 +376,7 @@ static cv_result run_transformers(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir,
 {
     CV_GUARD(patch_fields(c, a, dir, k, "patchesStrategicMerge"));
     CV_GUARD(patch_fields(c, a, dir, k, "patches"));
-    cv_slice ns = cv_kz_str(k, "namespace");
+    cv_slice ns = cv_kzr_str(k, "namespace");
     if (ns.len) CV_GUARD(cv_kzb_namespace(a, ns));
     CV_GUARD(patch_fields(c, a, dir, k, "patchesJson6902"));
     return replacements(c, a, dir, k);
@@ -406,7 +406,7 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
     CV_ENSUREF(c->depth < 64, CV_E_LIMIT, "kustomizations nested deeper than 64 at '%s'", dir);
     const cv_node *k;
     CV_GUARD(load_kust(c, dir, kust, a, &k));
-    bool is_comp = cv_slice_eq_str(cv_kz_str(k, "kind"), "Component");
+    bool is_comp = cv_slice_eq_str(cv_kzr_str(k, "kind"), "Component");
     /* Only an included directory is checked; the top may be a Component. */
     CV_ENSUREF(c->depth == 0 || is_comp == component, CV_E_KZ_KUSTOMIZATION,
                component ? "expected kind 'Component' for path '%s'"

@@ -75,7 +75,7 @@ static const cv_node *list_of(const cv_node *m, const char *k)
 static cv_result load_sources(cv_kzb_ctx *c, const char *dir, const cv_node *g, kv_set *s)
 {
     const cv_node *envs = list_of(g, "envs");
-    cv_slice env1 = cv_kz_str(g, "env");
+    cv_slice env1 = cv_kzr_str(g, "env");
     for (size_t i = 0; envs && i < envs->n; i++) {
         cv_slice t;
         CV_GUARD(read_rel(c, dir, cv_slice_of(envs->items[i].value->s, envs->items[i].value->len), &t));
@@ -184,12 +184,12 @@ static cv_result opt_map(cv_doc *d, cv_node *obj, const cv_node *local, const cv
             cv_slice val = v->kind == CV_NODE_STR ? cv_slice_of(v->s, v->len) : cv_slice_of("", 0);
             if (strchr(key->s, '/')) {
                 /* A key with '/' cannot go through the path helper. */
-                cv_node *meta = cv_kz_path(obj, "metadata");
+                cv_node *meta = cv_kzr_path(obj, "metadata");
                 if (strcmp(k, "annotations") == 0) {
                     char kk[512];
                     memcpy(kk, key->s, key->len);
                     kk[key->len] = 0;
-                    CV_GUARD(cv_kz_set_annotation(d, obj, kk, val));
+                    CV_GUARD(cv_kzr_set_annotation(d, obj, kk, val));
                     continue;
                 }
                 cv_node *labels = cv_map_get(meta, "labels"), *kn, *vn;
@@ -204,7 +204,7 @@ static cv_result opt_map(cv_doc *d, cv_node *obj, const cv_node *local, const cv
                 else CV_GUARD(cv_node_append(d, labels, kn, vn));
                 continue;
             }
-            CV_GUARD(cv_kz_set_str(d, obj, path, val));
+            CV_GUARD(cv_kzr_set_str(d, obj, path, val));
         }
     }
     return cv_ok();
@@ -215,14 +215,14 @@ static cv_result make_object(cv_doc *d, const cv_node *g, const cv_node *global,
 {
     cv_node *obj;
     CV_GUARD(cv_node_new(d, CV_NODE_MAP, &obj));
-    CV_GUARD(cv_kz_set_str(d, obj, "apiVersion", cv_slice_of("v1", 2)));
-    CV_GUARD(cv_kz_set_str(d, obj, "kind", secret ? cv_slice_of("Secret", 6) : cv_slice_of("ConfigMap", 9)));
-    CV_GUARD(cv_kz_set_str(d, obj, "metadata/name", cv_kz_str(g, "name")));
-    cv_slice ns = cv_kz_str(g, "namespace");
-    if (ns.len) CV_GUARD(cv_kz_set_str(d, obj, "metadata/namespace", ns));
+    CV_GUARD(cv_kzr_set_str(d, obj, "apiVersion", cv_slice_of("v1", 2)));
+    CV_GUARD(cv_kzr_set_str(d, obj, "kind", secret ? cv_slice_of("Secret", 6) : cv_slice_of("ConfigMap", 9)));
+    CV_GUARD(cv_kzr_set_str(d, obj, "metadata/name", cv_kzr_str(g, "name")));
+    cv_slice ns = cv_kzr_str(g, "namespace");
+    if (ns.len) CV_GUARD(cv_kzr_set_str(d, obj, "metadata/namespace", ns));
     if (secret) {
-        cv_slice t = cv_kz_str(g, "type");
-        CV_GUARD(cv_kz_set_str(d, obj, "type", t.len ? t : cv_slice_of("Opaque", 6)));
+        cv_slice t = cv_kzr_str(g, "type");
+        CV_GUARD(cv_kzr_set_str(d, obj, "type", t.len ? t : cv_slice_of("Opaque", 6)));
     }
     CV_GUARD(fill_data(d, obj, s, secret));
     const cv_node *local = cv_map_get(g, "options");
@@ -233,10 +233,10 @@ static cv_result make_object(cv_doc *d, const cv_node *g, const cv_node *global,
         CV_GUARD(cv_node_bool(d, true, &t));
         CV_GUARD(cv_map_add(d, obj, "immutable", 9, t));
     }
-    cv_slice beh = cv_kz_str(g, "behavior");
-    CV_GUARD(cv_kz_set_annotation(d, obj, GEN_BEHAVIOR, beh.len ? beh : cv_slice_of("create", 6)));
+    cv_slice beh = cv_kzr_str(g, "behavior");
+    CV_GUARD(cv_kzr_set_annotation(d, obj, GEN_BEHAVIOR, beh.len ? beh : cv_slice_of("create", 6)));
     if (!opt_flag(local, global, "disableNameSuffixHash"))
-        CV_GUARD(cv_kz_set_annotation(d, obj, GEN_HASH, cv_slice_of("enabled", 7)));
+        CV_GUARD(cv_kzr_set_annotation(d, obj, GEN_HASH, cv_slice_of("enabled", 7)));
     *out = obj;
     return cv_ok();
 }
@@ -244,11 +244,11 @@ static cv_result make_object(cv_doc *d, const cv_node *g, const cv_node *global,
 /* behavior merge/replace: fold the new object into the existing one. */
 static cv_result absorb(cv_kzb_acc *a, cv_node *obj)
 {
-    cv_slice beh = cv_kz_str(cv_kz_path(obj, "metadata/annotations"), GEN_BEHAVIOR);
-    cv_kz_id id = cv_kz_cur_id(obj);
+    cv_slice beh = cv_kzr_str(cv_kzr_path(obj, "metadata/annotations"), GEN_BEHAVIOR);
+    cv_kzr_id id = cv_kzr_cur_id(obj);
     for (size_t i = 0; i < a->n; i++) {
-        cv_kz_id o = cv_kz_cur_id(a->objs[i]);
-        if (!cv_kz_id_equal(&id, &o)) continue;
+        cv_kzr_id o = cv_kzr_cur_id(a->objs[i]);
+        if (!cv_kzr_id_equal(&id, &o)) continue;
         CV_ENSUREF(!cv_slice_eq_str(beh, "create"), CV_E_KZ_CONFLICT,
                    "may not add resource with an already registered id");
         if (cv_slice_eq_str(beh, "replace")) {
@@ -271,9 +271,9 @@ static cv_result absorb(cv_kzb_acc *a, cv_node *obj)
                 else CV_GUARD(cv_node_append(d, od, nw->items[j].key, nw->items[j].value));
             }
         }
-        cv_slice h = cv_kz_str(cv_kz_path(obj, "metadata/annotations"), GEN_HASH);
-        if (h.len) CV_GUARD(cv_kz_set_annotation(d, old, GEN_HASH, h));
-        else cv_kz_del_annotation(old, GEN_HASH);
+        cv_slice h = cv_kzr_str(cv_kzr_path(obj, "metadata/annotations"), GEN_HASH);
+        if (h.len) CV_GUARD(cv_kzr_set_annotation(d, old, GEN_HASH, h));
+        else cv_kzr_del_annotation(old, GEN_HASH);
         return cv_ok();
     }
     CV_ENSUREF(cv_slice_eq_str(beh, "create"), CV_E_KZ_RESOURCE,
@@ -292,9 +292,9 @@ static cv_result run_kind(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const c
     cv_doc *d = &a->rm->doc;
     for (size_t i = 0; i < gens->n; i++) {
         const cv_node *g = gens->items[i].value;
-        CV_ENSUREF(g->kind == CV_NODE_MAP && cv_kz_str(g, "name").len, CV_E_KZ_KUSTOMIZATION,
+        CV_ENSUREF(g->kind == CV_NODE_MAP && cv_kzr_str(g, "name").len, CV_E_KZ_KUSTOMIZATION,
                    "a configmap must have a name");
-        kv_set s = { d, NULL, cv_kz_str(g, "name").p ? (const char *)cv_kz_str(g, "name").p : "" };
+        kv_set s = { d, NULL, cv_kzr_str(g, "name").p ? (const char *)cv_kzr_str(g, "name").p : "" };
         CV_GUARD(cv_node_new(d, CV_NODE_MAP, &s.data));
         CV_GUARD(load_sources(c, dir, g, &s));
         cv_node *obj;
@@ -434,20 +434,20 @@ cv_result cv_kzb_hash_names(cv_kz_resmap *rm)
 {
     for (size_t i = 0; i < rm->n; i++) {
         cv_node *o = rm->objs[i];
-        if (!cv_slice_eq_str(cv_kz_str(cv_kz_path(o, "metadata/annotations"), GEN_HASH), "enabled"))
+        if (!cv_slice_eq_str(cv_kzr_str(cv_kzr_path(o, "metadata/annotations"), GEN_HASH), "enabled"))
             continue;
-        cv_slice kind = cv_kz_str(o, "kind");
+        cv_slice kind = cv_kzr_str(o, "kind");
         bool secret = cv_slice_eq_str(kind, "Secret");
         CV_ENSUREF(secret || cv_slice_eq_str(kind, "ConfigMap"), CV_E_UNSUPPORTED,
                    "name hash of kind %.*s", (int)kind.len, (const char *)kind.p);
         char suf[11];
         CV_GUARD(hash_suffix(o, secret, suf));
-        CV_GUARD(cv_kz_store_prev_id(&rm->doc, o));
-        cv_slice name = cv_kz_str(cv_map_get(o, "metadata"), "name");
+        CV_GUARD(cv_kzr_store_prev_id(&rm->doc, o));
+        cv_slice name = cv_kzr_str(cv_map_get(o, "metadata"), "name");
         char nb[600];
         CV_ENSURE(name.len < 512, CV_E_LIMIT);
         int n = snprintf(nb, sizeof nb, "%.*s-%s", (int)name.len, (const char *)name.p, suf);
-        CV_GUARD(cv_kz_set_str(&rm->doc, o, "metadata/name", cv_slice_of(nb, (size_t)n)));
+        CV_GUARD(cv_kzr_set_str(&rm->doc, o, "metadata/name", cv_slice_of(nb, (size_t)n)));
     }
     return cv_ok();
 }

@@ -10,7 +10,7 @@
 
 static const cv_slice k_empty = { NULL, 0 };
 
-cv_slice cv_kz_str(const cv_node *map, const char *key)
+cv_slice cv_kzr_str(const cv_node *map, const char *key)
 {
     if (!map || map->kind != CV_NODE_MAP) return k_empty;
     const cv_node *v = cv_map_get(map, key);
@@ -18,7 +18,7 @@ cv_slice cv_kz_str(const cv_node *map, const char *key)
     return cv_slice_of(v->s, v->len);
 }
 
-cv_node *cv_kz_path(const cv_node *obj, const char *path)
+cv_node *cv_kzr_path(const cv_node *obj, const char *path)
 {
     char seg[256];
     const cv_node *cur = obj;
@@ -35,10 +35,10 @@ cv_node *cv_kz_path(const cv_node *obj, const char *path)
     return u.m;
 }
 
-cv_kz_id cv_kz_cur_id(const cv_node *obj)
+cv_kzr_id cv_kzr_cur_id(const cv_node *obj)
 {
-    cv_kz_id id = { 0 };
-    cv_slice av = cv_kz_str(obj, "apiVersion");
+    cv_kzr_id id = { 0 };
+    cv_slice av = cv_kzr_str(obj, "apiVersion");
     const uint8_t *slash = av.len ? memchr(av.p, '/', av.len) : NULL;
     if (slash) {
         id.group = cv_slice_of(av.p, (size_t)(slash - av.p));
@@ -46,10 +46,10 @@ cv_kz_id cv_kz_cur_id(const cv_node *obj)
     } else {
         id.version = av;
     }
-    id.kind = cv_kz_str(obj, "kind");
+    id.kind = cv_kzr_str(obj, "kind");
     const cv_node *meta = cv_map_get(obj, "metadata");
-    id.name = cv_kz_str(meta, "name");
-    id.ns = cv_kz_str(meta, "namespace");
+    id.name = cv_kzr_str(meta, "name");
+    id.ns = cv_kzr_str(meta, "namespace");
     return id;
 }
 
@@ -80,7 +80,7 @@ static const char *const k_cluster[][2] = {
     { "", "PersistentVolume" },
 };
 
-bool cv_kz_cluster_scoped(cv_slice group, cv_slice version, cv_slice kind)
+bool cv_kzr_cluster_scoped(cv_slice group, cv_slice version, cv_slice kind)
 {
     (void)version;
     for (size_t i = 0; i < sizeof k_cluster / sizeof k_cluster[0]; i++)
@@ -89,24 +89,24 @@ bool cv_kz_cluster_scoped(cv_slice group, cv_slice version, cv_slice kind)
     return false;
 }
 
-cv_slice cv_kz_eff_ns(const cv_kz_id *id)
+cv_slice cv_kzr_eff_ns(const cv_kzr_id *id)
 {
-    if (cv_kz_cluster_scoped(id->group, id->version, id->kind))
+    if (cv_kzr_cluster_scoped(id->group, id->version, id->kind))
         return cv_slice_of("_non_namespaceable_", 19);
     if (id->ns.len == 0) return cv_slice_of("default", 7);
     return id->ns;
 }
 
-bool cv_kz_id_equal(const cv_kz_id *a, const cv_kz_id *b)
+bool cv_kzr_id_equal(const cv_kzr_id *a, const cv_kzr_id *b)
 {
     return cv_slice_eq(a->group, b->group) && cv_slice_eq(a->version, b->version) &&
            cv_slice_eq(a->kind, b->kind) && cv_slice_eq(a->name, b->name) &&
-           cv_slice_eq(cv_kz_eff_ns(a), cv_kz_eff_ns(b));
+           cv_slice_eq(cv_kzr_eff_ns(a), cv_kzr_eff_ns(b));
 }
 
-const cv_node *cv_kz_annotation(const cv_node *obj, const char *key)
+const cv_node *cv_kzr_annotation(const cv_node *obj, const char *key)
 {
-    const cv_node *a = cv_kz_path(obj, "metadata/annotations");
+    const cv_node *a = cv_kzr_path(obj, "metadata/annotations");
     if (!a || a->kind != CV_NODE_MAP) return NULL;
     return cv_map_get(a, key);
 }
@@ -126,13 +126,13 @@ static bool csv_field(const cv_node *v, size_t k, cv_slice *out)
     return true;
 }
 
-bool cv_kz_prev_id(const cv_node *obj, size_t k, cv_kz_id *out)
+bool cv_kzr_prev_id(const cv_node *obj, size_t k, cv_kzr_id *out)
 {
-    cv_kz_id cur = cv_kz_cur_id(obj);
+    cv_kzr_id cur = cv_kzr_cur_id(obj);
     cv_slice name, kind, ns;
-    if (!csv_field(cv_kz_annotation(obj, PREV_NAMES), k, &name)) return false;
-    if (!csv_field(cv_kz_annotation(obj, PREV_KINDS), k, &kind)) return false;
-    if (!csv_field(cv_kz_annotation(obj, PREV_NSS), k, &ns)) return false;
+    if (!csv_field(cv_kzr_annotation(obj, PREV_NAMES), k, &name)) return false;
+    if (!csv_field(cv_kzr_annotation(obj, PREV_KINDS), k, &kind)) return false;
+    if (!csv_field(cv_kzr_annotation(obj, PREV_NSS), k, &ns)) return false;
     *out = cur;
     out->name = name;
     out->kind = kind;
@@ -141,11 +141,11 @@ bool cv_kz_prev_id(const cv_node *obj, size_t k, cv_kz_id *out)
     return true;
 }
 
-cv_kz_id cv_kz_org_id(const cv_node *obj)
+cv_kzr_id cv_kzr_org_id(const cv_node *obj)
 {
-    cv_kz_id id;
-    if (cv_kz_prev_id(obj, 0, &id)) return id;
-    return cv_kz_cur_id(obj);
+    cv_kzr_id id;
+    if (cv_kzr_prev_id(obj, 0, &id)) return id;
+    return cv_kzr_cur_id(obj);
 }
 
 static cv_result child_map(cv_doc *d, cv_node *m, const char *key, cv_node **out)
@@ -164,7 +164,7 @@ static cv_result child_map(cv_doc *d, cv_node *m, const char *key, cv_node **out
     return cv_map_add(d, m, key, strlen(key), *out);
 }
 
-cv_result cv_kz_set_str(cv_doc *d, cv_node *obj, const char *path, cv_slice value)
+cv_result cv_kzr_set_str(cv_doc *d, cv_node *obj, const char *path, cv_slice value)
 {
     char seg[256];
     cv_node *cur = obj;
@@ -188,7 +188,7 @@ cv_result cv_kz_set_str(cv_doc *d, cv_node *obj, const char *path, cv_slice valu
     return cv_map_add(d, cur, seg, strlen(seg), v);
 }
 
-cv_result cv_kz_set_annotation(cv_doc *d, cv_node *obj, const char *key, cv_slice value)
+cv_result cv_kzr_set_annotation(cv_doc *d, cv_node *obj, const char *key, cv_slice value)
 {
     cv_node *meta, *annos;
     CV_GUARD(child_map(d, obj, "metadata", &meta));
@@ -203,9 +203,9 @@ cv_result cv_kz_set_annotation(cv_doc *d, cv_node *obj, const char *key, cv_slic
     return cv_map_add(d, annos, key, strlen(key), v);
 }
 
-void cv_kz_del_annotation(cv_node *obj, const char *key)
+void cv_kzr_del_annotation(cv_node *obj, const char *key)
 {
-    cv_node *a = cv_kz_path(obj, "metadata/annotations");
+    cv_node *a = cv_kzr_path(obj, "metadata/annotations");
     if (!a || a->kind != CV_NODE_MAP) return;
     long i = cv_map_find(a, key, strlen(key));
     if (i >= 0) cv_node_remove(a, (size_t)i);
@@ -213,23 +213,23 @@ void cv_kz_del_annotation(cv_node *obj, const char *key)
 
 static cv_result append_csv(cv_doc *d, cv_node *obj, const char *key, cv_slice v)
 {
-    const cv_node *old = cv_kz_annotation(obj, key);
+    const cv_node *old = cv_kzr_annotation(obj, key);
     if (!old || old->kind != CV_NODE_STR || old->len == 0)
-        return cv_kz_set_annotation(d, obj, key, v);
+        return cv_kzr_set_annotation(d, obj, key, v);
     cv_buf b;
     cv_buf_init_secret(&b, 1u << 20);
     cv_result r = cv_buf_add(&b, old->s, old->len);
     if (cv_is_ok(r)) r = cv_buf_add_byte(&b, ',');
     if (cv_is_ok(r)) r = cv_buf_add(&b, v.p, v.len);
-    if (cv_is_ok(r)) r = cv_kz_set_annotation(d, obj, key, cv_buf_slice(&b));
+    if (cv_is_ok(r)) r = cv_kzr_set_annotation(d, obj, key, cv_buf_slice(&b));
     cv_buf_release(&b);
     return r;
 }
 
-cv_result cv_kz_store_prev_id(cv_doc *d, cv_node *obj)
+cv_result cv_kzr_store_prev_id(cv_doc *d, cv_node *obj)
 {
-    cv_kz_id id = cv_kz_cur_id(obj);
-    cv_slice ns = cv_kz_eff_ns(&id);
+    cv_kzr_id id = cv_kzr_cur_id(obj);
+    cv_slice ns = cv_kzr_eff_ns(&id);
     /* The slices point into nodes that the annotation writes may move. */
     char name[512], kind[256], nsb[256];
     CV_ENSURE(id.name.len < sizeof name && id.kind.len < sizeof kind && ns.len < sizeof nsb,
@@ -242,7 +242,7 @@ cv_result cv_kz_store_prev_id(cv_doc *d, cv_node *obj)
     return append_csv(d, obj, PREV_KINDS, cv_slice_of(kind, id.kind.len));
 }
 
-void cv_kz_id_text(const cv_kz_id *id, char *out, size_t cap)
+void cv_kzr_id_text(const cv_kzr_id *id, char *out, size_t cap)
 {
     snprintf(out, cap, "%.*s.%.*s.%.*s/%.*s.%.*s", (int)id->kind.len, (const char *)id->kind.p,
              (int)id->version.len, (const char *)id->version.p,

@@ -18,29 +18,29 @@ static cv_result ns_subjects(cv_doc *d, cv_node *obj, cv_slice ns)
     if (!subj || subj->kind != CV_NODE_LIST) return cv_ok();
     for (size_t i = 0; i < subj->n; i++) {
         cv_node *s = subj->items[i].value;
-        if (s->kind == CV_NODE_MAP && cv_slice_eq_str(cv_kz_str(s, "name"), "default"))
-            CV_GUARD(cv_kz_set_str(d, s, "namespace", ns));
+        if (s->kind == CV_NODE_MAP && cv_slice_eq_str(cv_kzr_str(s, "name"), "default"))
+            CV_GUARD(cv_kzr_set_str(d, s, "namespace", ns));
     }
     return cv_ok();
 }
 
 static cv_result ns_one(cv_doc *d, cv_node *obj, cv_slice ns)
 {
-    cv_kz_id id = cv_kz_cur_id(obj);
-    CV_GUARD(cv_kz_store_prev_id(d, obj));
-    id = cv_kz_cur_id(obj);
-    if (!cv_kz_cluster_scoped(id.group, id.version, id.kind))
-        CV_GUARD(cv_kz_set_str(d, obj, "metadata/namespace", ns));
-    if (cv_slice_eq_str(id.kind, "Namespace") && cv_slice_eq_str(cv_kz_str(obj, "apiVersion"), "v1"))
-        CV_GUARD(cv_kz_set_str(d, obj, "metadata/name", ns));
+    cv_kzr_id id = cv_kzr_cur_id(obj);
+    CV_GUARD(cv_kzr_store_prev_id(d, obj));
+    id = cv_kzr_cur_id(obj);
+    if (!cv_kzr_cluster_scoped(id.group, id.version, id.kind))
+        CV_GUARD(cv_kzr_set_str(d, obj, "metadata/namespace", ns));
+    if (cv_slice_eq_str(id.kind, "Namespace") && cv_slice_eq_str(cv_kzr_str(obj, "apiVersion"), "v1"))
+        CV_GUARD(cv_kzr_set_str(d, obj, "metadata/name", ns));
     if (cv_slice_eq_str(id.kind, "RoleBinding") || cv_slice_eq_str(id.kind, "ClusterRoleBinding"))
         CV_GUARD(ns_subjects(d, obj, ns));
     if (cv_slice_eq_str(id.kind, "APIService") &&
         cv_slice_eq_str(id.group, "apiregistration.k8s.io"))
-        CV_GUARD(cv_kz_set_str(d, obj, "spec/service/namespace", ns));
+        CV_GUARD(cv_kzr_set_str(d, obj, "spec/service/namespace", ns));
     if (cv_slice_eq_str(id.kind, "CustomResourceDefinition") &&
-        cv_kz_path(obj, "spec/conversion/webhook/clientConfig/service"))
-        CV_GUARD(cv_kz_set_str(d, obj, "spec/conversion/webhook/clientConfig/service/namespace", ns));
+        cv_kzr_path(obj, "spec/conversion/webhook/clientConfig/service"))
+        CV_GUARD(cv_kzr_set_str(d, obj, "spec/conversion/webhook/clientConfig/service/namespace", ns));
     return cv_ok();
 }
 
@@ -52,10 +52,10 @@ cv_result cv_kzb_namespace(cv_kzb_acc *a, cv_slice ns)
         CV_GUARD(ns_one(&a->rm->doc, o, ns));
     }
     for (size_t i = 0; i < a->n; i++) {
-        cv_kz_id x = cv_kz_cur_id(a->objs[i]);
+        cv_kzr_id x = cv_kzr_cur_id(a->objs[i]);
         for (size_t j = i + 1; j < a->n; j++) {
-            cv_kz_id y = cv_kz_cur_id(a->objs[j]);
-            CV_ENSUREF(!cv_kz_id_equal(&x, &y), CV_E_KZ_CONFLICT,
+            cv_kzr_id y = cv_kzr_cur_id(a->objs[j]);
+            CV_ENSUREF(!cv_kzr_id_equal(&x, &y), CV_E_KZ_CONFLICT,
                        "namespace transformation produces ID conflict");
         }
     }
@@ -80,9 +80,9 @@ static cv_result add_ref(cv_kzb_ctx *c, cv_slice kind, cv_slice group, const cv_
     c->nrefs++;
     CV_GUARD(dup_slice(kind, &r->kind));
     CV_GUARD(dup_slice(group, &r->group));
-    CV_GUARD(dup_slice(cv_kz_str(fs, "kind"), &r->rkind));
-    CV_GUARD(dup_slice(cv_kz_str(fs, "group"), &r->rgroup));
-    return dup_slice(cv_kz_str(fs, "path"), &r->path);
+    CV_GUARD(dup_slice(cv_kzr_str(fs, "kind"), &r->rkind));
+    CV_GUARD(dup_slice(cv_kzr_str(fs, "group"), &r->rgroup));
+    return dup_slice(cv_kzr_str(fs, "path"), &r->path);
 }
 
 static cv_result config_doc(cv_kzb_ctx *c, const cv_node *cfg)
@@ -95,7 +95,7 @@ static cv_result config_doc(cv_kzb_ctx *c, const cv_node *cfg)
         for (size_t j = 0; j < v->n; j++) {
             const cv_node *e = v->items[j].value, *fss = cv_map_get(e, "fieldSpecs");
             for (size_t f = 0; fss && fss->kind == CV_NODE_LIST && f < fss->n; f++)
-                CV_GUARD(add_ref(c, cv_kz_str(e, "kind"), cv_kz_str(e, "group"), fss->items[f].value));
+                CV_GUARD(add_ref(c, cv_kzr_str(e, "kind"), cv_kzr_str(e, "group"), fss->items[f].value));
         }
     }
     return cv_ok();
@@ -155,8 +155,8 @@ typedef struct {
 
 static bool names_match(const cv_node *cand, cv_slice v)
 {
-    cv_kz_id id;
-    for (size_t k = 0; cv_kz_prev_id(cand, k, &id); k++)
+    cv_kzr_id id;
+    for (size_t k = 0; cv_kzr_prev_id(cand, k, &id); k++)
         if (cv_slice_eq(id.name, v)) return true;
     return false;
 }
@@ -168,17 +168,17 @@ static cv_result fix_value(const ref_job *j, cv_node *val)
     const cv_node *hit = NULL;
     for (size_t i = 0; i < j->rm->n; i++) {
         const cv_node *c = j->rm->objs[i];
-        cv_kz_id id = cv_kz_cur_id(c);
+        cv_kzr_id id = cv_kzr_cur_id(c);
         if (!cv_slice_eq_str(id.kind, j->kind) || (j->group[0] && !cv_slice_eq_str(id.group, j->group)))
             continue;
         if (!names_match(c, v)) continue;
-        if (!cv_kz_cluster_scoped(id.group, id.version, id.kind) && !cv_slice_eq(cv_kz_eff_ns(&id), j->ns))
+        if (!cv_kzr_cluster_scoped(id.group, id.version, id.kind) && !cv_slice_eq(cv_kzr_eff_ns(&id), j->ns))
             continue;
         if (hit) return cv_ok(); /* ambiguous: kustomize leaves it */
         hit = c;
     }
     if (!hit) return cv_ok();
-    cv_slice nn = cv_kz_str(cv_map_get(hit, "metadata"), "name");
+    cv_slice nn = cv_kzr_str(cv_map_get(hit, "metadata"), "name");
     return cv_node_set_text(j->d, val, CV_NODE_STR, nn.p, nn.len);
 }
 
@@ -209,10 +209,10 @@ static cv_result apply_ref(const cv_kz_resmap *rm, cv_doc *d, const char *kind, 
 {
     for (size_t i = 0; i < rm->n; i++) {
         cv_node *o = rm->objs[i];
-        cv_kz_id id = cv_kz_cur_id(o);
+        cv_kzr_id id = cv_kzr_cur_id(o);
         if (rkind[0] && !cv_slice_eq_str(id.kind, rkind)) continue;
         if (rgroup[0] && !cv_slice_eq_str(id.group, rgroup)) continue;
-        ref_job j = { rm, kind, group, cv_kz_eff_ns(&id), d };
+        ref_job j = { rm, kind, group, cv_kzr_eff_ns(&id), d };
         CV_GUARD(visit(&j, o, path, 0));
     }
     return cv_ok();
@@ -270,7 +270,7 @@ static int cmp_slices(cv_slice a, cv_slice b)
 }
 
 /* "group_version_kind" with "~G"/"~V"/"~K" for empty parts. */
-static int gvk_cmp(const cv_kz_id *a, const cv_kz_id *b)
+static int gvk_cmp(const cv_kzr_id *a, const cv_kzr_id *b)
 {
     cv_slice pa[3] = { a->group, a->version, a->kind }, pb[3] = { b->group, b->version, b->kind };
     static const char *const none[3] = { "~G", "~V", "~K" };
@@ -287,7 +287,7 @@ static int gvk_cmp(const cv_kz_id *a, const cv_kz_id *b)
     return strcmp(sa, sb);
 }
 
-static bool gvk_equal(const cv_kz_id *a, const cv_kz_id *b)
+static bool gvk_equal(const cv_kzr_id *a, const cv_kzr_id *b)
 {
     return cv_slice_eq(a->group, b->group) && cv_slice_eq(a->version, b->version) &&
            cv_slice_eq(a->kind, b->kind);
@@ -295,7 +295,7 @@ static bool gvk_equal(const cv_kz_id *a, const cv_kz_id *b)
 
 static bool legacy_less(const cv_node *x, const cv_node *y)
 {
-    cv_kz_id a = cv_kz_cur_id(x), b = cv_kz_cur_id(y);
+    cv_kzr_id a = cv_kzr_cur_id(x), b = cv_kzr_cur_id(y);
     if (!gvk_equal(&a, &b)) {
         int ia = type_order(a.kind), ib = type_order(b.kind);
         if (ia != ib) return ia < ib;
@@ -313,7 +313,7 @@ static bool legacy_less(const cv_node *x, const cv_node *y)
 cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts)
 {
     if (opts && opts->kind == CV_NODE_MAP) {
-        cv_slice order = cv_kz_str(opts, "order");
+        cv_slice order = cv_kzr_str(opts, "order");
         if (cv_slice_eq_str(order, "fifo")) return cv_ok();
         CV_ENSUREF(cv_slice_eq_str(order, "legacy"), CV_E_KZ_KUSTOMIZATION,
                    "the field 'sortOptions.order' must be one of [fifo, legacy]");

@@ -209,13 +209,14 @@ static cv_result to_runes(cv_arena *a, const cv_node *k, runes *o)
     return cv_ok();
 }
 
-static long long digit_run(const runes *a, size_t i, size_t *end, long long start)
+/* Go's int64 arithmetic wraps on overflow; so does this (unsigned). */
+static int64_t digit_run(const runes *a, size_t i, size_t *end, int64_t start)
 {
-    long long v = start;
+    uint64_t v = (uint64_t)start;
     size_t j = i;
-    for (; j < a->n && is_digit(a->r[j]); j++) v = v * 10 + (long long)(a->r[j] - '0');
+    for (; j < a->n && is_digit(a->r[j]); j++) v = v * 10u + (uint64_t)(a->r[j] - '0');
     *end = j;
-    return v;
+    return (int64_t)v;
 }
 
 static bool key_less(const runes *a, const runes *b)
@@ -226,7 +227,7 @@ static bool key_less(const runes *a, const runes *b)
         bool xl = is_letter(x), yl = is_letter(y);
         if (xl && yl) return x < y;
         if (xl || yl) return yl;
-        long long an = 0, bn = 0;
+        int64_t an = 0, bn = 0;
         if (x == '0' || y == '0') {
             for (size_t j = i; j-- > 0 && is_digit(a->r[j]);) {
                 if (a->r[j] != '0') {

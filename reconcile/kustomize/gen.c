@@ -7,6 +7,8 @@
 #include "crypto/prim/hash.h"
 #include "reconcile/kustomize/kbuild.h"
 #include "reconcile/kustomize/res.h"
+#include "reconcile/kustomize/select.h"
+#include "crypto/base/limits.h"
 
 #define GEN_BEHAVIOR "internal.config.kubernetes.io/generatorBehavior"
 #define GEN_HASH "internal.config.kubernetes.io/needsHashSuffix"
@@ -66,10 +68,14 @@ static cv_result read_rel(cv_kzb_ctx *c, const char *dir, cv_slice rel, cv_slice
     return res;
 }
 
+/* A list of strings, as the Go struct field []string reads it. */
 static const cv_node *list_of(const cv_node *m, const char *k)
 {
     const cv_node *v = cv_map_get(m, k);
-    return v && v->kind == CV_NODE_LIST ? v : NULL;
+    if (!v || v->kind != CV_NODE_LIST) return NULL;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i].value->kind != CV_NODE_STR) return NULL;
+    return v;
 }
 
 static cv_result load_sources(cv_kzb_ctx *c, const char *dir, const cv_node *g, kv_set *s)
@@ -177,12 +183,20 @@ static cv_result opt_map(cv_doc *d, cv_node *obj, const cv_node *local, const cv
     for (size_t s = 0; s < 2; s++) {
         if (!srcs[s] || srcs[s]->kind != CV_NODE_MAP) continue;
         for (size_t i = 0; i < srcs[s]->n; i++) {
-            char path[600];
-            const cv_node *key = srcs[s]->items[i].key, *v = srcs[s]->items[i].value;
-            CV_ENSURE(key->len < 512, CV_E_LIMIT);
+            char path[600], kt[CV_NUM_TEXT_MAX], vt[CV_NUM_TEXT_MAX];
+            cv_node kn0 = { 0 };
+            const cv_node *key = &kn0, *v = srcs[s]->items[i].value;
+            cv_slice ks = cv_kz_scalar_text(srcs[s]->items[i].key, kt);
+            CV_ENSURE(ks.len < 512, CV_E_LIMIT);
+            char kz[512];
+            memcpy(kz, ks.p, ks.len);
+            kz[ks.len] = 0;
+            kn0.kind = CV_NODE_STR;
+            kn0.s = kz;
+            kn0.len = ks.len;
             snprintf(path, sizeof path, "metadata/%s/%.*s", k, (int)key->len, key->s);
-            cv_slice val = v->kind == CV_NODE_STR ? cv_slice_of(v->s, v->len) : cv_slice_of("", 0);
-            if (strchr(key->s, '/')) {
+            cv_slice val = cv_kz_scalar_text(v, vt);
+            if (memchr(key->s, '/', key->len)) {
                 /* A key with '/' cannot go through the path helper. */
                 cv_node *meta = cv_kzr_path(obj, "metadata");
                 if (strcmp(k, "annotations") == 0) {

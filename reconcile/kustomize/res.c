@@ -234,9 +234,9 @@ cv_result cv_kzr_store_prev_id(cv_doc *d, cv_node *obj)
     char name[512], kind[256], nsb[256];
     CV_ENSURE(id.name.len < sizeof name && id.kind.len < sizeof kind && ns.len < sizeof nsb,
               CV_E_LIMIT);
-    memcpy(name, id.name.p, id.name.len);
-    memcpy(kind, id.kind.p, id.kind.len);
-    memcpy(nsb, ns.p, ns.len);
+    if (id.name.len) memcpy(name, id.name.p, id.name.len);
+    if (id.kind.len) memcpy(kind, id.kind.p, id.kind.len);
+    if (ns.len) memcpy(nsb, ns.p, ns.len);
     CV_GUARD(append_csv(d, obj, PREV_NAMES, cv_slice_of(name, id.name.len)));
     CV_GUARD(append_csv(d, obj, PREV_NSS, cv_slice_of(nsb, ns.len)));
     return append_csv(d, obj, PREV_KINDS, cv_slice_of(kind, id.kind.len));

@@ -110,6 +110,10 @@ cv_result cv_kzb_configurations(cv_kzb_ctx *c, const char *dir, const cv_node *k
     cv_result r = cv_ok();
     for (size_t i = 0; i < l->n && cv_is_ok(r); i++) {
         char *path = NULL;
+        if (l->items[i].value->kind != CV_NODE_STR) {
+            r = CV_FAILF(CV_E_KZ_KUSTOMIZATION, "'configurations' entries must be strings");
+            break;
+        }
         cv_slice text;
         cv_node **docs = NULL;
         size_t n = 0;

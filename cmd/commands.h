@@ -18,5 +18,6 @@ int cv_cmd_apply(int argc, char **argv);
 int cv_cmd_diff(int argc, char **argv);
 int cv_cmd_bw(int argc, char **argv);
 int cv_cmd_externalsecret(int argc, char **argv);
+int cv_cmd_kustomize(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const command commands[] = {
     { "bw", cv_cmd_bw, "Bitwarden Secrets Manager CLI (flag-compatible with bws)" },
     { "externalsecret", cv_cmd_externalsecret,
       "render the Secret an ExternalSecret produces (External Secrets Operator)" },
+    { "kustomize", cv_cmd_kustomize, "build a kustomization as kubectl kustomize prints it" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -9,6 +9,7 @@
 #                      store code, for byte-for-byte codec comparisons),
 #                      sopscfg (tests/peers/sopscfg: sops's shamir and config
 #                      packages and Go's regexp)
+#   $PEERS/kustomize-5.8.1/ kustomize (sigs.k8s.io/kustomize/kustomize/v5)
 #   $PEERS/fluxsrc/    fluxsrc (tests/peers/fluxsrc: source-controller's own
 #                      clone, ignore, archive and semver code)
 #   $PEERS/fluxbuild-1.9.4/ fluxbuild (tests/peers/fluxbuild: the Flux
@@ -172,6 +173,21 @@ else
     (cd "$SDK_DIR" && npm install --no-audit --no-fund --silent "@bitwarden/sdk-napi@$SDK_NAPI_VERSION")
     sdk_ok || { echo "peers: @bitwarden/sdk-napi $SDK_NAPI_VERSION did not install" >&2; exit 1; }
     built="$built sdk-napi"
+fi
+
+# kustomize v5.8.1 (api/kyaml v0.21.1), the second peer of the kustomize
+# parity tests beside kubectl's built-in kustomize.
+KZ_VERSION=v5.8.1
+KZ_DIR="$PEERS/kustomize-5.8.1"
+if [ -x "$KZ_DIR/kustomize" ] && [ "$("$KZ_DIR/kustomize" version 2>/dev/null)" = "$KZ_VERSION" ]; then
+    kept="$kept kustomize"
+else
+    mkdir -p "$KZ_DIR"
+    env GOBIN="$KZ_DIR" GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" \
+        GOFLAGS="-mod=mod -modcacherw" nice go install "sigs.k8s.io/kustomize/kustomize/v5@$KZ_VERSION"
+    [ "$("$KZ_DIR/kustomize" version 2>/dev/null)" = "$KZ_VERSION" ] ||
+        { echo "peers: $KZ_DIR/kustomize does not report $KZ_VERSION" >&2; exit 1; }
+    built="$built kustomize"
 fi
 
 # The Kubernetes control plane for the end-to-end tests (long first build).

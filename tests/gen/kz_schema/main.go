@@ -1,0 +1,223 @@
+// kz_schema prints reconcile/kustomize/schema_k8s.c: the parts of the
+// OpenAPI schema that kustomize (kyaml v0.21.1) embeds and that its
+// strategic-merge walker reads — for every schema reachable from a
+// definition: properties, additionalProperties, array items, the
+// x-kubernetes-patch-strategy / -patch-merge-key / -list-map-keys
+// extensions — plus the resource types (x-kubernetes-group-version-kind)
+// and whether kyaml deems each type cluster-scoped.
+//
+// The schema is read through kyaml's own openapi package so the data is the
+// one kustomize uses, references resolved exactly as ResourceSchema.Field
+// and Elements resolve them.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"k8s.io/kube-openapi/pkg/validation/spec"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+type entry struct {
+	strategy string
+	keys     []string
+	isArray  bool
+	items    int
+	addl     int
+	props    []prop
+}
+
+type prop struct {
+	name   string
+	schema int
+}
+
+var (
+	root    *spec.Schema
+	entries []entry
+	byDef   = map[string]int{}
+	bySig   = map[string]int{}
+)
+
+func resolve(s spec.Schema) (spec.Schema, string) {
+	name := ""
+	for s.Ref.String() != "" {
+		ref := s.Ref.String()
+		name = strings.TrimPrefix(ref, "#/definitions/")
+		r, err := openapi.Resolve(&s.Ref, root)
+		if err != nil || r == nil {
+			return spec.Schema{}, "!unresolved"
+		}
+		s = *r
+	}
+	return s, name
+}
+
+func extStr(s *spec.Schema, k string) string {
+	if v, ok := s.Extensions[k]; ok {
+		if str, ok := v.(string); ok {
+			return str
+		}
+	}
+	return ""
+}
+
+func keysOf(s *spec.Schema) []string {
+	if _, ok := s.Extensions["x-kubernetes-patch-strategy"]; !ok {
+		return nil
+	}
+	if l, ok := s.Extensions["x-kubernetes-list-map-keys"]; ok {
+		var out []string
+		for _, v := range l.([]interface{}) {
+			out = append(out, v.(string))
+		}
+		return out
+	}
+	if mk := extStr(s, "x-kubernetes-patch-merge-key"); mk != "" {
+		return []string{mk}
+	}
+	return nil
+}
+
+// visit returns the entry index of schema s (already resolved when name
+// is set, that is when it came through a $ref).
+func visit(s spec.Schema, name string) int {
+	if name == "!unresolved" {
+		return -1
+	}
+	if name != "" {
+		if i, ok := byDef[name]; ok {
+			return i
+		}
+		byDef[name] = len(entries)
+		entries = append(entries, entry{})
+		idx := byDef[name]
+		entries[idx] = build(s)
+		return idx
+	}
+	e := build(s)
+	sig := signature(e)
+	if i, ok := bySig[sig]; ok {
+		return i
+	}
+	bySig[sig] = len(entries)
+	entries = append(entries, e)
+	return len(entries) - 1
+}
+
+func build(s spec.Schema) entry {
+	e := entry{strategy: extStr(&s, "x-kubernetes-patch-strategy"), keys: keysOf(&s), items: -1, addl: -1}
+	e.isArray = len(s.Type) == 1 && s.Type[0] == "array"
+	if e.isArray && s.Items != nil && s.Items.Schema != nil {
+		e.items = visit(resolve(*s.Items.Schema))
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+		e.addl = visit(resolve(*s.AdditionalProperties.Schema))
+	}
+	var names []string
+	for k := range s.Properties {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		e.props = append(e.props, prop{k, visit(resolve(s.Properties[k]))})
+	}
+	return e
+}
+
+func signature(e entry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%v|%d|%d", e.strategy, strings.Join(e.keys, ","), e.isArray, e.items, e.addl)
+	for _, p := range e.props {
+		fmt.Fprintf(&b, "|%s=%d", p.name, p.schema)
+	}
+	return b.String()
+}
+
+type gvk struct {
+	apiVersion, kind string
+	schema           int
+	cluster          bool
+}
+
+func main() {
+	root = openapi.Schema()
+	var defs []string
+	for k := range root.Definitions {
+		defs = append(defs, k)
+	}
+	sort.Strings(defs)
+	var types []gvk
+	for _, d := range defs {
+		s := root.Definitions[d]
+		idx := visit(s, d)
+		exts, ok := s.Extensions["x-kubernetes-group-version-kind"].([]interface{})
+		if !ok {
+			continue
+		}
+		for _, x := range exts {
+			m, ok := x.(map[string]interface{})
+			if !ok {
+				continue
+			}
+			av := m["version"].(string)
+			if g, ok := m["group"].(string); ok && g != "" {
+				av = g + "/" + av
+			}
+			tm := yaml.TypeMeta{Kind: m["kind"].(string), APIVersion: av}
+			types = append(types, gvk{av, tm.Kind, idx, openapi.IsCertainlyClusterScoped(tm)})
+		}
+	}
+	sort.Slice(types, func(i, j int) bool {
+		if types[i].apiVersion != types[j].apiVersion {
+			return types[i].apiVersion < types[j].apiVersion
+		}
+		return types[i].kind < types[j].kind
+	})
+	// kyaml indexes types in a map: a later definition of the same type
+	// overwrites an earlier one; definitions are iterated in map order
+	// there, so duplicates must not exist for the table to be exact.
+	for i := 1; i < len(types); i++ {
+		if types[i].apiVersion == types[i-1].apiVersion && types[i].kind == types[i-1].kind {
+			fmt.Fprintf(os.Stderr, "duplicate type %s %s\n", types[i].apiVersion, types[i].kind)
+			os.Exit(1)
+		}
+	}
+	emit(types)
+}
+
+func emit(types []gvk) {
+	w := os.Stdout
+	fmt.Fprintf(w, "/* Generated by tests/gen/kz_schema.sh from the OpenAPI schema embedded in\n")
+	fmt.Fprintf(w, " * sigs.k8s.io/kustomize/kyaml v0.21.1 (Kubernetes %s, plus kustomize's\n", openapi.GetSchemaVersion())
+	fmt.Fprintf(w, " * own kustomization definitions). Do not edit. */\n")
+	fmt.Fprintf(w, "#include \"reconcile/kustomize/schema_int.h\"\n\n")
+	fmt.Fprintf(w, "const cv_kz_schema_prop cv_kz_schema_props[] = {\n")
+	off := make([]int, len(entries))
+	n := 0
+	for i, e := range entries {
+		off[i] = n
+		for _, p := range e.props {
+			fmt.Fprintf(w, "    { %q, %d },\n", p.name, p.schema)
+			n++
+		}
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "    { 0, 0 },\n")
+	}
+	fmt.Fprintf(w, "};\n\nconst struct cv_kz_schema cv_kz_schema_table[] = {\n")
+	for i, e := range entries {
+		fmt.Fprintf(w, "    { %d, %d, %d, %d, %v, %q, %q },\n", off[i], len(e.props), e.items, e.addl,
+			e.isArray, e.strategy, strings.Join(e.keys, ","))
+	}
+	fmt.Fprintf(w, "};\nconst size_t cv_kz_schema_count = %d;\n\n", len(entries))
+	fmt.Fprintf(w, "const cv_kz_schema_type cv_kz_schema_types[] = {\n")
+	for _, t := range types {
+		fmt.Fprintf(w, "    { %q, %q, %d, %v },\n", t.apiVersion, t.kind, t.schema, t.cluster)
+	}
+	fmt.Fprintf(w, "};\nconst size_t cv_kz_schema_type_count = %d;\n", len(types))
+}

@@ -687,26 +687,28 @@ static cv_result append_elem(pmatch *m, cv_node *rn, cv_node *elem)
 }
 
 /* A scalar with path left: kustomize 5.8 reads its text as YAML and walks
- * on in a throwaway copy. A null text walks on in a null node (writes are
- * lost); a map or list text is the structured-data edit covert lacks. */
+ * on in a throwaway copy. Only a text that reads as null gets anywhere (a
+ * null node, where writes are lost); an empty value (most nulls here: the
+ * tree keeps no null's text) or another scalar fails; a map or list text
+ * is the structured-data edit covert lacks. */
 static cv_result pm_into_scalar(pmatch *m, cv_node *field, size_t i)
 {
-    bool null = field->kind == CV_NODE_NULL;
-    if (field->kind == CV_NODE_STR && field->len) {
+    cv_node_kind k = field->kind == CV_NODE_STR && field->len ? CV_NODE_STR : CV_NODE_INT;
+    if (k == CV_NODE_STR) {
         cv_doc tmp;
         CV_GUARD(cv_doc_init(&tmp));
         cv_node **docs = NULL;
         size_t n = 0;
         cv_result r = cv_kz_yaml_docs(&tmp, cv_slice_of(field->s, field->len), &docs, &n);
-        cv_node_kind k = cv_is_ok(r) && n ? docs[0]->kind : CV_NODE_STR;
+        k = cv_is_ok(r) && n ? docs[0]->kind : CV_NODE_INT;
         free(docs);
         cv_doc_clear(&tmp);
         if (!cv_is_ok(r)) CV_BAILF(E, "yaml: the string field on the path does not parse (%s)", cv_err_detail());
         CV_ENSUREF(k != CV_NODE_MAP && k != CV_NODE_LIST, CV_E_UNSUPPORTED,
                    "replacement into JSON/YAML held in a string field (kustomize 5.8 structured data)");
-        null = k == CV_NODE_NULL;
     }
-    CV_ENSUREF(null, E, "wrong node kind: expected MappingNode but got ScalarNode");
+    CV_ENSUREF(k == CV_NODE_NULL, E, "wrong node kind: expected MappingNode but got %s",
+               field->kind == CV_NODE_NULL || !field->len ? "" : "ScalarNode");
     cv_node *scratch;
     CV_GUARD(cv_node_new(m->d, CV_NODE_NULL, &scratch));
     return pm_filter(m, scratch, i);

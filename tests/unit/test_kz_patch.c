@@ -43,6 +43,31 @@ static cv_slice str_or_file(const char *dir, const cv_node *v, uint8_t **owned)
     return cv_slice_of(v->s, v->len);
 }
 
+/* `path:` entries replaced by the file's replacement(s), as kustomize's
+ * ReplacementTransformer loads them (a list or a single map). */
+static const cv_node *replacement_list(cv_kz_resmap *rm, const char *dir, const cv_node *l)
+{
+    cv_node *out;
+    cr_assert(cv_is_ok(cv_node_new(&rm->doc, CV_NODE_LIST, &out)));
+    for (size_t i = 0; i < l->n; i++) {
+        const cv_node *e = l->items[i].value, *p = e->kind == CV_NODE_MAP ? cv_map_get(e, "path") : NULL;
+        if (!p) {
+            cr_assert(cv_is_ok(cv_node_append(&rm->doc, out, NULL, l->items[i].value)));
+            continue;
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, p->s);
+        size_t n;
+        cv_node **docs = load_docs(&rm->doc, path, &n);
+        cr_assert_eq(n, 1, "%s: one document", path);
+        const cv_node *d = docs[0];
+        for (size_t j = 0; j < (d->kind == CV_NODE_LIST ? d->n : 1); j++)
+            cr_assert(cv_is_ok(cv_node_append(&rm->doc, out, NULL, d->kind == CV_NODE_LIST ? d->items[j].value : docs[0])));
+        free(docs);
+    }
+    return out;
+}
+
 static cv_result apply_patches(cv_kz_resmap *rm, const char *dir, const cv_node *k)
 {
     const cv_node *l = cv_map_get(k, "patchesStrategicMerge");
@@ -72,7 +97,7 @@ static cv_result apply_patches(cv_kz_resmap *rm, const char *dir, const cv_node 
         CV_GUARD(r);
     }
     l = cv_map_get(k, "replacements");
-    return l ? cv_kz_replacements(rm, l) : cv_ok();
+    return l ? cv_kz_replacements(rm, replacement_list(rm, dir, l)) : cv_ok();
 }
 
 /* The emitter's view: internal annotations gone, an emptied map dropped. */
@@ -224,6 +249,30 @@ CASE(patch_delete_resource)
 CASE(inline_multi_target)
 CASE(annotation_selector)
 CASE(selector_set)
+CASE(repl_basic)
+CASE(repl_create_elem)
+CASE(repl_default_ns)
+CASE(repl_delimiter)
+CASE(repl_err_delim_map)
+CASE(repl_err_index)
+CASE(repl_err_index_range)
+CASE(repl_err_multiple)
+CASE(repl_err_no_select)
+CASE(repl_err_no_targets)
+CASE(repl_err_nofield)
+CASE(repl_err_nothing)
+CASE(repl_err_scalar_path)
+CASE(repl_err_source_field)
+CASE(repl_err_typed)
+CASE(repl_escape)
+CASE(repl_labels)
+CASE(repl_map_value)
+CASE(repl_path_file)
+CASE(repl_regex_elem)
+CASE(repl_reject)
+CASE(repl_source_index)
+CASE(repl_types)
+CASE(repl_wildcard)
 
 Test(kz_patch, every_case_has_a_test)
 {
@@ -232,7 +281,7 @@ Test(kz_patch, every_case_has_a_test)
     size_t n = 0;
     for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
     closedir(d);
-    cr_expect_eq(n, 27, "add a CASE() line for each new case directory (%zu dirs)", n);
+    cr_expect_eq(n, 51, "add a CASE() line for each new case directory (%zu dirs)", n);
 }
 
 Test(kz_patch, label_selector_syntax)

@@ -94,10 +94,20 @@ static cv_result enqueue(cv_flux_walk *w, const cv_node *obj, size_t parent)
 
 /* ---- records of pass 1 ------------------------------------------------------------ */
 
+/* The recorded objects behave like an API server's: metadata.namespace as
+ * written (an object without one is not found from any namespace), and an
+ * object the typed client could not read (a ConfigMap value that is not a
+ * string, Secret data that is not base64) is absent. */
+static const char *raw_ns(const cv_node *o)
+{
+    const char *ns = cv_flux_str(cv_map_get(o, "metadata"), "namespace");
+    return ns ? ns : "";
+}
+
 static bool same_obj(const cv_node *a, const char *kind, const char *ns, const char *name)
 {
     const char *k = cv_flux_str(a, "kind");
-    return k && strcmp(k, kind) == 0 && strcmp(cv_flux_obj_ns(a), ns) == 0 &&
+    return k && strcmp(k, kind) == 0 && strcmp(raw_ns(a), ns) == 0 &&
            strcmp(cv_flux_obj_name(a), name) == 0;
 }
 
@@ -109,13 +119,47 @@ static const cv_node *find_rec(void *ctx, const char *kind, const char *ns, cons
     return NULL;
 }
 
+/* Go's base64.StdEncoding would decode it (CR and LF are skipped). */
+static bool b64_valid(cv_slice v)
+{
+    size_t n = 0, pad = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        uint8_t c = v.p[i];
+        if (c == '\r' || c == '\n') continue;
+        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '+' || c == '/';
+        if (c == '=') pad++;
+        else if (!alpha || pad) return false;
+        n++;
+    }
+    return n % 4 == 0 && pad <= 2;
+}
+
+static bool typed_readable(const cv_node *o, bool secret)
+{
+    static const char *const fields[] = { "data", "stringData" };
+    for (size_t f = 0; f < (secret ? 2u : 1u); f++) {
+        const cv_node *m = cv_map_get(o, fields[f]);
+        if (m == NULL || m->kind == CV_NODE_NULL) continue;
+        if (m->kind != CV_NODE_MAP) return false;
+        for (size_t i = 0; i < m->n; i++) {
+            const cv_node *v = m->items[i].value;
+            if (v == NULL || v->kind == CV_NODE_NULL) continue;
+            if (v->kind != CV_NODE_STR) return false;
+            if (secret && f == 0 && !b64_valid(cv_slice_of(v->s, v->len))) return false;
+        }
+    }
+    return true;
+}
+
 static cv_result record(cv_flux_walk *w, const cv_node *obj)
 {
     const char *kind = cv_flux_str(obj, "kind"), *api = cv_flux_str(obj, "apiVersion");
     if (!kind || !api || strcmp(api, "v1") != 0 ||
         (strcmp(kind, "ConfigMap") != 0 && strcmp(kind, "Secret") != 0))
         return cv_ok();
-    if (find_rec(w, kind, cv_flux_obj_ns(obj), cv_flux_obj_name(obj))) return cv_ok();
+    if (find_rec(w, kind, raw_ns(obj), cv_flux_obj_name(obj))) return cv_ok();
+    if (!typed_readable(obj, strcmp(kind, "Secret") == 0)) return cv_ok();
     if (w->n_rec == w->cap_rec) {
         size_t cap = w->cap_rec ? w->cap_rec * 2 : 32;
         cv_node **p = realloc(w->rec, cap * sizeof *p);

@@ -50,9 +50,9 @@ bool cv_sops_marker(cv_slice v, cv_store *s)
         cv_store store;
     } marks[] = {
         { "\"mac\": \"ENC[", CV_STORE_JSON },
+        { "mac: ENC[", CV_STORE_YAML },
         { "sops_mac=ENC[", CV_STORE_DOTENV },
         { "[sops]", CV_STORE_INI },
-        { "mac: ENC[", CV_STORE_YAML },
     };
     for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
         if (v.len && memmem(v.p, v.len, marks[i].mark, strlen(marks[i].mark))) {

@@ -8,16 +8,6 @@ __attribute__((weak)) cv_result cv_kz_build(const cv_kz_opts *o, const char *dir
     (void)o, (void)dir, (void)kust, (void)out;
     return CV_FAILF(CV_E_UNSUPPORTED, "kustomize build not linked");
 }
-__attribute__((weak)) cv_result cv_kz_emit_obj(const cv_node *obj, cv_buf *out)
-{
-    (void)obj, (void)out;
-    return CV_FAILF(CV_E_UNSUPPORTED, "kustomize emitter not linked");
-}
-__attribute__((weak)) cv_result cv_kz_emit(const cv_kz_resmap *rm, cv_buf *out)
-{
-    (void)rm, (void)out;
-    return CV_FAILF(CV_E_UNSUPPORTED, "kustomize emitter not linked");
-}
 __attribute__((weak)) cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc,
                                                          cv_node **out)
 {

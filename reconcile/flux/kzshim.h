@@ -9,6 +9,7 @@
 
 #include "crypto/base/buf.h"
 #include "reconcile/kustomize/fs.h"
+#include "reconcile/kustomize/emit.h"
 #include "reconcile/kustomize/resmap.h"
 
 typedef struct {
@@ -19,8 +20,6 @@ typedef struct {
 } cv_kz_opts;
 cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust, cv_kz_resmap *out)
     CV_MUST_USE;
-cv_result cv_kz_emit_obj(const cv_node *obj, cv_buf *out) CV_MUST_USE;
-cv_result cv_kz_emit(const cv_kz_resmap *rm, cv_buf *out) CV_MUST_USE;
 cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out)
     CV_MUST_USE;
 

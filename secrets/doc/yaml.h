@@ -45,5 +45,11 @@ cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc) CV_MUST_US
 cv_result cv_yaml_emit(const cv_doc *doc, int indent, cv_buf *out) CV_MUST_USE CV_NONNULL;
 /* One value as its own YAML document (sops's EmitValue, default indent). */
 cv_result cv_yaml_emit_value(const cv_node *n, int indent, cv_buf *out) CV_MUST_USE CV_NONNULL;
+/* One value as yaml.v2's Marshal prints it (sigs.k8s.io/yaml, kustomize's
+ * output): indent 2, sequences under a key not indented, width 80, YAML
+ * 1.1 quoting. Maps are written in their order (the caller sorts them as
+ * v2 does); a TIME node is written as a plain scalar of its text, which
+ * lets the caller hand over numbers already formatted. No comments. */
+cv_result cv_yaml_emit_v2(const cv_node *n, cv_buf *out) CV_MUST_USE CV_NONNULL;
 
 #endif

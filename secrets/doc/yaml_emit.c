@@ -3,9 +3,16 @@
  * events (encode.go), and events become text (emitterc.go, with its
  * comment handling, indentation and scalar styles). libyaml's emitter
  * cannot write comments, so this is a port of that state machine, writing
- * straight into the caller's buffer. Width is unlimited, as yaml.v3's. */
+ * straight into the caller's buffer. Width is unlimited, as yaml.v3's.
+ *
+ * The same machine has a yaml.v2 mode (cv_yaml_emit_v2, what
+ * sigs.k8s.io/yaml prints for kustomize): v2 indents by a fixed step,
+ * writes a sequence under a mapping key without indenting it, folds plain
+ * and quoted scalars at 80 columns, counts a tab as a special character
+ * and closes an open-ended document with "...". v2 never sees comments. */
 #include "secrets/doc/yaml.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,7 +199,7 @@ static void space_flags(const uint8_t *v, size_t n, size_t i, bool *prev_space, 
     }
 }
 
-static void analyze(const uint8_t *v, size_t n, em_scan *o)
+static void analyze(const uint8_t *v, size_t n, bool v2, em_scan *o)
 {
     if (n == 0) {
         *o = (em_scan){ false, false, true, true, false };
@@ -206,7 +213,7 @@ static void analyze(const uint8_t *v, size_t n, em_scan *o)
         w = cwidth(v[i]);
         bool followed = i + w >= n || is_blank_b(v, n, i + w);
         indicator_flags(v, n, i, followed, preceded, &f);
-        if (v[i] == '\t') f.tabs = true;
+        if (v[i] == '\t' && !v2) f.tabs = true;
         else if (!is_printable_b(v, n, i)) f.special = true;
         space_flags(v, n, i, &prev_space, &prev_break, &f);
         preceded = is_blank_b(v, n, i) || is_break_b(v, n, i) || v[i] == 0;
@@ -295,7 +302,7 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     }
     int style = memchr(o->value, '\n', o->len) ? S_LITERAL : plain_ok ? S_PLAIN : S_DOUBLE;
     em_scan sc;
-    analyze((const uint8_t *)o->value, o->len, &sc);
+    analyze((const uint8_t *)o->value, o->len, false, &sc);
     if (style == S_PLAIN && !sc.block_plain) style = S_SINGLE;
     if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
     if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
@@ -469,7 +476,8 @@ typedef struct {
     int indent;
     int *indents;
     size_t nind, ind_cap;
-    int best_indent, flow_level, column, foot_indent;
+    int best_indent, best_width, flow_level, column, foot_indent;
+    bool v2;
     bool root_ctx, seq_ctx, map_ctx, simple_key_ctx;
     bool whitespace, indention, open_ended;
     cv_slice head_c, line_c, foot_c, tail_c, key_line_c;
@@ -623,7 +631,8 @@ static cv_result increase_indent(em *e, bool flow, bool indentless)
     if (e->indent < 0) {
         e->indent = flow ? e->best_indent : 0;
     } else if (!indentless) {
-        if (e->nstates && e->states[e->nstates - 1] == ST_BSEQ_ITEM) e->indent += 2;
+        if (e->v2) e->indent += e->best_indent;
+        else if (e->nstates && e->states[e->nstates - 1] == ST_BSEQ_ITEM) e->indent += 2;
         else e->indent = e->best_indent * ((e->indent + e->best_indent) / e->best_indent);
     }
     return cv_ok();
@@ -631,13 +640,26 @@ static cv_result increase_indent(em *e, bool flow, bool indentless)
 
 /* ---- scalars ------------------------------------------------------------ */
 
+/* A space past the preferred width becomes a line break (folding); only
+ * v2 has a width, yaml.v3's is unlimited. */
+static bool fold_here(const em *e, bool spaces)
+{
+    return !e->simple_key_ctx && !spaces && e->column > e->best_width;
+}
+
 static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 {
     if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
-    bool breaks = false;
+    bool breaks = false, spaces = false;
     for (size_t i = 0; i < n;) {
         if (v[i] == ' ') {
-            CV_GUARD(write_ch(e, v, n, &i));
+            if (fold_here(e, spaces) && bat(v, n, i + 1) != ' ') {
+                CV_GUARD(write_indent(e));
+                i++;
+            } else {
+                CV_GUARD(write_ch(e, v, n, &i));
+            }
+            spaces = true;
         } else if (is_break_b(v, n, i)) {
             if (!breaks && v[i] == '\n') CV_GUARD(put_break(e));
             CV_GUARD(write_break(e, v, n, &i));
@@ -646,7 +668,7 @@ static cv_result write_plain(em *e, const uint8_t *v, size_t n)
             if (breaks) CV_GUARD(write_indent(e));
             CV_GUARD(write_ch(e, v, n, &i));
             e->indention = false;
-            breaks = false;
+            breaks = spaces = false;
         }
     }
     if (n > 0) e->whitespace = false;
@@ -658,10 +680,16 @@ static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 static cv_result write_single(em *e, const uint8_t *v, size_t n)
 {
     CV_GUARD(write_indicator(e, "'", true, false, false));
-    bool breaks = false;
+    bool breaks = false, spaces = false;
     for (size_t i = 0; i < n;) {
         if (v[i] == ' ') {
-            CV_GUARD(write_ch(e, v, n, &i));
+            if (fold_here(e, spaces) && i > 0 && i + 1 < n && v[i + 1] != ' ') {
+                CV_GUARD(write_indent(e));
+                i++;
+            } else {
+                CV_GUARD(write_ch(e, v, n, &i));
+            }
+            spaces = true;
         } else if (is_break_b(v, n, i)) {
             if (!breaks && v[i] == '\n') CV_GUARD(put_break(e));
             CV_GUARD(write_break(e, v, n, &i));
@@ -671,7 +699,7 @@ static cv_result write_single(em *e, const uint8_t *v, size_t n)
             if (v[i] == '\'') CV_GUARD(put(e, '\''));
             CV_GUARD(write_ch(e, v, n, &i));
             e->indention = false;
-            breaks = false;
+            breaks = spaces = false;
         }
     }
     CV_GUARD(write_indicator(e, "'", false, false, false));
@@ -727,10 +755,24 @@ static cv_result write_double(em *e, const uint8_t *v, size_t n)
 {
     CV_GUARD(write_indicator(e, "\"", true, false, false));
     bool bom = n >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF;
+    bool spaces = false;
     for (size_t i = 0; i < n;) {
-        if (!is_printable_b(v, n, i) || bom || is_break_b(v, n, i) || v[i] == '"' || v[i] == '\\')
+        if (!is_printable_b(v, n, i) || bom || is_break_b(v, n, i) || v[i] == '"' || v[i] == '\\') {
             CV_GUARD(write_escape(e, v, n, &i));
-        else CV_GUARD(write_ch(e, v, n, &i));
+            spaces = false;
+        } else if (v[i] == ' ') {
+            if (fold_here(e, spaces) && i > 0 && i + 1 < n) {
+                CV_GUARD(write_indent(e));
+                if (v[i + 1] == ' ') CV_GUARD(put(e, '\\'));
+                i++;
+            } else {
+                CV_GUARD(write_ch(e, v, n, &i));
+            }
+            spaces = true;
+        } else {
+            CV_GUARD(write_ch(e, v, n, &i));
+            spaces = false;
+        }
     }
     CV_GUARD(write_indicator(e, "\"", false, false, false));
     e->whitespace = e->indention = false;
@@ -941,7 +983,7 @@ static cv_result flow_map_value(em *e, const em_event *ev, bool simple)
 
 static cv_result block_seq_item(em *e, const em_event *ev, bool first)
 {
-    if (first) CV_GUARD(increase_indent(e, false, false));
+    if (first) CV_GUARD(increase_indent(e, false, e->v2 && e->map_ctx && !e->indention));
     if (ev->type == E_SEQ_END) {
         pop_indent(e);
         pop_st(e);
@@ -1024,6 +1066,10 @@ static cv_result doc_start(em *e, const em_event *ev, bool first)
         e->state = ST_DOC_CONTENT;
         return cv_ok();
     }
+    if (e->v2 && e->open_ended) {
+        CV_GUARD(write_indicator(e, "...", true, false, false));
+        CV_GUARD(write_indent(e));
+    }
     e->state = ST_END;
     return cv_ok();
 }
@@ -1083,14 +1129,14 @@ static void analyze_event(em *e, const em_event *ev)
     if (ev->type == E_SCALAR) {
         e->sv = (const uint8_t *)ev->value;
         e->sn = ev->len;
-        analyze(e->sv, e->sn, &e->sc);
+        analyze(e->sv, e->sn, e->v2, &e->sc);
     }
 }
 
-static cv_result run_emitter(cv_arena *a, const em_list *l, int indent, cv_buf *out)
+static cv_result run_emitter(cv_arena *a, const em_list *l, int indent, bool v2, cv_buf *out)
 {
     em e = { .a = a, .out = out, .ev = l->ev, .nev = l->n, .indent = -1, .foot_indent = -1,
-             .whitespace = true, .indention = true };
+             .whitespace = true, .indention = true, .v2 = v2, .best_width = v2 ? 80 : INT_MAX };
     e.best_indent = indent < 2 || indent > 9 ? 2 : indent;
     for (e.head = 0; e.head < l->n; e.head++) {
         analyze_event(&e, &l->ev[e.head]);
@@ -1109,7 +1155,7 @@ static cv_result doc_events(em_list *l, const ynd *root)
 }
 
 static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, int indent,
-                               cv_buf *out)
+                               bool v2, cv_buf *out)
 {
     em_list l = { .a = a };
     cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START });
@@ -1119,7 +1165,7 @@ static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, i
         if (cv_is_ok(r)) r = doc_events(&l, root);
     }
     if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END });
-    if (cv_is_ok(r)) r = run_emitter(a, &l, indent, out);
+    if (cv_is_ok(r)) r = run_emitter(a, &l, indent, v2, out);
     free(l.ev);
     return r;
 }
@@ -1130,7 +1176,7 @@ cv_result cv_yaml_emit(const cv_doc *doc, int indent, cv_buf *out)
     cv_arena *a;
     CV_GUARD(cv_arena_new(&a));
     cv_result r = emit_branches(a, (const cv_node *const *)doc->branches, doc->n,
-                                indent == 0 ? 4 : indent, out);
+                                indent == 0 ? 4 : indent, false, out);
     cv_arena_free(&a);
     return r;
 }
@@ -1140,7 +1186,16 @@ cv_result cv_yaml_emit_value(const cv_node *n, int indent, cv_buf *out)
     CV_ENSUREF(indent >= 0, CV_E_DOC_UNSUPPORTED, "YAML Negative indentation not accepted");
     cv_arena *a;
     CV_GUARD(cv_arena_new(&a));
-    cv_result r = emit_branches(a, &n, 1, indent == 0 ? 4 : indent, out);
+    cv_result r = emit_branches(a, &n, 1, indent == 0 ? 4 : indent, false, out);
+    cv_arena_free(&a);
+    return r;
+}
+
+cv_result cv_yaml_emit_v2(const cv_node *n, cv_buf *out)
+{
+    cv_arena *a;
+    CV_GUARD(cv_arena_new(&a));
+    cv_result r = emit_branches(a, &n, 1, 2, true, out);
     cv_arena_free(&a);
     return r;
 }

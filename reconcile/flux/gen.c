@@ -292,13 +292,90 @@ static cv_result merge_components(cv_kzfs *fs, const char *dir, cv_doc *d, cv_no
     return cv_ok();
 }
 
-/* A node as JSON text (Go's json.Marshal of the legacy patch fields). */
+/* Go's json.Marshal of a map[string]interface{}: keys sorted by bytes. */
+static int item_cmp(const void *a, const void *b)
+{
+    const cv_item *x = a, *y = b;
+    size_t n = x->key->len < y->key->len ? x->key->len : y->key->len;
+    int c = memcmp(x->key->s, y->key->s, n);
+    return c ? c : (x->key->len > y->key->len) - (x->key->len < y->key->len);
+}
+
+static cv_result sort_maps(cv_node *n)
+{
+    if (n->kind != CV_NODE_MAP && n->kind != CV_NODE_LIST) return cv_ok();
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->kind == CV_NODE_MAP)
+            CV_ENSUREF(n->items[i].key && n->items[i].key->kind == CV_NODE_STR, CV_E_FLUX_SPEC,
+                       "patch: keys must be strings");
+        if (n->items[i].value) CV_GUARD(sort_maps(n->items[i].value));
+    }
+    if (n->kind == CV_NODE_MAP && n->n > 1) qsort(n->items, n->n, sizeof *n->items, item_cmp);
+    return cv_ok();
+}
+
+/* Whitespace outside strings dropped: encoding/json's compact form. */
+static void compact(cv_buf *b)
+{
+    size_t w = 0;
+    bool str = false, esc = false;
+    for (size_t i = 0; i < b->len; i++) {
+        uint8_t c = b->p[i];
+        if (str) {
+            if (esc) esc = false;
+            else if (c == '\\') esc = true;
+            else if (c == '"') str = false;
+        } else if (c == '"') {
+            str = true;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            continue;
+        }
+        b->p[w++] = c;
+    }
+    b->len = w;
+}
+
+/* A node as the JSON text json.Marshal gives (keys sorted). */
 static cv_result json_text(cv_doc *d, const cv_node *n, cv_node **out)
 {
+    cv_node *c;
+    CV_GUARD(cv_node_clone(d, n, &c));
+    CV_GUARD(sort_maps(c));
     cv_buf b;
     cv_buf_init(&b, CV_KZ_MAX_FILE);
-    cv_result r = cv_store_emit_value(CV_STORE_JSON, n, -1, &b);
-    while (cv_is_ok(r) && b.len && b.p[b.len - 1] == '\n') b.len--;
+    cv_result r = cv_store_emit_value(CV_STORE_JSON, c, -1, &b);
+    compact(&b);
+    if (cv_is_ok(r)) r = cv_node_text(d, CV_NODE_STR, b.p, b.len, out);
+    cv_buf_release(&b);
+    return r;
+}
+
+/* The JSON6902 operations as Flux's struct marshals them: op, path, from
+ * (omitempty), value (omitempty), whatever order they were written in. */
+static cv_result ops_text(cv_doc *d, const cv_node *ops, cv_node **out)
+{
+    CV_ENSUREF(ops && ops->kind == CV_NODE_LIST, CV_E_FLUX_SPEC, "patchesJson6902: patch must be a list");
+    cv_node *list;
+    CV_GUARD(cv_node_new(d, CV_NODE_LIST, &list));
+    for (size_t i = 0; i < ops->n; i++) {
+        const cv_node *op = ops->items[i].value;
+        cv_node *m, *v;
+        CV_GUARD(cv_node_new(d, CV_NODE_MAP, &m));
+        CV_GUARD(map_set_str(d, m, "op", cv_flux_str(op, "op") ? cv_flux_str(op, "op") : ""));
+        CV_GUARD(map_set_str(d, m, "path", cv_flux_str(op, "path") ? cv_flux_str(op, "path") : ""));
+        CV_GUARD(map_set_opt(d, m, "from", cv_flux_str(op, "from")));
+        const cv_node *val = cv_map_get(op, "value");
+        if (val) {
+            CV_GUARD(cv_node_clone(d, val, &v));
+            CV_GUARD(sort_maps(v));
+            CV_GUARD(map_set(d, m, "value", v));
+        }
+        CV_GUARD(cv_node_append(d, list, NULL, m));
+    }
+    cv_buf b;
+    cv_buf_init(&b, CV_KZ_MAX_FILE);
+    cv_result r = cv_store_emit_value(CV_STORE_JSON, list, -1, &b);
+    compact(&b);
     if (cv_is_ok(r)) r = cv_node_text(d, CV_NODE_STR, b.p, b.len, out);
     cv_buf_release(&b);
     return r;
@@ -315,7 +392,7 @@ static cv_result merge_legacy(cv_doc *d, cv_node *kus, const cv_flux_ks *k)
     for (size_t i = 0; k->patches_json6902 && i < k->patches_json6902->n; i++) {
         const cv_node *p = k->patches_json6902->items[i].value, *ops = cv_map_get(p, "patch");
         CV_GUARD(map_list(d, kus, "patchesJson6902", &list));
-        if (ops) CV_GUARD(json_text(d, ops, &v));
+        if (ops) CV_GUARD(ops_text(d, ops, &v));
         else CV_GUARD(str_node(d, "null", &v));
         cv_node *target = (cv_node *)cv_map_get(p, "target"), *empty = NULL;
         if (target == NULL) CV_GUARD(cv_node_new(d, CV_NODE_MAP, &empty));
@@ -385,6 +462,11 @@ cv_result cv_flux_gen(cv_kzfs *fs, const char *dir, const cv_flux_ks *k, cv_doc 
     CV_GUARD(cv_flux_gen_find(fs, dir, doc, out, &created));
     cv_node *kus = *out;
     if (!created) CV_GUARD(origin_metadata(doc, kus));
+    /* Flux reads the file into a typed Kustomization that starts with these. */
+    if (!cv_flux_str(kus, "apiVersion") || !*cv_flux_str(kus, "apiVersion"))
+        CV_GUARD(map_set_str(doc, kus, "apiVersion", "kustomize.config.k8s.io/v1beta1"));
+    if (!cv_flux_str(kus, "kind") || !*cv_flux_str(kus, "kind"))
+        CV_GUARD(map_set_str(doc, kus, "kind", "Kustomization"));
     CV_GUARD(merge_names(doc, kus, k));
     CV_GUARD(merge_patches(doc, kus, k));
     CV_GUARD(merge_components(fs, dir, doc, kus, k));

@@ -173,7 +173,7 @@ static cv_result record(cv_flux_walk *w, const cv_node *obj)
 /* ---- one build -------------------------------------------------------------------- */
 
 /* securejoin: spec.path cleaned as an absolute path, then put under root. */
-static cv_result secure_dir(const char *root, const char *path, char **out)
+cv_result cv_flux_dir(const char *root, const char *path, char **out)
 {
     char *abs;
     CV_GUARD(cv_kzfs_join("/", path, &abs));
@@ -309,7 +309,7 @@ static cv_result kustomize(build_ctx *b, const char *dir)
 static cv_result build_item(build_ctx *b)
 {
     char *dir;
-    CV_GUARD(secure_dir(b->o->root, b->it->ks.path, &dir));
+    CV_GUARD(cv_flux_dir(b->o->root, b->it->ks.path, &dir));
     cv_result r = cv_ok();
     if (cv_kzfs_stat(b->o->fs, dir) != CV_KZFS_DIR)
         r = CV_FAILF(CV_E_FLUX_PATH, "kustomization path not found: %s", b->it->ks.path);

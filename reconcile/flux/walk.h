@@ -71,6 +71,9 @@ cv_result cv_flux_walk_init(cv_flux_walk *w) CV_MUST_USE CV_NONNULL;
 void cv_flux_walk_clear(cv_flux_walk *w);
 cv_result cv_flux_walk_run(cv_flux_walk *w, const cv_flux_opts *o, const cv_node *const *entries,
                            size_t n) CV_MUST_USE;
+/* spec.path under root as Flux's securejoin puts it: cleaned as an
+ * absolute path first, so ".." never leaves root. Heap string. */
+cv_result cv_flux_dir(const char *root, const char *path, char **out) CV_MUST_USE CV_NONNULL;
 /* Index of namespace/name in the walk, or -1. */
 long cv_flux_walk_find(const cv_flux_walk *w, const char *ns, const char *name);
 

@@ -25,6 +25,7 @@ static const command commands[] = {
     { "bw", cv_cmd_bw, "Bitwarden Secrets Manager CLI (flag-compatible with bws)" },
     { "externalsecret", cv_cmd_externalsecret,
       "render the Secret an ExternalSecret produces (External Secrets Operator)" },
+    { "kustomize", cv_cmd_kustomize, "build a kustomization as kubectl kustomize prints it" },
     { "build", cv_cmd_build, "render every Flux Kustomization of a repository (flux build)" },
     { "tree", cv_cmd_tree, "the dependsOn graph of a repository's Flux Kustomizations" },
     { "check", cv_cmd_check, "validate a GitOps repository offline (builds, deps, SOPS, stores)" },

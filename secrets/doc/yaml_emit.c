@@ -1126,6 +1126,9 @@ static void analyze_event(em *e, const em_event *ev)
     if (ev->foot.len) e->foot_c = ev->foot;
     if (ev->tail.len) e->tail_c = ev->tail;
     e->tag = ev->type == E_SCALAR ? ev->tag : NULL;
+    /* yaml.v2 resolves "<<" only through its lookup table, which a '<'
+     * never reaches: a plain string there, never a merge key. */
+    if (e->v2 && e->tag && strcmp(e->tag, "!!merge") == 0) e->tag = NULL;
     if (ev->type == E_SCALAR) {
         e->sv = (const uint8_t *)ev->value;
         e->sn = ev->len;

@@ -1,0 +1,62 @@
+/* Internal to the kustomize build (build.c, gen.c, xform.c): the build
+ * context and the resource accumulator.
+ *
+ * An accumulator is one kustomization's list of resources (kustomize's
+ * ResAccumulator). Every node lives in the doc of the build's output map;
+ * sub-kustomizations get their own list over the same doc. To hand a list
+ * to code that takes a cv_kz_resmap (the patch module), cv_kzb_acc_sync
+ * moves it into the output map and cv_kzb_acc_unsync takes it back.
+ *
+ * Errors: as build.h. */
+#ifndef CV_KZ_KBUILD_H
+#define CV_KZ_KBUILD_H
+
+#include "reconcile/kustomize/build.h"
+
+/* A nameReference entry: a referral kind (and group) and one referrer
+ * field (kind, group, '/'-path). */
+typedef struct {
+    char *kind, *group;
+    char *rkind, *rgroup, *path;
+} cv_kzb_ref;
+
+typedef struct {
+    const cv_kz_opts *o;
+    int depth;
+    cv_kzb_ref *refs; /* from `configurations` files */
+    size_t nrefs, refs_cap;
+} cv_kzb_ctx;
+
+typedef struct {
+    cv_kz_resmap *rm; /* owner of the doc (and of the list while synced) */
+    cv_node **objs;
+    size_t n, cap;
+    cv_node **saved;
+    size_t saved_n, saved_cap;
+} cv_kzb_acc;
+
+void cv_kzb_acc_init(cv_kzb_acc *a, cv_kz_resmap *rm);
+void cv_kzb_acc_free(cv_kzb_acc *a);
+/* Append with kustomize's id check ("may not add resource with an already
+ * registered id"). */
+cv_result cv_kzb_acc_append(cv_kzb_acc *a, cv_node *obj) CV_MUST_USE;
+/* Append every resource of sub (MergeAccumulator). */
+cv_result cv_kzb_acc_merge(cv_kzb_acc *a, const cv_kzb_acc *sub) CV_MUST_USE;
+cv_result cv_kzb_acc_sync(cv_kzb_acc *a) CV_MUST_USE;
+void cv_kzb_acc_unsync(cv_kzb_acc *a);
+cv_result cv_kzb_queue_push(cv_node ***q, size_t *n, size_t *cap, cv_node *v) CV_MUST_USE;
+void cv_kzb_ctx_free(cv_kzb_ctx *c);
+
+/* gen.c */
+cv_result cv_kzb_generators(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
+    CV_MUST_USE;
+cv_result cv_kzb_hash_names(cv_kz_resmap *rm) CV_MUST_USE;
+
+/* xform.c */
+cv_result cv_kzb_namespace(cv_kzb_acc *a, cv_slice ns) CV_MUST_USE;
+cv_result cv_kzb_configurations(cv_kzb_ctx *c, const char *dir, const cv_node *k) CV_MUST_USE;
+cv_result cv_kzb_name_references(cv_kzb_ctx *c, cv_kz_resmap *rm) CV_MUST_USE;
+cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts) CV_MUST_USE;
+cv_result cv_kzb_finish(cv_kz_resmap *rm, const cv_node *kust) CV_MUST_USE;
+
+#endif

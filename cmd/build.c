@@ -9,7 +9,8 @@
 #include "cmd/commands.h"
 #include "cmd/flux_cli.h"
 #include "crypto/base/limits.h"
-#include "reconcile/flux/kzshim.h"
+#include "reconcile/kustomize/build.h"
+#include "reconcile/kustomize/emit.h"
 
 static const char usage[] =
     "Usage:\n"

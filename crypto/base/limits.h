@@ -131,5 +131,11 @@
 #define CV_KZ_MAX_PATH 4096u
 #define CV_KZ_MAX_RESOURCES 200000u
 #define CV_KZ_MAX_DEPTH 128u
+/* Flux post-build substitution (reconcile/flux/envsubst): nested `${`, one
+ * intermediate value, and the operand of a pattern trim (${V#p} and friends
+ * cost quadratic time in it). */
+#define CV_ENVSUBST_MAX_DEPTH 64u
+#define CV_ENVSUBST_MAX_VALUE (64u * 1024u * 1024u)
+#define CV_ENVSUBST_MAX_TRIM (16u * 1024u)
 
 #endif

@@ -6,7 +6,8 @@
 #include <strings.h>
 
 #include "crypto/base/limits.h"
-#include "reconcile/flux/kzshim.h"
+#include "reconcile/kustomize/build.h"
+#include "reconcile/kustomize/emit.h"
 #include "reconcile/kustomize/kyaml.h"
 #include "secrets/sops/store.h"
 

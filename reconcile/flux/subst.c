@@ -6,7 +6,8 @@
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
-#include "reconcile/flux/kzshim.h"
+#include "reconcile/flux/envsubst.h"
+#include "reconcile/kustomize/emit.h"
 #include "reconcile/kustomize/kyaml.h"
 
 #define SUBST_KEY "kustomize.toolkit.fluxcd.io/substitute"

@@ -9,7 +9,8 @@
 #include "crypto/base/limits.h"
 #include "reconcile/flux/decrypt.h"
 #include "reconcile/flux/gen.h"
-#include "reconcile/flux/kzshim.h"
+#include "reconcile/kustomize/build.h"
+#include "reconcile/kustomize/emit.h"
 #include "reconcile/flux/subst.h"
 #include "reconcile/kustomize/kyaml.h"
 

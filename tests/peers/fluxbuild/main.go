@@ -1,0 +1,195 @@
+// fluxbuild: the Flux reference renderer for covert's parity tests, built on
+// Flux's own code at the versions kustomize-controller v1.9.4 pins
+// (fluxcd/pkg/kustomize v1.35.4 for the generated kustomization, the build
+// and postBuild substitution; fluxcd/pkg/envsubst v1.7.0; fluxcd/pkg/ssa
+// v0.76.1 for reading objects, owner labels and commonMetadata; sops v3.13.2
+// for decryption as the controller's decryptor does it).
+//
+//	fluxbuild --version
+//	fluxbuild unicode-tables           C tables of Go's unicode package
+//	fluxbuild envsubst CASES.json      cases [{input|input_b64, vars, strict}]
+//	                                   -> the same cases with their results
+//	fluxbuild [--strict=true|false] REPO ENTRY...
+//
+// The build mode walks the Flux Kustomizations reachable from the entry files
+// (every sourceRef is REPO itself) in two passes and prints, per
+// Kustomization, "# Kustomization NS/NAME" and its objects (see
+// RENDER-CONTRACT.md "The Flux walk"). SOPS identities come from
+// SOPS_AGE_KEY_FILE. It never redacts.
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/fluxcd/pkg/envsubst"
+	"github.com/fluxcd/pkg/envsubst/parse"
+)
+
+const version = "fluxbuild kustomize-controller/v1.9.4 pkg/kustomize/v1.35.4 envsubst/v1.7.0 ssa/v0.76.1 sops/v3.13.2"
+
+func main() {
+	args := os.Args[1:]
+	if len(args) == 1 && args[0] == "--version" {
+		fmt.Println(version)
+		return
+	}
+	if len(args) == 1 && args[0] == "unicode-tables" {
+		printUnicodeTables(os.Stdout)
+		return
+	}
+	if len(args) == 2 && args[0] == "envsubst" {
+		if err := runEnvsubst(args[1]); err != nil {
+			fmt.Fprintln(os.Stderr, "fluxbuild:", err)
+			os.Exit(2)
+		}
+		return
+	}
+	strict := true
+	if len(args) > 0 && strings.HasPrefix(args[0], "--strict=") {
+		switch args[0] {
+		case "--strict=true":
+		case "--strict=false":
+			strict = false
+		default:
+			usage()
+		}
+		args = args[1:]
+	}
+	if len(args) < 2 {
+		usage()
+	}
+	failed, err := runBuild(args[0], args[1:], strict, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fluxbuild:", err)
+		os.Exit(2)
+	}
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: fluxbuild --version | envsubst CASES.json | [--strict=true|false] REPO ENTRY...")
+	os.Exit(2)
+}
+
+// ---- envsubst vectors -------------------------------------------------
+
+type envCase struct {
+	Name     string            `json:"name,omitempty"`
+	Input    *string           `json:"input,omitempty"`
+	InputB64 *string           `json:"input_b64,omitempty"`
+	Vars     map[string]string `json:"vars"`
+	VarsB64  map[string]string `json:"vars_b64,omitempty"`
+	Strict   bool              `json:"strict"`
+	// Results, filled in here.
+	Output    *string `json:"output,omitempty"`
+	OutputB64 *string `json:"output_b64,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	ErrorKind string  `json:"error_kind,omitempty"`
+}
+
+// runEnvsubst evaluates each case exactly as kustomize_varsub.go calls
+// envsubst.Eval (the mapping differs between strict and non-strict mode).
+func runEnvsubst(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var cases []envCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		return err
+	}
+	for i := range cases {
+		c := &cases[i]
+		in, err := caseInput(c)
+		if err != nil {
+			return fmt.Errorf("case %d: %w", i, err)
+		}
+		vars, err := caseVars(c)
+		if err != nil {
+			return fmt.Errorf("case %d: %w", i, err)
+		}
+		out, err := evalCase(in, vars, c.Strict)
+		if err != nil {
+			c.Error, c.ErrorKind = err.Error(), errorKind(err)
+			continue
+		}
+		if utf8.ValidString(out) {
+			c.Output = &out
+		} else {
+			b := base64.StdEncoding.EncodeToString([]byte(out))
+			c.OutputB64 = &b
+		}
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", " ")
+	return enc.Encode(cases)
+}
+
+func caseInput(c *envCase) (string, error) {
+	switch {
+	case c.Input != nil:
+		return *c.Input, nil
+	case c.InputB64 != nil:
+		b, err := base64.StdEncoding.DecodeString(*c.InputB64)
+		return string(b), err
+	}
+	return "", errors.New("no input")
+}
+
+// caseVars: vars, plus vars_b64 for values that are not valid UTF-8.
+func caseVars(c *envCase) (map[string]string, error) {
+	vars := map[string]string{}
+	for k, v := range c.Vars {
+		vars[k] = v
+	}
+	for k, v := range c.VarsB64 {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, err
+		}
+		vars[k] = string(b)
+	}
+	return vars, nil
+}
+
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.v) }
+
+func evalCase(in string, vars map[string]string, strict bool) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", panicError{r}
+		}
+	}()
+	return envsubst.Eval(in, func(s string) (string, bool) {
+		if strict {
+			v, ok := vars[s]
+			return v, ok
+		}
+		return vars[s], true
+	})
+}
+
+func errorKind(err error) string {
+	var p panicError
+	switch {
+	case errors.As(err, &p):
+		return "panic"
+	case errors.Is(err, parse.ErrBadSubstitution), errors.Is(err, parse.ErrMissingClosingBrace),
+		errors.Is(err, parse.ErrParseVariableName), errors.Is(err, parse.ErrParseFuncSubstitution),
+		errors.Is(err, parse.ErrParseDefaultFunction):
+		return "syntax"
+	case strings.HasPrefix(err.Error(), "variable not set (strict mode)"):
+		return "undefined"
+	}
+	return "other"
+}

@@ -346,6 +346,10 @@ PY
 
 "$FLUXBUILD" envsubst "$tmp/cases.json" > "$tmp/out.json"
 mv "$tmp/out.json" "$ROOT/testvectors/flux/envsubst.json"
+# Variable names through the regexp Flux checks them with.
+python3 -c 'import json; print(json.dumps(["A", "_", "_a1", "SECRET_DOMAIN", "a9_Z", "", "1A", "A-B",
+    "Ä", "A.B", "A\n", " A", "A$", "a b", "A٣", "__", "Z9", "9", "_9", "A\u0000"]))' > "$tmp/names.json"
+"$FLUXBUILD" varnames "$tmp/names.json" > "$ROOT/testvectors/flux/varnames.json"
 python3 - "$ROOT/testvectors/flux/envsubst.json" <<'PY'
 import json, sys, collections
 v = json.load(open(sys.argv[1]))

@@ -11,6 +11,9 @@
 #                      packages and Go's regexp)
 #   $PEERS/fluxsrc/    fluxsrc (tests/peers/fluxsrc: source-controller's own
 #                      clone, ignore, archive and semver code)
+#   $PEERS/fluxbuild-1.9.4/ fluxbuild (tests/peers/fluxbuild: the Flux
+#                      reference renderer on fluxcd/pkg/kustomize, envsubst,
+#                      ssa and sops at kustomize-controller v1.9.4's versions)
 #   $PEERS/kube-1.36.3/ kube-apiserver, kubectl, etcd (tests/cluster/build.sh:
 #                      k8s.io/kubernetes as a dependency of a small module)
 #   $PEERS/sdk-napi-1.0.0/ the official Bitwarden SDK (@bitwarden/sdk-napi
@@ -132,6 +135,23 @@ else
             GONOSUMDB=github.com/fluxcd/pkg/artifact nice go build -o "$FLUX_DIR/fluxsrc" .)
     echo "$flux_hash" > "$FLUX_DIR/fluxsrc.hash"
     built="$built fluxsrc"
+fi
+
+# fluxbuild: Flux's generator, build, substitution and decryption code as
+# kustomize-controller v1.9.4 pins it; rebuilt when its source changes or it
+# does not report the pinned versions.
+FLUXBUILD_DIR="$PEERS/fluxbuild-1.9.4"
+fb_hash=$(cat "$HERE/fluxbuild/"*.go "$HERE/fluxbuild/go.mod" "$HERE/fluxbuild/go.sum" | sha256sum | cut -c1-16)
+if [ -x "$FLUXBUILD_DIR/fluxbuild" ] && [ "$(cat "$FLUXBUILD_DIR/fluxbuild.hash" 2>/dev/null)" = "$fb_hash" ] &&
+    "$FLUXBUILD_DIR/fluxbuild" --version 2>/dev/null | grep -q 'kustomize-controller/v1.9.4 '; then
+    kept="$kept fluxbuild"
+else
+    mkdir -p "$FLUXBUILD_DIR"
+    (cd "$HERE/fluxbuild" &&
+        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+            nice go build -o "$FLUXBUILD_DIR/fluxbuild" .)
+    echo "$fb_hash" > "$FLUXBUILD_DIR/fluxbuild.hash"
+    built="$built fluxbuild"
 fi
 
 # The official Bitwarden Secrets Manager SDK (Rust, as a Node addon), pinned.

@@ -7,6 +7,7 @@
 //
 //	fluxbuild --version
 //	fluxbuild unicode-tables           C tables of Go's unicode package
+//	fluxbuild varnames NAMES.json      [name] -> [{name, ok}] by Flux's var name regexp
 //	fluxbuild envsubst CASES.json      cases [{input|input_b64, vars, strict}]
 //	                                   -> the same cases with their results
 //	fluxbuild [--strict=true|false] REPO ENTRY...
@@ -24,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -41,6 +43,13 @@ func main() {
 	}
 	if len(args) == 1 && args[0] == "unicode-tables" {
 		printUnicodeTables(os.Stdout)
+		return
+	}
+	if len(args) == 2 && args[0] == "varnames" {
+		if err := runVarnames(args[1]); err != nil {
+			fmt.Fprintln(os.Stderr, "fluxbuild:", err)
+			os.Exit(2)
+		}
 		return
 	}
 	if len(args) == 2 && args[0] == "envsubst" {
@@ -131,6 +140,31 @@ func runEnvsubst(path string) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
 	return enc.Encode(cases)
+}
+
+// runVarnames checks names with the regexp kustomize_varsub.go applies to
+// the variables it is given.
+func runVarnames(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var names []string
+	if err := json.Unmarshal(raw, &names); err != nil {
+		return err
+	}
+	re := regexp.MustCompile("^[_[:alpha:]][_[:alpha:][:digit:]]*$")
+	type result struct {
+		Name string `json:"name"`
+		OK   bool   `json:"ok"`
+	}
+	out := make([]result, 0, len(names))
+	for _, n := range names {
+		out = append(out, result{n, re.MatchString(n)})
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", " ")
+	return enc.Encode(out)
 }
 
 func caseInput(c *envCase) (string, error) {

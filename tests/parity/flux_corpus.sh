@@ -12,6 +12,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib/harness.sh
 . "$ROOT/tests/lib/harness.sh"
 : "${PEERS:=$HOME/.cache/covert/peers}"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 CORPUS=${COVERT_SHARED:-$ROOT/../shared}/corpus
 FLUXBUILD=$(ls -d "$PEERS"/fluxbuild-*/fluxbuild 2>/dev/null | tail -1)
 COVERT=${COVERT_BIN:-$ROOT/build/covert}

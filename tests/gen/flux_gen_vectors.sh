@@ -5,7 +5,7 @@
 # source), into testvectors/fluxwalk/gen/<case>.yaml. A case the generator
 # refuses gives a single line "error: MESSAGE" (absolute paths made
 # relative to the case).
-#   tests/gen/flux_gen_vectors.sh            (builds fluxgen into $PEERS)
+#   tests/gen/flux_gen_vectors.sh            (fluxgen from tests/peers/build.sh)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PEERS=${PEERS:-$HOME/.cache/covert/peers}

@@ -64,7 +64,9 @@ static int print_json(const cv_flux_report *rep)
     json_decref(a);
     if (s == NULL) return 1;
     printf("%s\n", s);
-    free(s);
+    json_free_t jfree;
+    json_get_alloc_funcs(NULL, &jfree);
+    jfree(s); /* jansson's own (wiping) allocator */
     return 0;
 }
 

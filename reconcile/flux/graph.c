@@ -16,13 +16,12 @@ void cv_flux_graph_clear(cv_flux_graph *g)
     memset(g, 0, sizeof *g);
 }
 
-static cv_result add_missing(cv_flux_graph *g, const char *from, const cv_flux_dep *d, size_t cap)
+static cv_result add_missing(cv_flux_graph *g, const char *from, const cv_flux_dep *d)
 {
     size_t len = strlen(from) + strlen(d->ns) + strlen(d->name) + 8;
     char *s = malloc(len);
     CV_ENSURE(s, CV_E_NOMEM);
     snprintf(s, len, "%s -> %s/%s", from, d->ns, d->name);
-    (void)cap;
     g->missing[g->n_missing++] = s;
     return cv_ok();
 }
@@ -45,7 +44,7 @@ static cv_result collect(const cv_flux_walk *w, cv_flux_graph *g)
         for (size_t j = 0; it->parsed && j < it->ks.n_deps; j++) {
             const cv_flux_dep *d = &it->ks.deps[j];
             long t = cv_flux_walk_find(w, d->ns, d->name);
-            if (t < 0) CV_GUARD(add_missing(g, it->id, d, total));
+            if (t < 0) CV_GUARD(add_missing(g, it->id, d));
             else g->edges[g->n_edges++] = (cv_flux_edge){ i, (size_t)t };
         }
     }
@@ -53,7 +52,6 @@ static cv_result collect(const cv_flux_walk *w, cv_flux_graph *g)
 }
 
 typedef struct {
-    const cv_flux_graph *g;
     unsigned char *color; /* 0 new, 1 on the stack, 2 done */
     size_t *stack;
     size_t depth;
@@ -85,7 +83,7 @@ cv_result cv_flux_graph_build(const cv_flux_walk *w, cv_flux_graph *g)
 {
     memset(g, 0, sizeof *g);
     CV_GUARD(collect(w, g));
-    dfs s = { g, calloc(w->n + 1, 1), calloc(w->n + 1, sizeof(size_t)), 0 };
+    dfs s = { calloc(w->n + 1, 1), calloc(w->n + 1, sizeof(size_t)), 0 };
     g->cycle = calloc(w->n + 2, sizeof *g->cycle);
     cv_result r = s.color && s.stack && g->cycle ? cv_ok() : CV_FAIL(CV_E_NOMEM);
     for (size_t v = 0; cv_is_ok(r) && v < w->n && g->n_cycle == 0; v++)

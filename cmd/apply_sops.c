@@ -19,28 +19,15 @@
 #include "cmd/sops.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "secrets/sops/inmem.h"
 
 /* kustomize-controller refuses encrypted Secret values above 5 MiB. */
 #define MAX_ENCRYPTED_VALUE (5u * 1024u * 1024u)
 
+/* covert apply verifies the MAC, as sops does. */
 static cv_result decrypt_bytes(cv_store store, cv_slice in, cv_store out_store, cv_buf *out)
 {
-    static const cv_sops_opts opts;
-    cv_sops_file f;
-    cv_buf msg;
-    cv_buf_init(&msg, 512 * 1024);
-    int code = cv_sops_try_open(&f, &opts, in, store, false, &msg);
-    cv_result r = cv_ok();
-    if (code) {
-        r = CV_FAILF(code == 128 ? CV_E_SOPS_NO_KEY : code == 51 ? CV_E_SOPS_MAC_MISMATCH
-                                                               : CV_E_SOPS_DECRYPT,
-                     "%s", msg.len ? (const char *)msg.p : "decryption failed");
-    } else {
-        r = cv_store_emit_plain(out_store, &f.doc, out_store == CV_STORE_JSON ? -1 : 0, out);
-    }
-    cv_sops_file_clear(&f);
-    cv_buf_release(&msg);
-    return r;
+    return cv_sops_decrypt_text(cv_sops_keyring_get(), in, store, out_store, true, out);
 }
 
 /* A whole document: JSON in, JSON out. */
@@ -66,16 +53,6 @@ static cv_result decrypt_document(json_t *docs, size_t i)
     return r;
 }
 
-/* Flux's markers for a value that is a whole SOPS file. */
-static bool is_sops_file(cv_slice v)
-{
-    static const char *const marks[] = { "\"mac\": \"ENC[", "sops_mac=ENC[", "[sops]",
-                                         "mac: ENC[" };
-    for (size_t i = 0; i < 4; i++)
-        if (memmem(v.p, v.len, marks[i], strlen(marks[i]))) return true;
-    return false;
-}
-
 static cv_result decrypt_value(const char *key, json_t *val, bool b64, json_t **out)
 {
     *out = NULL;
@@ -97,9 +74,9 @@ static cv_result decrypt_value(const char *key, json_t *val, bool b64, json_t **
     } else {
         r = cv_buf_add(&raw, s, len);
     }
-    if (cv_is_ok(r) && raw.len && is_sops_file(cv_buf_slice(&raw))) {
-        cv_store st = cv_store_for_path(key);
-        r = decrypt_bytes(st, cv_buf_slice(&raw), st, &plain);
+    cv_store in_st;
+    if (cv_is_ok(r) && raw.len && cv_sops_marker(cv_buf_slice(&raw), &in_st)) {
+        r = decrypt_bytes(in_st, cv_buf_slice(&raw), cv_store_for_path(key), &plain);
         if (cv_is_ok(r) && b64) r = cv_b64_encode_buf(&enc, plain.p, plain.len, true);
         if (cv_is_ok(r)) {
             const cv_buf *src = b64 ? &enc : &plain;

@@ -19,5 +19,8 @@ int cv_cmd_diff(int argc, char **argv);
 int cv_cmd_bw(int argc, char **argv);
 int cv_cmd_externalsecret(int argc, char **argv);
 int cv_cmd_kustomize(int argc, char **argv);
+int cv_cmd_build(int argc, char **argv);
+int cv_cmd_tree(int argc, char **argv);
+int cv_cmd_check(int argc, char **argv);
 
 #endif

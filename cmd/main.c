@@ -26,6 +26,9 @@ static const command commands[] = {
     { "externalsecret", cv_cmd_externalsecret,
       "render the Secret an ExternalSecret produces (External Secrets Operator)" },
     { "kustomize", cv_cmd_kustomize, "build a kustomization as kubectl kustomize prints it" },
+    { "build", cv_cmd_build, "render every Flux Kustomization of a repository (flux build)" },
+    { "tree", cv_cmd_tree, "the dependsOn graph of a repository's Flux Kustomizations" },
+    { "check", cv_cmd_check, "validate a GitOps repository offline (builds, deps, SOPS, stores)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

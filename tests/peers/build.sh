@@ -12,6 +12,8 @@
 #   $PEERS/kustomize-5.8.1/ kustomize (sigs.k8s.io/kustomize/kustomize/v5)
 #   $PEERS/fluxsrc/    fluxsrc (tests/peers/fluxsrc: source-controller's own
 #                      clone, ignore, archive and semver code)
+#   $PEERS/fluxgen/       fluxgen (tests/peers/fluxgen: fluxcd/pkg's kustomization
+#                         generator alone, for reconcile/flux/gen.c vectors)
 #   $PEERS/fluxbuild-1.9.4/ fluxbuild (tests/peers/fluxbuild: the Flux
 #                      reference renderer on fluxcd/pkg/kustomize, envsubst,
 #                      ssa and sops at kustomize-controller v1.9.4's versions)
@@ -153,6 +155,22 @@ else
             nice go build -o "$FLUXBUILD_DIR/fluxbuild" .)
     echo "$fb_hash" > "$FLUXBUILD_DIR/fluxbuild.hash"
     built="$built fluxbuild"
+fi
+
+# fluxgen: fluxcd/pkg/kustomize's Generator alone (the generated/merged
+# kustomization), for tests/gen/flux_gen_vectors.sh; same pins as fluxbuild.
+FLUXGEN_DIR="$PEERS/fluxgen"
+fg_hash=$(cat "$HERE/fluxgen/"*.go "$HERE/fluxgen/go.mod" "$HERE/fluxgen/go.sum" | sha256sum | cut -c1-16)
+if [ -x "$FLUXGEN_DIR/fluxgen" ] && [ "$(cat "$FLUXGEN_DIR/fluxgen.hash" 2>/dev/null)" = "$fg_hash" ] &&
+    "$FLUXGEN_DIR/fluxgen" --version 2>/dev/null | grep -q 'pkg/kustomize/v1.35.4'; then
+    kept="$kept fluxgen"
+else
+    mkdir -p "$FLUXGEN_DIR"
+    (cd "$HERE/fluxgen" &&
+        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+            nice go build -o "$FLUXGEN_DIR/fluxgen" .)
+    echo "$fg_hash" > "$FLUXGEN_DIR/fluxgen.hash"
+    built="$built fluxgen"
 fi
 
 # The official Bitwarden Secrets Manager SDK (Rust, as a Node addon), pinned.

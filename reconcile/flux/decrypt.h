@@ -1,0 +1,36 @@
+/* Flux's decryption of one built object (kustomize-controller's
+ * DecryptResource, flux.md A5), in memory:
+ *
+ *   - an object (any kind) whose top-level `sops` map has a `mac`: the
+ *     whole object decrypted through the JSON store, the `sops` key gone;
+ *   - else a Secret: every `data` value that base64-decodes to a whole
+ *     SOPS file (the controller's markers pick the input store) is
+ *     decrypted and re-emitted in the store its key's extension names
+ *     (.dockerconfigjson as JSON), base64 again; values that do not
+ *     decode are left for the API server to refuse. As the controller's
+ *     SetDataMap does, `data` is rewritten with string values and dropped
+ *     when empty.
+ *
+ * The MAC is not verified (Flux: kustomize has changed the object). An
+ * object annotated kustomize.toolkit.fluxcd.io/decrypt: disabled (any
+ * case) is left alone.
+ *
+ * Ownership: *obj may be replaced by a new MAP in doc (the old one stays
+ * in the arena); plaintext lives only in doc (secret arena) and wiped
+ * temporaries.
+ *
+ * Errors: those of secrets/sops/inmem.h, detail prefixed with the object
+ * ("Secret/ns/name data.key: ..."). */
+#ifndef CV_FLUX_DECRYPT_H
+#define CV_FLUX_DECRYPT_H
+
+#include "secrets/doc/tree.h"
+#include "secrets/sops/agekey.h"
+
+/* True when decryption is disabled on obj by annotation. */
+bool cv_flux_decrypt_disabled(const cv_node *obj);
+/* True when obj has a top-level sops map with a mac. */
+bool cv_flux_sops_object(const cv_node *obj);
+cv_result cv_flux_decrypt_obj(cv_sops_keyring *kr, cv_doc *doc, cv_node **obj) CV_MUST_USE;
+
+#endif

@@ -301,7 +301,8 @@ static cv_result kustomize(build_ctx *b, const char *dir)
     CV_GUARD(cv_doc_init(&kd));
     cv_node *kust;
     cv_result r = cv_flux_gen(b->o->fs, dir, &b->it->ks, &kd, &kust);
-    cv_kz_opts ko = { b->o->fs, true, b->o->http_cache, b->o->offline };
+    cv_kz_opts ko = { .fs = b->o->fs, .load_none = true, .http_cache = b->o->http_cache,
+                      .offline = b->o->offline, .no_default_sort = true };
     if (cv_is_ok(r)) r = cv_kz_build(&ko, dir, kust, &b->it->out);
     cv_doc_clear(&kd);
     return r;

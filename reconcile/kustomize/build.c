@@ -434,7 +434,8 @@ cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust,
     if (cv_is_ok(r)) r = cv_kzb_acc_sync(&a);
     if (cv_is_ok(r)) r = cv_kzb_hash_names(out);
     if (cv_is_ok(r)) r = cv_kzb_name_references(&c, out);
-    if (cv_is_ok(r)) r = cv_kzb_sort(out, cv_map_get(k, "sortOptions"));
+    const cv_node *sort = cv_map_get(k, "sortOptions");
+    if (cv_is_ok(r) && (sort || !o->no_default_sort)) r = cv_kzb_sort(out, sort);
     if (cv_is_ok(r)) r = cv_kzb_finish(out, k);
     cv_kzb_acc_free(&a);
     cv_kzb_ctx_free(&c);

@@ -33,6 +33,10 @@ typedef struct {
     bool load_none;         /* LoadRestrictionsNone (Flux) vs RootOnly (kubectl default) */
     const char *http_cache; /* directory for fetched https resources, NULL = default */
     bool offline;           /* never fetch; only the cache */
+    /* No legacy sort unless the kustomization asks for one (sortOptions):
+     * Flux builds with krusty.Options{}, whose empty Reorder is neither
+     * "legacy" nor "unspecified", so its output keeps accumulation order. */
+    bool no_default_sort;
 } cv_kz_opts;
 
 cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust, cv_kz_resmap *out)

@@ -137,9 +137,99 @@ static cv_result json_float(cv_doc *d, double f, cv_node **out)
     return plain_text(d, t, n, out);
 }
 
+/* ---- folded scalars through kyaml's YAML round trip -------------------- */
+
+/* kyaml's RNode.MarshalJSON writes the node as YAML and reads it back, so a
+ * string read from a folded block (`>`) goes through yaml.v3's folded
+ * writer. That writer decides whether a line break needs a blank line by
+ * looking at the start of the whole value instead of the start of the next
+ * line, so a break before a more-indented line gains a blank line (and one
+ * that needed it may lose it). Reproduced here: the text yaml.v3 writes,
+ * then the value our yaml.v3-compatible reader gets from it. */
+
+static bool fold_is_break(const uint8_t *p, size_t n, size_t i)
+{
+    return i < n && (p[i] == '\n' || p[i] == '\r');
+}
+
+static bool fold_block_allowed(const uint8_t *p, size_t n)
+{
+    if (n == 0 || p[n - 1] == ' ') return false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == ' ' && fold_is_break(p, n, i + 1)) return false; /* space_break */
+        if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') return false; /* special */
+        if (p[i] == 0x7F || (p[i] == 0xEF && i + 2 < n && p[i + 1] == 0xBB && p[i + 2] == 0xBF))
+            return false;
+    }
+    return true;
+}
+
+static cv_result fold_header(cv_buf *b, const uint8_t *p, size_t n)
+{
+    CV_GUARD(cv_buf_add_str(b, "x: >"));
+    if (p[0] == ' ' || fold_is_break(p, n, 0)) CV_GUARD(cv_buf_add_str(b, "2"));
+    size_t i = n - 1;
+    while (i > 0 && (p[i] & 0xC0) == 0x80) i--;
+    if (!fold_is_break(p, n, i)) CV_GUARD(cv_buf_add_str(b, "-"));
+    else if (i == 0) CV_GUARD(cv_buf_add_str(b, "+"));
+    else {
+        i--;
+        while (i > 0 && (p[i] & 0xC0) == 0x80) i--;
+        if (fold_is_break(p, n, i)) CV_GUARD(cv_buf_add_str(b, "+"));
+    }
+    return cv_buf_add_byte(b, '\n');
+}
+
+static cv_result fold_write(cv_buf *b, const uint8_t *p, size_t n)
+{
+    CV_GUARD(fold_header(b, p, n));
+    bool breaks = true, leading_spaces = true;
+    for (size_t i = 0; i < n; i++) {
+        if (fold_is_break(p, n, i)) {
+            if (!breaks && !leading_spaces && p[i] == '\n') {
+                size_t k = 0; /* yaml.v3 looks from the start of the value */
+                while (fold_is_break(p, n, k)) k++;
+                bool blankz = k >= n || p[k] == ' ' || p[k] == '\t' || fold_is_break(p, n, k);
+                if (!blankz) CV_GUARD(cv_buf_add_byte(b, '\n'));
+            }
+            CV_GUARD(cv_buf_add_byte(b, '\n'));
+            breaks = true;
+            continue;
+        }
+        if (breaks) {
+            CV_GUARD(cv_buf_add_str(b, "  "));
+            leading_spaces = p[i] == ' ' || p[i] == '\t';
+        }
+        CV_GUARD(cv_buf_add_byte(b, p[i]));
+        breaks = false;
+    }
+    return cv_ok();
+}
+
+static cv_result folded_round_trip(cv_doc *d, const cv_node *v, cv_node **out)
+{
+    const uint8_t *p = (const uint8_t *)v->s;
+    if (!fold_block_allowed(p, v->len)) return json_string(d, v->s, v->len, out);
+    cv_buf b;
+    cv_buf_init_secret(&b, CV_KZ_MAX_FILE);
+    cv_doc tmp;
+    cv_result r = cv_doc_init(&tmp);
+    if (!cv_is_ok(r)) return r;
+    r = fold_write(&b, p, v->len);
+    if (cv_is_ok(r)) r = cv_yaml_load_opts(cv_buf_slice(&b), CV_YAML_NO_COMMENTS, &tmp);
+    const cv_node *x = cv_is_ok(r) && tmp.n == 1 ? cv_map_get(tmp.branches[0], "x") : NULL;
+    if (cv_is_ok(r))
+        r = x && x->kind == CV_NODE_STR ? json_string(d, x->s, x->len, out)
+                                         : json_string(d, v->s, v->len, out);
+    cv_doc_clear(&tmp);
+    cv_buf_release(&b);
+    return r;
+}
+
 static cv_result json_scalar(cv_doc *d, const cv_node *v, cv_node **out)
 {
     char t[CV_NUM_TEXT_MAX];
+    if (v->kind == CV_NODE_STR && v->folded) return folded_round_trip(d, v, out);
     switch (v->kind) {
     case CV_NODE_STR:
     case CV_NODE_TIME: return json_string(d, v->s, v->len, out);

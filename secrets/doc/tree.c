@@ -133,6 +133,7 @@ cv_result cv_node_clone(cv_doc *d, const cv_node *n, cv_node **out)
     cv_node *c;
     CV_GUARD(cv_node_new(d, n->kind, &c));
     c->inline_comment = n->inline_comment;
+    c->folded = n->folded;
     c->v = n->v;
     if (n->s) CV_GUARD(cv_node_set_text(d, c, n->kind, n->s, n->len));
     for (size_t i = 0; i < n->n; i++) {

@@ -53,6 +53,9 @@ typedef struct {
 struct cv_node {
     cv_node_kind kind;
     bool inline_comment; /* COMMENT only */
+    /* STR read from a folded block scalar (`>`): kustomize re-encodes such
+     * values with yaml.v3's folded writer, which changes some of them. */
+    bool folded;
     /* STR, TIME, COMMENT: the text. */
     char *s;
     size_t len;

@@ -410,7 +410,9 @@ static cv_result scalar_value(ld *L, ynode *n, cv_node **out)
         cv_err_clear();
         return cv_node_new(L->doc, CV_NODE_NULL, out);
     }
-    return yval_node(L, &v, out);
+    CV_GUARD(yval_node(L, &v, out));
+    (*out)->folded = (*out)->kind == CV_NODE_STR && (n->style & YN_FOLDED) != 0;
+    return cv_ok();
 }
 
 static cv_result seq_value(ld *L, ynode *n, bool handled, cv_node **out)

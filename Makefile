@@ -25,6 +25,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libgit2 is dlopened by reconcile/source/git_dl.c (only Git sources need it).
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libgit2,$(PKGS)) 2>/dev/null)
 LIBGIT2_SONAME := libgit2.so.$(shell pkg-config --modversion libgit2 2>/dev/null | cut -d. -f1,2)
+LIB_DEFS := -DCV_LIBGIT2_SONAME='"$(LIBGIT2_SONAME)"'
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wcast-qual -Wwrite-strings \
         -Wstrict-prototypes -Wmissing-prototypes -Wconversion -Wno-sign-conversion \
@@ -35,8 +36,7 @@ endif
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -fno-strict-aliasing
 OPT ?= -O2 -g
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread -I. $(PKG_CFLAGS) \
-              -DCV_LIBGIT2_SONAME='"$(LIBGIT2_SONAME)"' \
-              -include crypto/base/prelude.h -MMD -MP $(CFLAGS)
+              $(LIB_DEFS) -include crypto/base/prelude.h -MMD -MP $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now,-z,noexecstack -pthread $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lz -lm
 
@@ -123,7 +123,7 @@ valgrind: all unit
 FUZZ_CC ?= clang
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -g -O1 -I. $(PKG_CFLAGS) -include crypto/base/prelude.h \
+	$(FUZZ_CC) -std=c11 -g -O1 -I. $(PKG_CFLAGS) $(LIB_DEFS) -include crypto/base/prelude.h \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the bundled examples: the age workflow, then the SOPS
-# workflow of a GitOps repository (examples/sops), with covert.
+# The main job on the bundled examples: the age workflow, the SOPS workflow
+# of a GitOps repository (examples/sops), then a Flux repository checked,
+# drawn and rendered with decryption in memory (examples/flux), with covert.
 # Usage: examples/run.sh [BUILD_DIR]. Everything is written to a temporary
 # directory that is removed at the end.
 set -euo pipefail
@@ -84,6 +85,19 @@ step "SOPS: change a value in place, extract it, run a command with the env file
 echo
 "$COVERT" sops exec-env "$REPO/apps/demo/app.env" 'echo "LOG_LEVEL from the encrypted file: $LOG_LEVEL"'
 echo "filestatus: $("$COVERT" sops filestatus "$REPO/apps/demo/secret.yaml")"
+
+step "Flux: a repository rendered as kustomize-controller would (examples/flux)"
+FX="$ROOT/examples/flux"
+FREPO="$WORK/flux"
+cp -r "$FX" "$FREPO"
+sed "s/AGE_RECIPIENT/$RCPT/" "$FX/.sops.yaml.in" >"$FREPO/.sops.yaml"
+(cd "$FREPO" && "$COVERT" sops encrypt -i kubernetes/vars/cluster-secrets.sops.yaml)
+ENTRY=(--entry kubernetes/flux/cluster.yaml)
+"$COVERT" check "$FREPO" "${ENTRY[@]}" --identity "$WORK/key.txt"
+echo
+"$COVERT" tree "$FREPO" "${ENTRY[@]}" --identity "$WORK/key.txt"
+echo
+"$COVERT" build "$FREPO" "${ENTRY[@]}" --identity "$WORK/key.txt" --ks flux-system/demo
 
 echo
 echo "main job: ok"

@@ -121,7 +121,10 @@ static cv_result import_secret(const cv_flux_ks *k, cv_flux_find_fn find, void *
     if (name == NULL || find == NULL) return cv_ok();
     CV_GUARD(secret_id(k->ns, name, &keys->secret));
     const cv_node *s = NULL;
-    CV_GUARD(find(ctx, "Secret", k->ns, name, &s));
+    cv_result r = find(ctx, "Secret", k->ns, name, &s);
+    if (!cv_is_ok(r))
+        return CV_FAILF(r.err, "cannot get sops decryption Secret '%s': %s", keys->secret,
+                        cv_err_detail()[0] ? cv_err_detail() : cv_strerror(r.err));
     if (s == NULL) {
         if (!live) return cv_ok();
         CV_BAILF(CV_E_KUBE_NOT_FOUND, "secrets \"%s\" not found", name);

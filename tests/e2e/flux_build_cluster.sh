@@ -240,6 +240,21 @@ grep -q 'cluster: from-repo' "$W/offline.out" && t_pass "no cluster flag: offlin
 grep -q "cluster: $CLUSTER" "$W/env.out" && t_pass "--cluster: \$KUBECONFIG's cluster" ||
     t_fail "--cluster: $(head -5 "$W/env.out")"
 
+# A client the API server refuses: Flux only forgives NotFound.
+sed "s/token: $COVERT_TOKEN_ADMIN/token: $COVERT_TOKEN_VIEWER/" "$KUBECONFIG" >"$W/viewer.kubeconfig"
+if grep -q "$COVERT_TOKEN_VIEWER" "$W/viewer.kubeconfig"; then
+    "$COVERT" build "$R" --entry flux/ks.yaml --kubeconfig "$W/viewer.kubeconfig" >"$W/viewer.out" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "^# error: cannot get sops decryption Secret '$NS/sops-keys': .*forbidden" "$W/viewer.out" &&
+        grep -q "^# error: post build failed for 'ConfigMap/settings': substitute from 'ConfigMap/vars' error: .*forbidden" "$W/viewer.out"; then
+        t_pass "403 on the decryption Secret and on a source: the Kustomizations fail"
+    else
+        t_fail "forbidden: rc $rc: $(grep '^# error' "$W/viewer.out" | head -3)"
+    fi
+else
+    t_fail "test setup: no admin token line in \$KUBECONFIG to swap"
+fi
+
 # ---- one GET per distinct object -----------------------------------------------------
 python3 "$HERE/../lib/faultproxy.py" --upstream "$COVERT_CLUSTER_SERVER" --ca "$COVERT_CLUSTER_CA" \
     --cert "$COVERT_CLUSTER_DIR/pki/apiserver.crt" --key "$COVERT_CLUSTER_DIR/pki/apiserver.key" \

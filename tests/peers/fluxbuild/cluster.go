@@ -16,11 +16,8 @@ package main
 // the controller falls back to its environment.
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,7 +31,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -47,7 +43,7 @@ func clusterClient(dir string) (client.Client, error) {
 	sort.Strings(names)
 	var list []*unstructured.Unstructured
 	for _, n := range names {
-		objs, err := readObjects(n)
+		objs, err := readObjects(n, isConfigMapOrSecret)
 		if err != nil {
 			return nil, err
 		}
@@ -56,26 +52,8 @@ func clusterClient(dir string) (client.Client, error) {
 	return typedClient(list)
 }
 
-func readObjects(path string) ([]*unstructured.Unstructured, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		u := &unstructured.Unstructured{Object: m}
-		if m != nil && u.GetAPIVersion() == "v1" && (u.GetKind() == "ConfigMap" || u.GetKind() == "Secret") {
-			out = append(out, u)
-		}
-	}
+func isConfigMapOrSecret(u *unstructured.Unstructured) bool {
+	return u.GetAPIVersion() == "v1" && (u.GetKind() == "ConfigMap" || u.GetKind() == "Secret")
 }
 
 type importedKeys struct {

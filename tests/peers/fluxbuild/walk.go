@@ -106,6 +106,11 @@ func printResults(out io.Writer, results []ksResult) (bool, error) {
 // readKustomizations returns the Flux Kustomization objects of one YAML
 // file, in file order.
 func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
+	return readObjects(path, isFluxKustomization)
+}
+
+// readObjects: the objects of one YAML (or JSON) stream that keep accepts.
+func readObjects(path string, keep func(*unstructured.Unstructured) bool) ([]*unstructured.Unstructured, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -121,7 +126,7 @@ func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		u := &unstructured.Unstructured{Object: m}
-		if m != nil && isFluxKustomization(u) {
+		if m != nil && keep(u) {
 			out = append(out, u)
 		}
 	}

@@ -16,13 +16,16 @@ static const char usage[] =
     "Usage:\n"
     "    covert build REPO [--entry FILE]... [--ks NAMESPACE/NAME] [--reveal]\n"
     "                      [--identity FILE] [--strict=true|false]\n"
+    "                      [--kubeconfig FILE] [--context NAME] [--cluster]\n"
     "\n"
     "Render every Flux Kustomization reachable from the entry files exactly as\n"
     "Flux's kustomize-controller builds it: generated kustomization, spec\n"
     "patches/components/images/targetNamespace, kustomize build, SOPS\n"
-    "decryption in memory, postBuild substitution (substituteFrom reads the\n"
-    "ConfigMaps and Secrets the repository itself renders), owner labels and\n"
-    "commonMetadata. Every sourceRef is REPO itself.\n"
+    "decryption in memory, postBuild substitution, owner labels and\n"
+    "commonMetadata. Every sourceRef is REPO itself. Without a cluster,\n"
+    "substituteFrom reads the ConfigMaps and Secrets the repository itself\n"
+    "renders and SOPS identities come from --identity/SOPS_AGE_* and a rendered\n"
+    "decryption Secret; with one, both come from the cluster.\n"
     "\n"
     "    --entry FILE     a file with the root Kustomization(s), relative to REPO\n"
     "                     (repeatable). Default: every Kustomization object in\n"
@@ -35,6 +38,7 @@ static const char usage[] =
     "    --strict=BOOL    an undefined ${VAR} without default fails the\n"
     "                     Kustomization (default true, Flux >= v1.9; false for\n"
     "                     the <= v1.8 behaviour)\n"
+    CV_FLUX_CLI_CLUSTER_USAGE
     "\n"
     "Output: for each Kustomization in walk order (breadth first),\n"
     "\"# Kustomization NAMESPACE/NAME\", then each object after \"---\", or\n"
@@ -110,6 +114,7 @@ int cv_cmd_build(int argc, char **argv)
         { "entry", CV_FLAG_LIST, &c.entries, 0 },  { "ks", CV_FLAG_STRING, &only, 0 },
         { "reveal", CV_FLAG_BOOL, &reveal, 0 },    { "identity", CV_FLAG_STRING, &c.identity, 0 },
         { "strict", CV_FLAG_BOOL, &c.strict, 0 },
+        CV_FLUX_CLI_CLUSTER_FLAGS(c),
     };
     char **rest;
     int n = cv_flux_cli_args(flags, sizeof flags / sizeof *flags, argc, argv, usage, &c.repo, &rest);

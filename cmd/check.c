@@ -13,9 +13,10 @@
 static const char usage[] =
     "Usage:\n"
     "    covert check REPO [--entry FILE]... [--identity FILE] [--strict=true|false]\n"
-    "                      [--output table|json]\n"
+    "                      [--output table|json] [--kubeconfig FILE] [--context NAME]\n"
+    "                      [--cluster]\n"
     "\n"
-    "Validate a GitOps repository without a cluster:\n"
+    "Validate a GitOps repository (without a cluster unless one is given):\n"
     "    build         every Flux Kustomization reachable from the entries builds\n"
     "                  (as covert build)\n"
     "    substitution  every ${VAR} is defined (strict mode) and parses\n"
@@ -34,6 +35,7 @@ static const char usage[] =
     "    --strict=BOOL    strict substitution (default true)\n"
     "    --output FORMAT  table (default) or json (an array of {check, subject,\n"
     "                     ok, message})\n"
+    CV_FLUX_CLI_CLUSTER_USAGE
     "\n"
     "Exit status: 0 all checks pass, 1 a check failed, 2 usage error.";
 
@@ -81,6 +83,7 @@ int cv_cmd_check(int argc, char **argv)
         { "identity", CV_FLAG_STRING, &c.identity, 0 },
         { "strict", CV_FLAG_BOOL, &c.strict, 0 },
         { "output", CV_FLAG_STRING, &output, 0 },
+        CV_FLUX_CLI_CLUSTER_FLAGS(c),
     };
     char **rest;
     int n = cv_flux_cli_args(flags, sizeof flags / sizeof *flags, argc, argv, usage, &c.repo, &rest);

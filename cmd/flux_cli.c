@@ -58,6 +58,15 @@ static cv_result read_entries(cv_flux_cli *c, cv_node ***objs, size_t *n)
     return cv_ok();
 }
 
+/* Only when asked: without a flag the build never reads $KUBECONFIG. */
+static cv_result connect(cv_flux_cli *c)
+{
+    if (!c->kubeconfig && !c->context && !c->cluster) return cv_ok();
+    cv_kube_load_opts lo = { .kubeconfig = c->kubeconfig, .context = c->context };
+    CV_GUARD(cv_kube_open(&lo, &c->kube));
+    return cv_flux_live_new(c->kube, &c->live);
+}
+
 cv_result cv_flux_cli_run(cv_flux_cli *c)
 {
     if (c->identity) setenv("SOPS_AGE_KEY_FILE", c->identity, 1);
@@ -70,7 +79,9 @@ cv_result cv_flux_cli_run(cv_flux_cli *c)
     cv_node **objs = NULL;
     size_t n = 0;
     cv_result r = read_entries(c, &objs, &n);
-    cv_flux_opts o = { c->fs, c->root, c->strict, cv_sops_keyring_get(), NULL, false };
+    if (cv_is_ok(r)) r = connect(c);
+    cv_flux_opts o = { c->fs, c->root, c->strict, cv_sops_keyring_get(), NULL, false,
+                       c->live ? cv_flux_live_find : NULL, c->live };
     if (cv_is_ok(r)) r = cv_flux_walk_run(&c->walk, &o, (const cv_node *const *)objs, n);
     free(objs);
     return r;
@@ -79,6 +90,8 @@ cv_result cv_flux_cli_run(cv_flux_cli *c)
 void cv_flux_cli_clear(cv_flux_cli *c)
 {
     cv_flux_walk_clear(&c->walk);
+    cv_flux_live_free(&c->live);
+    cv_kube_free(&c->kube);
     cv_doc_clear(&c->edoc);
     cv_kzfs_free(&c->fs);
     free(c->root);

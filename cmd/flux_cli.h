@@ -4,6 +4,7 @@
 #define CV_CMD_FLUX_CLI_H
 
 #include "cmd/flags.h"
+#include "reconcile/flux/live.h"
 #include "reconcile/flux/walk.h"
 
 typedef struct {
@@ -11,6 +12,12 @@ typedef struct {
     cv_strlist entries;
     const char *identity;
     bool strict;
+    /* A cluster: --kubeconfig, --context or --cluster (then $KUBECONFIG,
+     * ~/.kube/config or in-cluster as kubectl finds them); none: offline. */
+    const char *kubeconfig, *context;
+    bool cluster;
+    cv_kube *kube;
+    cv_flux_live *live;
     cv_kzfs *fs;
     char *root;
     cv_doc edoc; /* entry objects */
@@ -22,10 +29,25 @@ typedef struct {
 int cv_flux_cli_args(const cv_flag *flags, size_t n, int argc, char **argv, const char *usage,
                      const char **repo, char ***rest);
 /* Open the repository, read the entries (relative to REPO unless
- * absolute; default: cv_flux_default_entries) and walk. */
+ * absolute; default: cv_flux_default_entries), connect to the cluster when
+ * one is given, and walk. */
 cv_result cv_flux_cli_run(cv_flux_cli *c) CV_MUST_USE;
 void cv_flux_cli_clear(cv_flux_cli *c);
 /* One-line message of a failed item. */
 void cv_flux_cli_oneline(const char *msg, FILE *f);
+
+/* The cluster flags of build and check: entries of their cv_flag table. */
+#define CV_FLUX_CLI_CLUSTER_FLAGS(c)                                                    \
+    { "kubeconfig", CV_FLAG_STRING, &(c).kubeconfig, 0 },                               \
+        { "context", CV_FLAG_STRING, &(c).context, 0 },                                 \
+        { "cluster", CV_FLAG_BOOL, &(c).cluster, 0 }
+#define CV_FLUX_CLI_CLUSTER_USAGE                                                       \
+    "    --kubeconfig FILE  read postBuild.substituteFrom ConfigMaps and Secrets and\n" \
+    "                     the decryption Secret (spec.decryption.secretRef, its\n"      \
+    "                     *.agekey entries) from this cluster, as\n"                    \
+    "                     kustomize-controller does\n"                                  \
+    "    --context NAME   kubeconfig context (implies a cluster)\n"                     \
+    "    --cluster        a cluster from $KUBECONFIG, ~/.kube/config or in-cluster;\n"  \
+    "                     without these three flags nothing is read from a cluster\n"
 
 #endif

@@ -39,8 +39,39 @@ static const char *label(const cv_node *obj, char *buf, size_t cap)
     return buf;
 }
 
+/* The next keyring after a failure: only "no key opened it" moves on. */
+static bool try_next(cv_result r) { return cv_is(r, CV_E_SOPS_NO_KEY); }
+
+/* One SOPS document through the JSON store, each keyring in turn. */
+static cv_result sops_tree(const cv_flux_keys *keys, cv_slice in, cv_doc *plain)
+{
+    cv_result r = CV_FAILF(CV_E_SOPS_NO_KEY, "no SOPS identities");
+    for (size_t i = 0; i < 2; i++) {
+        if (keys->kr[i] == NULL) continue;
+        cv_doc_clear(plain);
+        CV_GUARD(cv_doc_init(plain));
+        r = cv_sops_decrypt_tree(keys->kr[i], in, CV_STORE_JSON, false, plain);
+        if (!try_next(r)) break;
+    }
+    return r;
+}
+
+/* One SOPS file re-emitted in out_s, each keyring in turn. */
+static cv_result sops_text(const cv_flux_keys *keys, cv_slice in, cv_store in_s, cv_store out_s,
+                           cv_buf *plain)
+{
+    cv_result r = CV_FAILF(CV_E_SOPS_NO_KEY, "no SOPS identities");
+    for (size_t i = 0; i < 2; i++) {
+        if (keys->kr[i] == NULL) continue;
+        cv_buf_reset(plain);
+        r = cv_sops_decrypt_text(keys->kr[i], in, in_s, out_s, false, plain);
+        if (!try_next(r)) break;
+    }
+    return r;
+}
+
 /* The whole object: JSON out, decrypted tree back in. */
-static cv_result decrypt_whole(cv_sops_keyring *kr, cv_doc *doc, cv_node **obj)
+static cv_result decrypt_whole(const cv_flux_keys *keys, cv_doc *doc, cv_node **obj)
 {
     cv_buf json;
     cv_buf_init_secret(&json, CV_DOC_MAX_INPUT);
@@ -48,7 +79,7 @@ static cv_result decrypt_whole(cv_sops_keyring *kr, cv_doc *doc, cv_node **obj)
     cv_result r = cv_doc_init(&plain);
     if (!cv_is_ok(r)) return r;
     r = cv_store_emit_value(CV_STORE_JSON, *obj, -1, &json);
-    if (cv_is_ok(r)) r = cv_sops_decrypt_tree(kr, cv_buf_slice(&json), CV_STORE_JSON, false, &plain);
+    if (cv_is_ok(r)) r = sops_tree(keys, cv_buf_slice(&json), &plain);
     if (cv_is_ok(r) && (plain.n != 1 || plain.branches[0]->kind != CV_NODE_MAP))
         r = CV_FAILF(CV_E_SOPS_DECRYPT, "decrypted object is not a map");
     if (cv_is_ok(r)) r = cv_node_clone(doc, plain.branches[0], obj);
@@ -66,7 +97,7 @@ static cv_store out_store(const char *key)
 }
 
 /* One data value: *out set (base64 of the plaintext) when it was a SOPS file. */
-static cv_result decrypt_value(cv_sops_keyring *kr, const char *key, cv_slice v, cv_buf *out,
+static cv_result decrypt_value(const cv_flux_keys *keys, const char *key, cv_slice v, cv_buf *out,
                                bool *done)
 {
     *done = false;
@@ -79,8 +110,7 @@ static cv_result decrypt_value(cv_sops_keyring *kr, const char *key, cv_slice v,
     cv_store in_s;
     if (cv_is_ok(r) && cv_is_ok(cv_b64_decode(raw.p, &n, v, true)) &&
         cv_sops_marker(cv_slice_of(raw.p, n), &in_s)) {
-        if (kr == NULL) r = CV_FAILF(CV_E_SOPS_NO_KEY, "no SOPS identities");
-        else r = cv_sops_decrypt_text(kr, cv_slice_of(raw.p, n), in_s, out_store(key), false, &plain);
+        r = sops_text(keys, cv_slice_of(raw.p, n), in_s, out_store(key), &plain);
         if (cv_is_ok(r)) r = cv_b64_encode_buf(out, plain.p, plain.len, true);
         *done = cv_is_ok(r);
     }
@@ -100,7 +130,7 @@ static cv_result scalar_text(cv_doc *doc, cv_node *v, cv_node **out)
     return cv_node_text(doc, CV_NODE_STR, s ? s : "", s ? strlen(s) : 0, out);
 }
 
-static cv_result decrypt_data(cv_sops_keyring *kr, cv_doc *doc, cv_node *obj)
+static cv_result decrypt_data(const cv_flux_keys *keys, cv_doc *doc, cv_node *obj)
 {
     long di = cv_map_find(obj, "data", 4);
     if (di < 0) return cv_ok();
@@ -117,7 +147,7 @@ static cv_result decrypt_data(cv_sops_keyring *kr, cv_doc *doc, cv_node *obj)
         cv_buf enc;
         cv_buf_init_secret(&enc, CV_DOC_MAX_INPUT);
         bool done;
-        cv_result r = decrypt_value(kr, k->s, cv_slice_of(v->s, v->len), &enc, &done);
+        cv_result r = decrypt_value(keys, k->s, cv_slice_of(v->s, v->len), &enc, &done);
         if (cv_is_ok(r) && done) r = cv_node_text(doc, CV_NODE_STR, enc.p, enc.len, &data->items[i].value);
         cv_buf_release(&enc);
         if (!cv_is_ok(r)) return CV_FAILF(r.err, "data.%s: %s", k->s, cv_err_detail());
@@ -125,20 +155,29 @@ static cv_result decrypt_data(cv_sops_keyring *kr, cv_doc *doc, cv_node *obj)
     return cv_ok();
 }
 
-cv_result cv_flux_decrypt_obj(cv_sops_keyring *kr, cv_doc *doc, cv_node **obj)
+/* No keyring opened it, and the Secret named sources covert cannot use. */
+static cv_result unsupported_fail(const cv_flux_keys *keys, const char *what)
+{
+    return CV_FAILF(CV_E_FLUX_KEYS_UNSUPPORTED,
+                    "decryption failed for '%s': no age identity opened it, and decryption "
+                    "Secret '%s' holds key sources covert does not support (%s): %s",
+                    what, keys->secret ? keys->secret : "", keys->unsupported, cv_err_detail());
+}
+
+cv_result cv_flux_decrypt_obj(const cv_flux_keys *keys, cv_doc *doc, cv_node **obj)
 {
     if (cv_flux_decrypt_disabled(*obj)) return cv_ok();
     char what[512];
     label(*obj, what, sizeof what);
     cv_result r = cv_ok();
     if (cv_flux_sops_object(*obj)) {
-        CV_ENSUREF(kr, CV_E_SOPS_NO_KEY, "%s: no keyring", what);
-        r = decrypt_whole(kr, doc, obj);
+        r = decrypt_whole(keys, doc, obj);
     } else {
         const char *kind = cv_flux_str(*obj, "kind");
         if (kind == NULL || strcmp(kind, "Secret") != 0) return cv_ok();
-        r = decrypt_data(kr, doc, *obj);
+        r = decrypt_data(keys, doc, *obj);
     }
+    if (try_next(r) && keys->unsupported) return unsupported_fail(keys, what);
     if (!cv_is_ok(r)) return CV_FAILF(r.err, "decryption failed for '%s': %s", what, cv_err_detail());
     return cv_ok();
 }

@@ -11,7 +11,8 @@
  *     SetDataMap does, `data` is rewritten with string values and dropped
  *     when empty.
  *
- * The MAC is not verified (Flux: kustomize has changed the object). An
+ * The identities come from keys.h (the Kustomization's decryption Secret
+ * and the caller's keyring). The MAC is not verified (Flux: kustomize has changed the object). An
  * object annotated kustomize.toolkit.fluxcd.io/decrypt: disabled (any
  * case) is left alone.
  *
@@ -25,12 +26,16 @@
 #define CV_FLUX_DECRYPT_H
 
 #include "secrets/doc/tree.h"
-#include "secrets/sops/agekey.h"
+#include "reconcile/flux/keys.h"
 
 /* True when decryption is disabled on obj by annotation. */
 bool cv_flux_decrypt_disabled(const cv_node *obj);
 /* True when obj has a top-level sops map with a mac. */
 bool cv_flux_sops_object(const cv_node *obj);
-cv_result cv_flux_decrypt_obj(cv_sops_keyring *kr, cv_doc *doc, cv_node **obj) CV_MUST_USE;
+/* keys->kr are tried in order for every SOPS document until one opens it
+ * (CV_E_SOPS_NO_KEY moves on to the next). When none does and the
+ * decryption Secret had key sources covert does not support, the error is
+ * CV_E_FLUX_KEYS_UNSUPPORTED naming them. */
+cv_result cv_flux_decrypt_obj(const cv_flux_keys *keys, cv_doc *doc, cv_node **obj) CV_MUST_USE;
 
 #endif

@@ -78,7 +78,13 @@ static cv_result load_ref(const cv_flux_ks *k, const cv_flux_subst_ref *ref, cv_
                           void *ctx, cv_flux_vars *v)
 {
     const char *kind = ref->secret ? "Secret" : "ConfigMap";
-    const cv_node *o = find ? find(ctx, kind, k->ns, ref->name) : NULL;
+    const cv_node *o = NULL;
+    if (find) {
+        cv_result r = find(ctx, kind, k->ns, ref->name, &o);
+        if (!cv_is_ok(r))
+            return CV_FAILF(r.err, "substitute from '%s/%s' error: %s", kind, ref->name,
+                            cv_err_detail()[0] ? cv_err_detail() : cv_strerror(r.err));
+    }
     if (o == NULL) {
         if (ref->optional) return cv_ok();
         CV_BAILF(CV_E_FLUX_SUBSTITUTE, "substitute from '%s/%s' error: %s \"%s\" not found", kind,

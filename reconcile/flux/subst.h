@@ -5,8 +5,9 @@
  * later one overriding an earlier (ConfigMap data; Secret data decoded
  * from base64, then stringData as written), then the inline substitute
  * map over all; every "\n" removed from values. The objects come from a
- * caller's lookup (covert: ConfigMaps and Secrets the first pass of the
- * walk rendered). A missing object is skipped when optional, else an
+ * caller's lookup (covert: the live objects of a cluster, or without one
+ * the ConfigMaps and Secrets the first pass of the walk rendered). A
+ * missing object is skipped when optional, else an
  * error.
  *
  * Substitution (cv_flux_subst_obj): skipped for an object labelled or
@@ -33,9 +34,12 @@ typedef struct {
     cv_node *map; /* name -> STR value */
 } cv_flux_vars;
 
-/* Find a rendered object: kind "ConfigMap" or "Secret", namespace, name. */
-typedef const cv_node *(*cv_flux_find_fn)(void *ctx, const char *kind, const char *ns,
-                                          const char *name);
+/* Find a ConfigMap or Secret (kind "ConfigMap" or "Secret", namespace,
+ * name): *out NULL when there is none; an error (the cluster could not be
+ * read) fails the Kustomization even for an optional source, as Flux only
+ * forgives NotFound. Secret data as base64 text, as the API serves it. */
+typedef cv_result (*cv_flux_find_fn)(void *ctx, const char *kind, const char *ns,
+                                     const char *name, const cv_node **out);
 
 cv_result cv_flux_vars_load(const cv_flux_ks *k, cv_flux_find_fn find, void *ctx,
                             cv_flux_vars *out) CV_MUST_USE;

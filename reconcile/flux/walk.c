@@ -9,6 +9,7 @@
 #include "crypto/base/limits.h"
 #include "reconcile/flux/decrypt.h"
 #include "reconcile/flux/gen.h"
+#include "reconcile/flux/keys.h"
 #include "reconcile/kustomize/build.h"
 #include "reconcile/kustomize/emit.h"
 #include "reconcile/flux/subst.h"
@@ -112,12 +113,19 @@ static bool same_obj(const cv_node *a, const char *kind, const char *ns, const c
            strcmp(cv_flux_obj_name(a), name) == 0;
 }
 
-static const cv_node *find_rec(void *ctx, const char *kind, const char *ns, const char *name)
+static const cv_node *rec_get(const cv_flux_walk *w, const char *kind, const char *ns,
+                             const char *name)
 {
-    const cv_flux_walk *w = ctx;
     for (size_t i = 0; i < w->n_rec; i++)
         if (same_obj(w->rec[i], kind, ns, name)) return w->rec[i];
     return NULL;
+}
+
+static cv_result find_rec(void *ctx, const char *kind, const char *ns, const char *name,
+                          const cv_node **out)
+{
+    *out = rec_get(ctx, kind, ns, name);
+    return cv_ok();
 }
 
 /* Go's base64.StdEncoding would decode it (CR and LF are skipped). */
@@ -159,7 +167,7 @@ static cv_result record(cv_flux_walk *w, const cv_node *obj)
     if (!kind || !api || strcmp(api, "v1") != 0 ||
         (strcmp(kind, "ConfigMap") != 0 && strcmp(kind, "Secret") != 0))
         return cv_ok();
-    if (find_rec(w, kind, raw_ns(obj), cv_flux_obj_name(obj))) return cv_ok();
+    if (rec_get(w, kind, raw_ns(obj), cv_flux_obj_name(obj))) return cv_ok();
     if (!typed_readable(obj, strcmp(kind, "Secret") == 0)) return cv_ok();
     if (w->n_rec == w->cap_rec) {
         size_t cap = w->cap_rec ? w->cap_rec * 2 : 32;
@@ -252,7 +260,16 @@ typedef struct {
     bool subst;
     bool vars_loaded;
     cv_flux_vars vars;
+    cv_flux_keys keys;
 } build_ctx;
+
+/* Where substituteFrom and decryption Secrets are read: the cluster, or
+ * pass 1's records. */
+static cv_flux_find_fn finder(const build_ctx *b, void **ctx)
+{
+    *ctx = b->o->live ? b->o->live_ctx : b->w;
+    return b->o->live ? b->o->live : find_rec;
+}
 
 static cv_result substitute(build_ctx *b, cv_node **obj)
 {
@@ -260,7 +277,9 @@ static cv_result substitute(build_ctx *b, cv_node **obj)
     if (cv_flux_subst_disabled(*obj)) return cv_ok();
     if (!b->vars_loaded) {
         b->vars_loaded = true;
-        CV_GUARD(cv_flux_vars_load(k, find_rec, b->w, &b->vars));
+        void *ctx;
+        cv_flux_find_fn find = finder(b, &ctx);
+        CV_GUARD(cv_flux_vars_load(k, find, ctx, &b->vars));
     }
     return cv_flux_subst_obj(&b->vars, b->o->strict, k->subst_always, &b->it->out.doc, obj);
 }
@@ -270,7 +289,7 @@ static cv_result object_pipeline(build_ctx *b, cv_node **obj)
     const cv_flux_ks *k = &b->it->ks;
     cv_doc *d = &b->it->out.doc;
     CV_GUARD(check_ids(*obj));
-    if (k->decrypt) CV_GUARD(cv_flux_decrypt_obj(b->o->kr, d, obj));
+    if (k->decrypt) CV_GUARD(cv_flux_decrypt_obj(&b->keys, d, obj));
     if (b->subst && k->post_build) {
         cv_result r = substitute(b, obj);
         if (!cv_is_ok(r)) {
@@ -312,8 +331,13 @@ static cv_result build_item(build_ctx *b)
 {
     char *dir;
     CV_GUARD(cv_flux_dir(b->o->root, b->it->ks.path, &dir));
+    void *ctx;
+    cv_flux_find_fn find = finder(b, &ctx);
+    /* kustomize-controller imports the keys before the build. */
     cv_result r = cv_ok();
-    if (cv_kzfs_stat(b->o->fs, dir) != CV_KZFS_DIR)
+    if (b->it->ks.decrypt)
+        r = cv_flux_keys_load(&b->it->ks, find, ctx, b->o->live != NULL, b->o->kr, &b->keys);
+    if (cv_is_ok(r) && cv_kzfs_stat(b->o->fs, dir) != CV_KZFS_DIR)
         r = CV_FAILF(CV_E_FLUX_PATH, "kustomization path not found: %s", b->it->ks.path);
     if (cv_is_ok(r)) r = kustomize(b, dir);
     free(dir);
@@ -347,9 +371,10 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
     }
     CV_GUARD(cv_kz_resmap_init(&it->out));
     it->built = true;
-    build_ctx b = { w, o, it, subst, false, { { 0 }, NULL } };
+    build_ctx b = { w, o, it, subst, false, { { 0 }, NULL }, { { NULL, NULL }, NULL, NULL, NULL } };
     r = build_item(&b);
     if (b.vars_loaded) cv_flux_vars_clear(&b.vars);
+    cv_flux_keys_clear(&b.keys);
     if (!cv_is_ok(r)) {
         if (cv_is(r, CV_E_NOMEM)) return r;
         fail_item(it, r);
@@ -372,16 +397,25 @@ static cv_result pass(cv_flux_walk *w, const cv_flux_opts *o, const cv_node *con
     return cv_ok();
 }
 
+/* Pass 1's records can change something: substitution, or a decryption
+ * Secret the repository renders. */
 static bool any_post_build(const cv_flux_walk *w)
 {
-    for (size_t i = 0; i < w->n; i++)
-        if (w->v[i].parsed && w->v[i].ks.post_build) return true;
+    for (size_t i = 0; i < w->n; i++) {
+        const cv_flux_item *it = &w->v[i];
+        if (it->parsed && (it->ks.post_build || (it->ks.decrypt && cv_flux_keys_secret_name(&it->ks))))
+            return true;
+    }
     return false;
 }
 
 cv_result cv_flux_walk_run(cv_flux_walk *w, const cv_flux_opts *o, const cv_node *const *entries,
                            size_t n)
 {
+    if (o->live) {
+        w->two_pass = true;
+        return pass(w, o, entries, n, true);
+    }
     CV_GUARD(pass(w, o, entries, n, false));
     if (!any_post_build(w)) return cv_ok();
     items_reset(w);

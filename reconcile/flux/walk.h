@@ -18,9 +18,14 @@
  * Two passes: pass 1 walks without substitution and records every
  * ConfigMap and Secret any build emitted (after decryption; by
  * namespace/name, first wins; namespace "default" when absent); pass 2
- * walks again with substitution, substituteFrom reading pass 1's
- * records. The result is pass 2's (pass 1's when no Kustomization it
- * reached has postBuild, since nothing would change).
+ * walks again with substitution, substituteFrom and decryption Secrets
+ * (keys.h) reading pass 1's records. The result is pass 2's (pass 1's
+ * when no Kustomization it reached has postBuild or a decryption
+ * secretRef, since nothing would change).
+ *
+ * With a cluster (opts.live): one pass with substitution, substituteFrom
+ * and decryption Secrets read from the cluster as kustomize-controller
+ * reads them; objects the repository renders are not consulted.
  *
  * A failed Kustomization keeps its error message and has no output and no
  * children; the walk itself only fails on resource exhaustion.
@@ -32,6 +37,7 @@
 #define CV_FLUX_WALK_H
 
 #include "reconcile/flux/ks.h"
+#include "reconcile/flux/subst.h"
 #include "reconcile/kustomize/fs.h"
 #include "reconcile/kustomize/resmap.h"
 #include "secrets/sops/agekey.h"
@@ -43,6 +49,10 @@ typedef struct {
     cv_sops_keyring *kr;     /* identities for decryption; NULL: none */
     const char *http_cache;  /* kustomize's https resources */
     bool offline;
+    /* A cluster (keys.h, live.h): substituteFrom objects and decryption
+     * Secrets are read here, in one pass; NULL: offline, two passes. */
+    cv_flux_find_fn live;
+    void *live_ctx;
 } cv_flux_opts;
 
 typedef struct {

@@ -32,6 +32,7 @@ struct cv_sops_keyring {
     pthread_mutex_t lock; /* one file at a time may load or use identities */
     const cv_age_ui *ui;
     bool loaded;
+    bool fixed;            /* only imported identities: no environment, no commands */
     cv_age_identities ids; /* static sources */
     cv_buf errs;           /* "; "-joined load errors (no secrets) */
     cv_buf why;            /* the last key's failure, as sops words it */
@@ -50,6 +51,14 @@ cv_result cv_sops_keyring_new(const cv_age_ui *ui, cv_sops_keyring **out)
     cv_buf_init(&k->errs, 64 * 1024);
     cv_buf_init(&k->why, 64 * 1024);
     *out = k;
+    return cv_ok();
+}
+
+cv_result cv_sops_keyring_new_fixed(const cv_age_ui *ui, cv_sops_keyring **out)
+{
+    CV_GUARD(cv_sops_keyring_new(ui, out));
+    (*out)->fixed = true;
+    (*out)->loaded = true;
     return cv_ok();
 }
 
@@ -228,6 +237,43 @@ static void load_env_words(cv_sops_keyring *k, const char *v)
     if (k->ids.n == before) note_unused(k, "SOPS_AGE_KEY");
 }
 
+/* ---- imported identities (cv_sops_keyring_import) ---- */
+
+/* One line of an imported key file: empty and '#' lines carry nothing. */
+static cv_result import_line(cv_sops_keyring *k, cv_slice line)
+{
+    if (line.len > 0 && line.p[line.len - 1] == '\r') line.len--;
+    if (line.len == 0 || line.p[0] == '#') return cv_ok();
+    cv_age_identity *id;
+    CV_GUARD(cv_age_identity_parse(line, k->ui, &id));
+    return cv_age_identities_push(&k->ids, id);
+}
+
+cv_result cv_sops_keyring_import(cv_sops_keyring *k, cv_slice text)
+{
+    CV_ENSUREF(text.len <= CV_AGE_MAX_KEYFILE, CV_E_LIMIT, "key file too large");
+    pthread_mutex_lock(&k->lock);
+    size_t before = k->ids.n;
+    cv_reader rd = cv_reader_of(text);
+    cv_result r = cv_ok();
+    cv_slice line;
+    while (cv_is_ok(r) && !cv_reader_eof(&rd)) {
+        r = cv_reader_line_opt(&rd, &line, CV_AGE_MAX_KEYFILE);
+        if (cv_is_ok(r)) r = import_line(k, line);
+    }
+    if (!cv_is_ok(r)) truncate_ids(&k->ids, before);
+    pthread_mutex_unlock(&k->lock);
+    return r;
+}
+
+size_t cv_sops_keyring_count(cv_sops_keyring *k)
+{
+    pthread_mutex_lock(&k->lock);
+    size_t n = k->ids.n;
+    pthread_mutex_unlock(&k->lock);
+    return n;
+}
+
 static void load_static(cv_sops_keyring *k)
 {
     if (k->loaded) return;
@@ -326,6 +372,11 @@ static cv_result run_cmd(const char *cmd, const char *recipient, cv_buf *out)
 
 static cv_result load_cmds(cv_sops_keyring *k, const char *recipient, cv_age_identities **out)
 {
+    static cv_age_identities none;
+    if (k->fixed) {
+        *out = &none;
+        return cv_ok();
+    }
     for (size_t i = 0; i < k->n_cmds; i++)
         if (strcmp(k->cmds[i].recipient, recipient) == 0) {
             *out = &k->cmds[i].ids;

@@ -28,6 +28,17 @@ typedef struct cv_sops_keyring cv_sops_keyring;
 cv_result cv_sops_keyring_new(const cv_age_ui *ui, cv_sops_keyring **out) CV_MUST_USE;
 void cv_sops_keyring_free(cv_sops_keyring **k);
 
+/* A keyring holding only what cv_sops_keyring_import adds (Flux's
+ * decryption Secret): no environment source is read, no command runs. */
+cv_result cv_sops_keyring_new_fixed(const cv_age_ui *ui, cv_sops_keyring **out) CV_MUST_USE;
+/* Add the identities of a key file as sops's ParsedIdentities.Import reads
+ * it: one identity per line (a trailing CR dropped), empty and '#' lines
+ * skipped; one bad line fails the whole import and adds nothing
+ * (CV_E_AGE_IDENTITY / CV_E_AGE_PLUGIN, detail without the key). */
+cv_result cv_sops_keyring_import(cv_sops_keyring *k, cv_slice text) CV_MUST_USE CV_NONNULL;
+/* Identities held (imported ones, or the static sources once loaded). */
+size_t cv_sops_keyring_count(cv_sops_keyring *k) CV_NONNULL;
+
 /* Recover the data key. order: the decryption order ("age,pgp" when NULL);
  * on CV_E_SOPS_NO_KEY, report holds sops's explanation. */
 cv_result cv_sops_data_key(cv_sops_keyring *kr, const cv_sops_meta *m, const char *order,

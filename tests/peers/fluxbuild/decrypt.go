@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	kustomizev1 "github.com/fluxcd/kustomize-controller/api/v1"
+	"github.com/getsops/sops/v3"
 	"github.com/getsops/sops/v3/aes"
 	"github.com/getsops/sops/v3/cmd/sops/common"
 	"github.com/getsops/sops/v3/cmd/sops/formats"
@@ -40,7 +41,7 @@ func decryptionDisabled(res *resource.Resource) bool {
 	return strings.EqualFold(res.GetAnnotations()[ksGroup+"/decrypt"], kustomizev1.DisabledValue)
 }
 
-func decryptResource(obj *kustomizev1.Kustomization, res *resource.Resource) (*resource.Resource, error) {
+func decryptResource(obj *kustomizev1.Kustomization, res *resource.Resource, keys *importedKeys) (*resource.Resource, error) {
 	d := obj.Spec.Decryption
 	if d == nil || d.Provider == "" || decryptionDisabled(res) || d.Provider != "sops" {
 		return nil, nil
@@ -51,7 +52,7 @@ func decryptResource(obj *kustomizev1.Kustomization, res *resource.Resource) (*r
 		if err != nil {
 			return nil, err
 		}
-		plain, err := sopsDecrypt(js, formats.Json, formats.Json)
+		plain, err := sopsDecrypt(js, formats.Json, formats.Json, keys)
 		if err != nil {
 			return nil, fmt.Errorf("failed to decrypt and format '%s/%s' %s data: %w",
 				res.GetNamespace(), res.GetName(), res.GetKind(), err)
@@ -72,7 +73,7 @@ func decryptResource(obj *kustomizev1.Kustomization, res *resource.Resource) (*r
 			if in == noFormat {
 				continue
 			}
-			plain, err := sopsDecrypt(raw, in, keyFormat(key))
+			plain, err := sopsDecrypt(raw, in, keyFormat(key), keys)
 			if err != nil {
 				return nil, fmt.Errorf("failed to decrypt and format '%s/%s' Secret field '%s': %w",
 					res.GetNamespace(), res.GetName(), key, err)
@@ -109,7 +110,7 @@ func keyFormat(key string) formats.Format {
 	return formats.FormatForPath(key)
 }
 
-func sopsDecrypt(data []byte, in, out formats.Format) (plain []byte, err error) {
+func sopsDecrypt(data []byte, in, out formats.Format, keys *importedKeys) (plain []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			plain, err = nil, fmt.Errorf("failed to emit encrypted file as decrypted: %v", r)
@@ -119,7 +120,12 @@ func sopsDecrypt(data []byte, in, out formats.Format) (plain []byte, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("failed to load encrypted data: %w", err)
 	}
-	key, err := tree.Metadata.GetDataKey()
+	var key []byte
+	if keys != nil {
+		key, err = tree.Metadata.GetDataKeyWithKeyServices(keys.services(), sops.DefaultDecryptionOrder)
+	} else {
+		key, err = tree.Metadata.GetDataKey()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot get sops data key: %w", err)
 	}

@@ -10,13 +10,20 @@
 //	fluxbuild varnames NAMES.json      [name] -> [{name, ok}] by Flux's var name regexp
 //	fluxbuild envsubst CASES.json      cases [{input|input_b64, vars, strict}]
 //	                                   -> the same cases with their results
-//	fluxbuild [--strict=true|false] REPO ENTRY...
+//	fluxbuild [--strict=true|false] [--objects-dir DIR] REPO ENTRY...
 //
 // The build mode walks the Flux Kustomizations reachable from the entry files
 // (every sourceRef is REPO itself) in two passes and prints, per
 // Kustomization, "# Kustomization NS/NAME" and its objects (see
 // RENDER-CONTRACT.md "The Flux walk"). SOPS identities come from
 // SOPS_AGE_KEY_FILE. It never redacts.
+//
+// --objects-dir DIR stands for a cluster (cluster.go): the ConfigMap and
+// Secret objects of DIR's YAML files are what the controller's client would
+// read (as `covert build --kubeconfig` reads a real API server); one pass,
+// substituteFrom reads them, and a Kustomization's
+// spec.decryption.secretRef Secret is imported as the controller's
+// ImportKeys does.
 package main
 
 import (
@@ -59,12 +66,15 @@ func main() {
 		}
 		return
 	}
-	strict := true
-	if len(args) > 0 && strings.HasPrefix(args[0], "--strict=") {
-		switch args[0] {
-		case "--strict=true":
-		case "--strict=false":
+	strict, objectsDir := true, ""
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		switch {
+		case args[0] == "--strict=true":
+		case args[0] == "--strict=false":
 			strict = false
+		case args[0] == "--objects-dir" && len(args) > 1:
+			objectsDir = args[1]
+			args = args[1:]
 		default:
 			usage()
 		}
@@ -73,7 +83,7 @@ func main() {
 	if len(args) < 2 {
 		usage()
 	}
-	failed, err := runBuild(args[0], args[1:], strict, os.Stdout)
+	failed, err := runBuild(args[0], args[1:], strict, objectsDir, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fluxbuild:", err)
 		os.Exit(2)
@@ -84,7 +94,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: fluxbuild --version | envsubst CASES.json | [--strict=true|false] REPO ENTRY...")
+	fmt.Fprintln(os.Stderr, "usage: fluxbuild --version | envsubst CASES.json | [--strict=true|false] [--objects-dir DIR] REPO ENTRY...")
 	os.Exit(2)
 }
 

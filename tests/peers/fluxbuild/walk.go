@@ -41,12 +41,13 @@ type walker struct {
 	repo   string
 	strict bool
 	subst  bool          // pass 2: run postBuild
-	kube   client.Client // pass 2: pass 1's ConfigMaps and Secrets
+	kube   client.Client // pass 2: pass 1's ConfigMaps and Secrets (or the objects dir)
+	live   bool          // kube stands for a cluster: decryption Secrets come from it
 	record map[string]*unstructured.Unstructured
 	order  []string
 }
 
-func runBuild(repo string, entryFiles []string, strict bool, out io.Writer) (bool, error) {
+func runBuild(repo string, entryFiles []string, strict bool, objectsDir string, out io.Writer) (bool, error) {
 	repo, err := filepath.Abs(repo)
 	if err != nil {
 		return false, err
@@ -58,6 +59,14 @@ func runBuild(repo string, entryFiles []string, strict bool, out io.Writer) (boo
 			return false, err
 		}
 		entries = append(entries, objs...)
+	}
+	if objectsDir != "" {
+		kube, err := clusterClient(objectsDir)
+		if err != nil {
+			return false, err
+		}
+		live := &walker{repo: repo, strict: strict, subst: true, kube: kube, live: true}
+		return printResults(out, live.walk(entries))
 	}
 	pass1 := &walker{repo: repo, strict: strict, record: map[string]*unstructured.Unstructured{}}
 	pass1.walk(entries)
@@ -97,6 +106,11 @@ func printResults(out io.Writer, results []ksResult) (bool, error) {
 // readKustomizations returns the Flux Kustomization objects of one YAML
 // file, in file order.
 func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
+	return readObjects(path, isFluxKustomization)
+}
+
+// readObjects: the objects of one YAML (or JSON) stream that keep accepts.
+func readObjects(path string, keep func(*unstructured.Unstructured) bool) ([]*unstructured.Unstructured, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -112,7 +126,7 @@ func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		u := &unstructured.Unstructured{Object: m}
-		if m != nil && isFluxKustomization(u) {
+		if m != nil && keep(u) {
 			out = append(out, u)
 		}
 	}
@@ -190,9 +204,16 @@ func (w *walker) remember(o *unstructured.Unstructured) {
 // fakeClient serves pass 1's objects as the API server would: Secret
 // stringData merged into data (base64 already decoded by the typed read).
 func fakeClient(w *walker) (client.Client, error) {
-	var objs []client.Object
+	var list []*unstructured.Unstructured
 	for _, k := range w.order {
-		o := w.record[k]
+		list = append(list, w.record[k])
+	}
+	return typedClient(list)
+}
+
+func typedClient(list []*unstructured.Unstructured) (client.Client, error) {
+	var objs []client.Object
+	for _, o := range list {
 		switch o.GetKind() {
 		case "ConfigMap":
 			var cm corev1.ConfigMap
@@ -265,6 +286,14 @@ func (w *walker) build(obj *kustomizev1.Kustomization) ([]*unstructured.Unstruct
 // decryption and (pass 2) postBuild substitution.
 func (w *walker) kustomize(obj *kustomizev1.Kustomization, u unstructured.Unstructured,
 	root, dirPath string) ([]byte, error) {
+	var keys *importedKeys
+	if w.live {
+		var err error
+		if keys, err = importKeys(context.Background(), w.kube, obj); err != nil {
+			return nil, err
+		}
+		defer keys.close()
+	}
 	m, err := generator.SecureBuild(root, dirPath, true)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build failed: %w", err)
@@ -274,7 +303,7 @@ func (w *walker) kustomize(obj *kustomizev1.Kustomization, u unstructured.Unstru
 			return nil, fmt.Errorf("failed to decode Kubernetes apiVersion, kind and name from: %v", res.String())
 		}
 		if obj.Spec.Decryption != nil {
-			outRes, err := decryptResource(obj, res)
+			outRes, err := decryptResource(obj, res, keys)
 			if err != nil {
 				return nil, fmt.Errorf("decryption failed for '%s/%s': %w", res.GetGvk(), res.GetName(), err)
 			}

@@ -32,7 +32,8 @@ static const char usage[] =
     "                     REPO's YAML files that lies outside the spec.path of\n"
     "                     every other Kustomization object\n"
     "    --ks NS/NAME     print only this Kustomization\n"
-    "    --reveal         print Secret values (default: **REDACTED**)\n"
+    "    --reveal         print Secret values (default: **REDACTED** in Secrets, and\n"
+    "                     REDACTED wherever a variable from a Secret is substituted)\n"
     "    --identity FILE  age identities for SOPS (as SOPS_AGE_KEY_FILE; the\n"
     "                     other SOPS_AGE_* sources apply too)\n"
     "    --strict=BOOL    an undefined ${VAR} without default fails the\n"
@@ -122,6 +123,7 @@ int cv_cmd_build(int argc, char **argv)
         fprintf(stderr, "%s\n", usage);
         return 2;
     }
+    c.redact = !reveal;
     cv_result r = cv_flux_cli_run(&c);
     int rc = 1;
     if (cv_is_ok(r)) rc = print_walk(&c.walk, only, reveal);

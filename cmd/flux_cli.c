@@ -81,7 +81,7 @@ cv_result cv_flux_cli_run(cv_flux_cli *c)
     cv_result r = read_entries(c, &objs, &n);
     if (cv_is_ok(r)) r = connect(c);
     cv_flux_opts o = { c->fs, c->root, c->strict, cv_sops_keyring_get(), NULL, false,
-                       c->live ? cv_flux_live_find : NULL, c->live };
+                       c->live ? cv_flux_live_find : NULL, c->live, c->redact };
     if (cv_is_ok(r)) r = cv_flux_walk_run(&c->walk, &o, (const cv_node *const *)objs, n);
     free(objs);
     return r;

@@ -12,6 +12,7 @@ typedef struct {
     cv_strlist entries;
     const char *identity;
     bool strict;
+    bool redact; /* Secret-sourced variables substitute as REDACTED */
     /* A cluster: --kubeconfig, --context or --cluster (then $KUBECONFIG,
      * ~/.kube/config or in-cluster as kubectl finds them); none: offline. */
     const char *kubeconfig, *context;

@@ -62,20 +62,23 @@ static cv_result add_b64(cv_flux_vars *v, const cv_node *key, cv_slice enc)
     return r;
 }
 
-static cv_result add_map(cv_flux_vars *v, const cv_node *m, bool b64)
+typedef enum { VAL_PLAIN, VAL_BASE64, VAL_REDACT } val_mode;
+
+static cv_result add_map(cv_flux_vars *v, const cv_node *m, val_mode mode)
 {
     for (size_t i = 0; m && m->kind == CV_NODE_MAP && i < m->n; i++) {
         const cv_node *k = m->items[i].key;
         if (k == NULL || k->kind != CV_NODE_STR) continue;
         cv_slice val = scalar(m->items[i].value);
-        if (b64) CV_GUARD(add_b64(v, k, val));
+        if (mode == VAL_REDACT) CV_GUARD(set_var(v, k->s, k->len, cv_slice_str("REDACTED")));
+        else if (mode == VAL_BASE64) CV_GUARD(add_b64(v, k, val));
         else CV_GUARD(set_var(v, k->s, k->len, val));
     }
     return cv_ok();
 }
 
 static cv_result load_ref(const cv_flux_ks *k, const cv_flux_subst_ref *ref, cv_flux_find_fn find,
-                          void *ctx, cv_flux_vars *v)
+                          void *ctx, bool redact, cv_flux_vars *v)
 {
     const char *kind = ref->secret ? "Secret" : "ConfigMap";
     const cv_node *o = NULL;
@@ -90,19 +93,20 @@ static cv_result load_ref(const cv_flux_ks *k, const cv_flux_subst_ref *ref, cv_
         CV_BAILF(CV_E_FLUX_SUBSTITUTE, "substitute from '%s/%s' error: %s \"%s\" not found", kind,
                  ref->name, ref->secret ? "secrets" : "configmaps", ref->name);
     }
-    if (!ref->secret) return add_map(v, cv_map_get(o, "data"), false);
-    CV_GUARD(add_map(v, cv_map_get(o, "data"), true));
-    return add_map(v, cv_map_get(o, "stringData"), false);
+    if (!ref->secret) return add_map(v, cv_map_get(o, "data"), VAL_PLAIN);
+    CV_GUARD(add_map(v, cv_map_get(o, "data"), redact ? VAL_REDACT : VAL_BASE64));
+    return add_map(v, cv_map_get(o, "stringData"), redact ? VAL_REDACT : VAL_PLAIN);
 }
 
-cv_result cv_flux_vars_load(const cv_flux_ks *k, cv_flux_find_fn find, void *ctx, cv_flux_vars *v)
+cv_result cv_flux_vars_load(const cv_flux_ks *k, cv_flux_find_fn find, void *ctx, bool redact,
+                            cv_flux_vars *v)
 {
     v->map = NULL;
     CV_GUARD(cv_doc_init(&v->doc));
     CV_GUARD(cv_node_new(&v->doc, CV_NODE_MAP, &v->map));
     for (size_t i = 0; i < k->n_subst_from; i++)
-        CV_GUARD(load_ref(k, &k->subst_from[i], find, ctx, v));
-    return add_map(v, k->substitute, false);
+        CV_GUARD(load_ref(k, &k->subst_from[i], find, ctx, redact, v));
+    return add_map(v, k->substitute, VAL_PLAIN);
 }
 
 bool cv_flux_subst_disabled(const cv_node *obj)

@@ -41,7 +41,9 @@ typedef struct {
 typedef cv_result (*cv_flux_find_fn)(void *ctx, const char *kind, const char *ns,
                                      const char *name, const cv_node **out);
 
-cv_result cv_flux_vars_load(const cv_flux_ks *k, cv_flux_find_fn find, void *ctx,
+/* redact: every variable a Secret provides has the value REDACTED (a
+ * plain word: it lands inside YAML text, where "**" would start an alias). */
+cv_result cv_flux_vars_load(const cv_flux_ks *k, cv_flux_find_fn find, void *ctx, bool redact,
                             cv_flux_vars *out) CV_MUST_USE;
 void cv_flux_vars_clear(cv_flux_vars *v);
 

@@ -279,7 +279,7 @@ static cv_result substitute(build_ctx *b, cv_node **obj)
         b->vars_loaded = true;
         void *ctx;
         cv_flux_find_fn find = finder(b, &ctx);
-        CV_GUARD(cv_flux_vars_load(k, find, ctx, &b->vars));
+        CV_GUARD(cv_flux_vars_load(k, find, ctx, b->o->redact_secret_vars, &b->vars));
     }
     return cv_flux_subst_obj(&b->vars, b->o->strict, k->subst_always, &b->it->out.doc, obj);
 }

@@ -53,6 +53,9 @@ typedef struct {
      * Secrets are read here, in one pass; NULL: offline, two passes. */
     cv_flux_find_fn live;
     void *live_ctx;
+    /* Variables from Secrets substitute as REDACTED (covert build without
+     * --reveal): no Secret value reaches any printed object. */
+    bool redact_secret_vars;
 } cv_flux_opts;
 
 typedef struct {

@@ -51,4 +51,38 @@ else t_fail "build --ks" "rc=$rc $(head -20 "$TMP/b")"; fi
 if grep -q 'password: '"'"'\*\*REDACTED\*\*'"'"'\|password: "\*\*REDACTED\*\*"\|password: \*\*REDACTED\*\*' "$TMP/c" && ! grep -q hunter2 "$TMP/c"; then
     t_pass "build: Secret values redacted without --reveal"
 else t_fail "build redaction" "$(cat "$TMP/c")"; fi
+
+# A value substituted from a Secret variable is a Secret value too: without
+# --reveal it never reaches any printed object; with --reveal it does.
+mkdir -p "$TMP/r/app"
+cat >"$TMP/r/ks.yaml" <<'Y'
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: s, namespace: flux-system}
+spec:
+  interval: 1h
+  path: ./app
+  prune: true
+  sourceRef: {kind: GitRepository, name: repo}
+  postBuild:
+    substituteFrom:
+      - {kind: Secret, name: creds}
+Y
+cat >"$TMP/r/app/objs.yaml" <<'Y'
+apiVersion: v1
+kind: Secret
+metadata: {name: creds, namespace: flux-system}
+stringData: {TOKEN: s3cr3t-t0ken-value}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: uses-token, namespace: flux-system}
+data: {url: "https://user:${TOKEN}@example.com"}
+Y
+"$COVERT" build "$TMP/r" --entry ks.yaml >"$TMP/s" 2>&1
+"$COVERT" build "$TMP/r" --entry ks.yaml --reveal >"$TMP/s2" 2>&1
+if ! grep -q s3cr3t "$TMP/s" && grep -q 'url: https://user:REDACTED@example.com' "$TMP/s" &&
+    grep -q 'url: https://user:s3cr3t-t0ken-value@example.com' "$TMP/s2"; then
+    t_pass "build: variables from Secrets are redacted where they are substituted"
+else t_fail "build variable redaction" "$(cat "$TMP/s")"; fi
 t_done

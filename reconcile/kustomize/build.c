@@ -33,9 +33,8 @@ static const char *const k_fields[] = {
 
 /* Known to kustomize, not (yet) to covert: refused by name, never ignored. */
 static const char *const k_unsupported[] = {
-    "openapi", "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
-    "images", "imageTags", "replicas", "vars", "crds", "helmGlobals", "helmCharts",
-    "helmChartInflationGenerator", "generators", "transformers", "validators", NULL,
+    "openapi", "vars", "crds", "helmGlobals", "helmCharts", "helmChartInflationGenerator",
+    "generators", "transformers", "validators", NULL,
 };
 
 static bool in_list(const char *const *l, const cv_node *k)
@@ -378,7 +377,12 @@ static cv_result run_transformers(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir,
     CV_GUARD(patch_fields(c, a, dir, k, "patches"));
     cv_slice ns = cv_kzr_str(k, "namespace");
     if (ns.len) CV_GUARD(cv_kzb_namespace(a, ns));
+    CV_GUARD(cv_kzb_prefix_suffix(a, k));
+    CV_GUARD(cv_kzb_labels(a, k));
+    CV_GUARD(cv_kzb_annotations(a, k));
     CV_GUARD(patch_fields(c, a, dir, k, "patchesJson6902"));
+    CV_GUARD(cv_kzb_replicas(a, k));
+    CV_GUARD(cv_kzb_images(a, k));
     return replacements(c, a, dir, k);
 }
 
@@ -414,7 +418,7 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
     c->depth++;
     cv_result r = accumulate_list(c, a, dir, k, "resources");
     if (cv_is_ok(r)) r = accumulate_list(c, a, dir, k, "bases");
-    if (cv_is_ok(r)) r = cv_kzb_configurations(c, dir, k);
+    if (cv_is_ok(r)) r = cv_kzb_configurations(c, a, dir, k);
     if (cv_is_ok(r)) r = cv_kzb_generators(c, a, dir, k);
     if (cv_is_ok(r)) r = accumulate_components(c, a, dir, k);
     if (cv_is_ok(r)) r = run_transformers(c, a, dir, k);
@@ -433,11 +437,10 @@ cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust,
     if (cv_is_ok(r)) r = run_target(&c, dir, k, &a, false);
     if (cv_is_ok(r)) r = cv_kzb_acc_sync(&a);
     if (cv_is_ok(r)) r = cv_kzb_hash_names(out);
-    if (cv_is_ok(r)) r = cv_kzb_name_references(&c, out);
+    if (cv_is_ok(r)) r = cv_kzb_name_references(out, &a.tc);
     const cv_node *sort = cv_map_get(k, "sortOptions");
     if (cv_is_ok(r) && (sort || !o->no_default_sort)) r = cv_kzb_sort(out, sort);
     if (cv_is_ok(r)) r = cv_kzb_finish(out, k);
     cv_kzb_acc_free(&a);
-    cv_kzb_ctx_free(&c);
     return r;
 }

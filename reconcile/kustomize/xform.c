@@ -26,10 +26,10 @@ static cv_result ns_subjects(cv_doc *d, cv_node *obj, cv_slice ns)
 
 static cv_result ns_one(cv_doc *d, cv_node *obj, cv_slice ns)
 {
-    cv_kzr_id id = cv_kzr_cur_id(obj);
-    CV_GUARD(cv_kzr_store_prev_id(d, obj));
-    id = cv_kzr_cur_id(obj);
-    if (!cv_kzr_cluster_scoped(id.group, id.version, id.kind))
+    cv_kz_id id;
+    CV_GUARD(cv_kz_store_previous_id(d, obj));
+    cv_kz_cur_id(obj, &id);
+    if (!cv_kz_id_cluster_scoped(&id))
         CV_GUARD(cv_kzr_set_str(d, obj, "metadata/namespace", ns));
     if (cv_slice_eq_str(id.kind, "Namespace") && cv_slice_eq_str(cv_kzr_str(obj, "apiVersion"), "v1"))
         CV_GUARD(cv_kzr_set_str(d, obj, "metadata/name", ns));
@@ -52,195 +52,44 @@ cv_result cv_kzb_namespace(cv_kzb_acc *a, cv_slice ns)
         CV_GUARD(ns_one(&a->rm->doc, o, ns));
     }
     for (size_t i = 0; i < a->n; i++) {
-        cv_kzr_id x = cv_kzr_cur_id(a->objs[i]);
+        cv_kz_id x, y;
+        cv_kz_cur_id(a->objs[i], &x);
         for (size_t j = i + 1; j < a->n; j++) {
-            cv_kzr_id y = cv_kzr_cur_id(a->objs[j]);
-            CV_ENSUREF(!cv_kzr_id_equal(&x, &y), CV_E_KZ_CONFLICT,
+            cv_kz_cur_id(a->objs[j], &y);
+            CV_ENSUREF(!cv_kz_id_equals(&x, &y), CV_E_KZ_CONFLICT,
                        "namespace transformation produces ID conflict");
         }
     }
     return cv_ok();
 }
 
-/* ---- name references ---------------------------------------------------------- */
+/* ---- configurations --------------------------------------------------------- */
 
-static cv_result dup_slice(cv_slice s, char **out) { return cv_slice_strdup(s, out); }
-
-static cv_result add_ref(cv_kzb_ctx *c, cv_slice kind, cv_slice group, const cv_node *fs)
-{
-    if (c->nrefs == c->refs_cap) {
-        size_t n = c->refs_cap ? c->refs_cap * 2 : 64;
-        cv_kzb_ref *p = realloc(c->refs, n * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        c->refs = p;
-        c->refs_cap = n;
-    }
-    cv_kzb_ref *r = &c->refs[c->nrefs];
-    memset(r, 0, sizeof *r);
-    c->nrefs++;
-    CV_GUARD(dup_slice(kind, &r->kind));
-    CV_GUARD(dup_slice(group, &r->group));
-    CV_GUARD(dup_slice(cv_kzr_str(fs, "kind"), &r->rkind));
-    CV_GUARD(dup_slice(cv_kzr_str(fs, "group"), &r->rgroup));
-    return dup_slice(cv_kzr_str(fs, "path"), &r->path);
-}
-
-static cv_result config_doc(cv_kzb_ctx *c, const cv_node *cfg)
-{
-    for (size_t i = 0; i < cfg->n; i++) {
-        const cv_node *k = cfg->items[i].key, *v = cfg->items[i].value;
-        if (k->kind != CV_NODE_STR || v->kind != CV_NODE_LIST) continue;
-        CV_ENSUREF(cv_slice_eq_str(cv_slice_of(k->s, k->len), "nameReference"), CV_E_UNSUPPORTED,
-                   "configurations: '%.*s' is not implemented by covert", (int)k->len, k->s);
-        for (size_t j = 0; j < v->n; j++) {
-            const cv_node *e = v->items[j].value, *fss = cv_map_get(e, "fieldSpecs");
-            for (size_t f = 0; fss && fss->kind == CV_NODE_LIST && f < fss->n; f++)
-                CV_GUARD(add_ref(c, cv_kzr_str(e, "kind"), cv_kzr_str(e, "group"), fss->items[f].value));
-        }
-    }
-    return cv_ok();
-}
-
-cv_result cv_kzb_configurations(cv_kzb_ctx *c, const char *dir, const cv_node *k)
+cv_result cv_kzb_configurations(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
 {
     const cv_node *l = cv_map_get(k, "configurations");
-    if (!l || l->kind != CV_NODE_LIST) return cv_ok();
-    cv_doc d;
-    CV_GUARD(cv_doc_init(&d));
-    cv_result r = cv_ok();
-    for (size_t i = 0; i < l->n && cv_is_ok(r); i++) {
-        char *path = NULL;
+    cv_doc *d = &a->rm->doc;
+    cv_kz_tconfig tc = { 0 };
+    cv_result r = cv_kz_tconfig_add_defaults(d, &tc);
+    for (size_t i = 0; cv_is_ok(r) && l && l->kind == CV_NODE_LIST && i < l->n; i++) {
         if (l->items[i].value->kind != CV_NODE_STR) {
             r = CV_FAILF(CV_E_KZ_KUSTOMIZATION, "'configurations' entries must be strings");
             break;
         }
+        char *path = NULL;
         cv_slice text;
         cv_node **docs = NULL;
         size_t n = 0;
         r = cv_kzfs_join(dir, l->items[i].value->s, &path);
         if (cv_is_ok(r)) r = cv_kzfs_read(c->o->fs, path, &text);
-        if (cv_is_ok(r)) r = cv_kz_yaml_docs(&d, text, &docs, &n);
-        for (size_t j = 0; j < n && cv_is_ok(r); j++)
-            if (docs[j]->kind == CV_NODE_MAP) r = config_doc(c, docs[j]);
+        if (cv_is_ok(r)) r = cv_kz_yaml_docs(d, text, &docs, &n);
+        for (size_t j = 0; j < n && cv_is_ok(r); j++) r = cv_kz_tconfig_add_doc(&tc, docs[j]);
         free(docs);
         free(path);
     }
-    cv_doc_clear(&d);
+    if (cv_is_ok(r)) r = cv_kz_tconfig_merge(&a->tc, &tc);
+    cv_kz_tconfig_free(&tc);
     return r;
-}
-
-/* The builtin ConfigMap/Secret referrers: pod spec fields under each kind
- * that holds a pod template. */
-static const char *const k_pod_holders[][2] = {
-    { "Pod", "spec" }, { "PodTemplate", "template/spec" }, { "Deployment", "spec/template/spec" },
-    { "ReplicaSet", "spec/template/spec" }, { "DaemonSet", "spec/template/spec" },
-    { "StatefulSet", "spec/template/spec" }, { "Job", "spec/template/spec" },
-    { "CronJob", "spec/jobTemplate/spec/template/spec" },
-    { "ReplicationController", "spec/template/spec" },
-};
-static const char *const k_cm_fields[] = {
-    "volumes/configMap/name", "containers/env/valueFrom/configMapKeyRef/name",
-    "initContainers/env/valueFrom/configMapKeyRef/name", "containers/envFrom/configMapRef/name",
-    "initContainers/envFrom/configMapRef/name", "volumes/projected/sources/configMap/name", NULL,
-};
-static const char *const k_secret_fields[] = {
-    "volumes/secret/secretName", "containers/env/valueFrom/secretKeyRef/name",
-    "initContainers/env/valueFrom/secretKeyRef/name", "containers/envFrom/secretRef/name",
-    "initContainers/envFrom/secretRef/name", "imagePullSecrets/name",
-    "volumes/projected/sources/secret/name", NULL,
-};
-
-typedef struct {
-    const cv_kz_resmap *rm;
-    const char *kind, *group;
-    cv_slice ns; /* the referrer's effective namespace */
-    cv_doc *d;
-} ref_job;
-
-static bool names_match(const cv_node *cand, cv_slice v)
-{
-    cv_kzr_id id;
-    for (size_t k = 0; cv_kzr_prev_id(cand, k, &id); k++)
-        if (cv_slice_eq(id.name, v)) return true;
-    return false;
-}
-
-static cv_result fix_value(const ref_job *j, cv_node *val)
-{
-    if (val->kind != CV_NODE_STR) return cv_ok();
-    cv_slice v = cv_slice_of(val->s, val->len);
-    const cv_node *hit = NULL;
-    for (size_t i = 0; i < j->rm->n; i++) {
-        const cv_node *c = j->rm->objs[i];
-        cv_kzr_id id = cv_kzr_cur_id(c);
-        if (!cv_slice_eq_str(id.kind, j->kind) || (j->group[0] && !cv_slice_eq_str(id.group, j->group)))
-            continue;
-        if (!names_match(c, v)) continue;
-        if (!cv_kzr_cluster_scoped(id.group, id.version, id.kind) && !cv_slice_eq(cv_kzr_eff_ns(&id), j->ns))
-            continue;
-        if (hit) return cv_ok(); /* ambiguous: kustomize leaves it */
-        hit = c;
-    }
-    if (!hit) return cv_ok();
-    cv_slice nn = cv_kzr_str(cv_map_get(hit, "metadata"), "name");
-    return cv_node_set_text(j->d, val, CV_NODE_STR, nn.p, nn.len);
-}
-
-static cv_result visit(const ref_job *j, cv_node *n, const char *path, size_t depth)
-{
-    CV_ENSURE(depth < CV_KZ_MAX_DEPTH, CV_E_LIMIT);
-    if (n->kind == CV_NODE_LIST) {
-        for (size_t i = 0; i < n->n; i++) CV_GUARD(visit(j, n->items[i].value, path, depth + 1));
-        return cv_ok();
-    }
-    if (!*path) return fix_value(j, n);
-    if (n->kind != CV_NODE_MAP) return cv_ok();
-    const char *e = strchr(path, '/');
-    size_t len = e ? (size_t)(e - path) : strlen(path);
-    char seg[256];
-    if (len >= sizeof seg) return cv_ok();
-    memcpy(seg, path, len);
-    seg[len] = 0;
-    size_t sl = len;
-    if (sl > 2 && strcmp(seg + sl - 2, "[]") == 0) seg[sl - 2] = 0;
-    cv_node *c = cv_map_get(n, seg);
-    if (!c) return cv_ok();
-    return visit(j, c, e ? e + 1 : "", depth + 1);
-}
-
-static cv_result apply_ref(const cv_kz_resmap *rm, cv_doc *d, const char *kind, const char *group,
-                           const char *rkind, const char *rgroup, const char *path)
-{
-    for (size_t i = 0; i < rm->n; i++) {
-        cv_node *o = rm->objs[i];
-        cv_kzr_id id = cv_kzr_cur_id(o);
-        if (rkind[0] && !cv_slice_eq_str(id.kind, rkind)) continue;
-        if (rgroup[0] && !cv_slice_eq_str(id.group, rgroup)) continue;
-        ref_job j = { rm, kind, group, cv_kzr_eff_ns(&id), d };
-        CV_GUARD(visit(&j, o, path, 0));
-    }
-    return cv_ok();
-}
-
-cv_result cv_kzb_name_references(cv_kzb_ctx *c, cv_kz_resmap *rm)
-{
-    char path[256];
-    for (size_t h = 0; h < sizeof k_pod_holders / sizeof k_pod_holders[0]; h++) {
-        for (size_t f = 0; k_cm_fields[f]; f++) {
-            snprintf(path, sizeof path, "%s/%s", k_pod_holders[h][1], k_cm_fields[f]);
-            CV_GUARD(apply_ref(rm, &rm->doc, "ConfigMap", "", k_pod_holders[h][0], "", path));
-        }
-        for (size_t f = 0; k_secret_fields[f]; f++) {
-            snprintf(path, sizeof path, "%s/%s", k_pod_holders[h][1], k_secret_fields[f]);
-            CV_GUARD(apply_ref(rm, &rm->doc, "Secret", "", k_pod_holders[h][0], "", path));
-        }
-    }
-    CV_GUARD(apply_ref(rm, &rm->doc, "Secret", "", "Ingress", "", "spec/tls/secretName"));
-    for (size_t i = 0; i < c->nrefs; i++) {
-        const cv_kzb_ref *r = &c->refs[i];
-        CV_GUARD(apply_ref(rm, &rm->doc, r->kind, r->group, r->rkind, r->rgroup, r->path));
-    }
-    return cv_ok();
 }
 
 /* ---- sort (SortOrderTransformer, legacy) ------------------------------------- */
@@ -274,7 +123,7 @@ static int cmp_slices(cv_slice a, cv_slice b)
 }
 
 /* "group_version_kind" with "~G"/"~V"/"~K" for empty parts. */
-static int gvk_cmp(const cv_kzr_id *a, const cv_kzr_id *b)
+static int gvk_cmp(const cv_kz_id *a, const cv_kz_id *b)
 {
     cv_slice pa[3] = { a->group, a->version, a->kind }, pb[3] = { b->group, b->version, b->kind };
     static const char *const none[3] = { "~G", "~V", "~K" };
@@ -291,7 +140,7 @@ static int gvk_cmp(const cv_kzr_id *a, const cv_kzr_id *b)
     return strcmp(sa, sb);
 }
 
-static bool gvk_equal(const cv_kzr_id *a, const cv_kzr_id *b)
+static bool gvk_equal(const cv_kz_id *a, const cv_kz_id *b)
 {
     return cv_slice_eq(a->group, b->group) && cv_slice_eq(a->version, b->version) &&
            cv_slice_eq(a->kind, b->kind);
@@ -299,7 +148,9 @@ static bool gvk_equal(const cv_kzr_id *a, const cv_kzr_id *b)
 
 static bool legacy_less(const cv_node *x, const cv_node *y)
 {
-    cv_kzr_id a = cv_kzr_cur_id(x), b = cv_kzr_cur_id(y);
+    cv_kz_id a, b;
+    cv_kz_cur_id(x, &a);
+    cv_kz_cur_id(y, &b);
     if (!gvk_equal(&a, &b)) {
         int ia = type_order(a.kind), ib = type_order(b.kind);
         if (ia != ib) return ia < ib;

@@ -196,10 +196,17 @@ typedef struct {
 
 static cv_result set_count(void *ctx, cv_doc *d, cv_node *n)
 {
-    (void)d;
     const replica *r = ctx;
     CV_ENSUREF(n->kind != CV_NODE_MAP && n->kind != CV_NODE_LIST, CV_E_KZ_RESOURCE,
                "wrong node kind: expected ScalarNode for replicas");
+    if (n->kind == CV_NODE_STR && n->len) {
+        /* kyaml keeps the old node's quoting: a quoted count stays a
+         * string (a plain one that yaml.v3 read as a string is rare). */
+        char t[CV_KZ_TEXT_MAX];
+        cv_node tmp = { .kind = CV_NODE_INT, .v.i = r->count };
+        cv_slice s = cv_kz_scalar_text(&tmp, t);
+        return cv_node_set_text(d, n, CV_NODE_STR, s.p, s.len);
+    }
     n->kind = CV_NODE_INT;
     n->s = NULL;
     n->len = 0;

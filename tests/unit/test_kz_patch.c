@@ -279,7 +279,8 @@ Test(kz_patch, every_case_has_a_test)
     DIR *d = opendir(CASES);
     cr_assert(d);
     size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+    /* xf_ cases belong to the kz_xform suite (whole builds). */
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.' && strncmp(e->d_name, "xf_", 3);
     closedir(d);
     cr_expect_eq(n, 51, "add a CASE() line for each new case directory (%zu dirs)", n);
 }

@@ -65,13 +65,15 @@ static cv_result check_fields(const cv_node *k)
     return cv_ok();
 }
 
-cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out)
+static const char *const k_kust_names[] = { "kustomization.yaml", "kustomization.yml",
+                                            "Kustomization" };
+
+/* The kustomization file of dir and its name (one of k_kust_names). */
+static cv_result read_kust(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out, const char **name)
 {
-    static const char *const names[] = { "kustomization.yaml", "kustomization.yml",
-                                         "Kustomization" };
     for (size_t i = 0; i < 3; i++) {
         char *p;
-        CV_GUARD(cv_kzfs_join(dir, names[i], &p));
+        CV_GUARD(cv_kzfs_join(dir, k_kust_names[i], &p));
         bool is_file = cv_kzfs_stat(fs, p) == CV_KZFS_FILE;
         cv_slice text = { 0 };
         cv_result r = is_file ? cv_kzfs_read(fs, p, &text) : cv_ok();
@@ -85,13 +87,20 @@ cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv
         free(docs);
         if (!k) CV_GUARD(cv_node_new(doc, CV_NODE_MAP, &k));
         CV_ENSUREF(k->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,
-                   "invalid Kustomization: a YAML mapping is expected in %s", names[i]);
+                   "invalid Kustomization: a YAML mapping is expected in %s", k_kust_names[i]);
         *out = k;
+        *name = k_kust_names[i];
         return cv_ok();
     }
     CV_BAILF(CV_E_NOT_FOUND,
              "unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
              "'Kustomization' in directory '%s'", dir);
+}
+
+cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out)
+{
+    const char *name;
+    return read_kust(fs, dir, doc, out, &name);
 }
 
 /* ---- loading resource files ---------------------------------------------- */
@@ -152,8 +161,9 @@ static cv_result expand_lists(cv_kzb_acc *a, cv_node **docs, size_t n, const cha
     return r;
 }
 
-static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path)
+static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path, const char *entry)
 {
+    size_t from = a->n;
     cv_slice text;
     CV_GUARD(cv_kzfs_read(c->o->fs, path, &text));
     cv_node **docs;
@@ -162,6 +172,7 @@ static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path)
     if (!cv_is_ok(r)) return r;
     r = expand_lists(a, docs, n, path);
     free(docs);
+    if (cv_is_ok(r)) r = cv_kzb_origin_file(c, a, from, entry);
     return r;
 }
 
@@ -170,13 +181,16 @@ static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path)
 static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust, cv_kzb_acc *a,
                             bool component);
 
-static cv_result accumulate_dir(cv_kzb_ctx *c, cv_kzb_acc *parent, const char *dir)
+static cv_result accumulate_dir(cv_kzb_ctx *c, cv_kzb_acc *parent, const char *dir, const char *entry)
 {
+    char *saved;
+    CV_GUARD(cv_kzb_origin_enter(c, entry, &saved));
     cv_kzb_acc sub;
     cv_kzb_acc_init(&sub, parent->rm);
     cv_result r = run_target(c, dir, NULL, &sub, false);
     if (cv_is_ok(r)) r = cv_kzb_acc_merge(parent, &sub);
     cv_kzb_acc_free(&sub);
+    cv_kzb_origin_leave(c, saved);
     return r;
 }
 
@@ -190,9 +204,9 @@ static cv_result accumulate_resource(cv_kzb_ctx *c, cv_kzb_acc *a, const char *d
     switch (cv_kzfs_stat(c->o->fs, path)) {
     case CV_KZFS_FILE:
         r = check_root(c, dir, path);
-        if (cv_is_ok(r)) r = load_file(c, a, path);
+        if (cv_is_ok(r)) r = load_file(c, a, path, entry);
         break;
-    case CV_KZFS_DIR: r = accumulate_dir(c, a, path); break;
+    case CV_KZFS_DIR: r = accumulate_dir(c, a, path, entry); break;
     default:
         r = CV_FAILF(CV_E_NOT_FOUND, "accumulating resources: '%s' does not exist", path);
         break;
@@ -232,11 +246,14 @@ static cv_result accumulate_components(cv_kzb_ctx *c, cv_kzb_acc *a, const char 
     for (size_t i = 0; l && i < l->n; i++) {
         const char *entry = l->items[i].value->s;
         CV_ENSUREF(!is_remote(entry), CV_E_UNSUPPORTED, "remote component '%s'", entry);
-        char *path;
+        char *path, *saved;
         CV_GUARD(cv_kzfs_join(dir, entry, &path));
-        cv_result r = cv_kzfs_stat(c->o->fs, path) == CV_KZFS_DIR
-                          ? run_target(c, path, NULL, a, true)
-                          : CV_FAILF(CV_E_KZ_LOAD, "loader.New \"'%s' must be a directory\"", path);
+        cv_result r = cv_kzb_origin_enter(c, entry, &saved);
+        if (cv_is_ok(r))
+            r = cv_kzfs_stat(c->o->fs, path) == CV_KZFS_DIR
+                    ? run_target(c, path, NULL, a, true)
+                    : CV_FAILF(CV_E_KZ_LOAD, "loader.New \"'%s' must be a directory\"", path);
+        cv_kzb_origin_leave(c, saved);
         free(path);
         CV_GUARD(r);
     }
@@ -371,19 +388,41 @@ static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
     return patch_fields(c, a, dir, tmp, "replacements");
 }
 
+static size_t list_len(const cv_node *k, const char *field)
+{
+    const cv_node *v = cv_map_get(k, field);
+    return v && (v->kind == CV_NODE_LIST || v->kind == CV_NODE_MAP) ? v->n : 0;
+}
+
+/* Each step, then its record in the transformations (buildMetadata): one
+ * per configured instance, as kusttarget configures them. */
 static cv_result run_transformers(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
 {
     CV_GUARD(patch_fields(c, a, dir, k, "patchesStrategicMerge"));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PatchStrategicMergeTransformer",
+                                       list_len(k, "patchesStrategicMerge") ? 1 : 0));
     CV_GUARD(patch_fields(c, a, dir, k, "patches"));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PatchTransformer", list_len(k, "patches")));
     cv_slice ns = cv_kzr_str(k, "namespace");
     if (ns.len) CV_GUARD(cv_kzb_namespace(a, ns));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "NamespaceTransformer", ns.len ? 1 : 0));
     CV_GUARD(cv_kzb_prefix_suffix(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PrefixTransformer", cv_kzr_str(k, "namePrefix").len ? 1 : 0));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "SuffixTransformer", cv_kzr_str(k, "nameSuffix").len ? 1 : 0));
     CV_GUARD(cv_kzb_labels(a, k));
+    size_t nl = list_len(k, "labels"), ncl = list_len(k, "commonLabels");
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "LabelTransformer", nl || ncl ? nl + 1 : 0));
     CV_GUARD(cv_kzb_annotations(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "AnnotationsTransformer", list_len(k, "commonAnnotations") ? 1 : 0));
     CV_GUARD(patch_fields(c, a, dir, k, "patchesJson6902"));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PatchJson6902Transformer", list_len(k, "patchesJson6902")));
     CV_GUARD(cv_kzb_replicas(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "ReplicaCountTransformer", list_len(k, "replicas")));
     CV_GUARD(cv_kzb_images(a, k));
-    return replacements(c, a, dir, k);
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "ImageTagTransformer",
+                                       list_len(k, "images") + list_len(k, "imageTags")));
+    CV_GUARD(replacements(c, a, dir, k));
+    return cv_kzb_origin_transformer(c, a, "ReplacementTransformer", list_len(k, "replacements") ? 1 : 0);
 }
 
 /* ---- one kustomization ------------------------------------------------------- */
@@ -395,7 +434,7 @@ static cv_result load_kust(cv_kzb_ctx *c, const char *dir, const cv_node *given,
     if (given) {
         *out = given;
     } else {
-        CV_GUARD(cv_kz_read_kustomization(c->o->fs, dir, &a->rm->doc, &k));
+        CV_GUARD(read_kust(c->o->fs, dir, &a->rm->doc, &k, &c->kust_file));
         *out = k;
     }
     CV_GUARD(check_fields(*out));
@@ -408,6 +447,7 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
                             bool component)
 {
     CV_ENSUREF(c->depth < 64, CV_E_LIMIT, "kustomizations nested deeper than 64 at '%s'", dir);
+    const char *saved_file = c->kust_file;
     const cv_node *k;
     CV_GUARD(load_kust(c, dir, kust, a, &k));
     bool is_comp = cv_slice_eq_str(cv_kzr_str(k, "kind"), "Component");
@@ -423,24 +463,39 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
     if (cv_is_ok(r)) r = accumulate_components(c, a, dir, k);
     if (cv_is_ok(r)) r = run_transformers(c, a, dir, k);
     c->depth--;
+    c->kust_file = saved_file;
     return r;
+}
+
+static bool build_meta_has(const cv_node *k, const char *opt)
+{
+    const cv_node *l = cv_map_get(k, "buildMetadata");
+    for (size_t i = 0; l && l->kind == CV_NODE_LIST && i < l->n; i++)
+        if (l->items[i].value->kind == CV_NODE_STR &&
+            cv_slice_eq_str(cv_slice_of(l->items[i].value->s, l->items[i].value->len), opt))
+            return true;
+    return false;
 }
 
 cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust, cv_kz_resmap *out)
 {
-    cv_kzb_ctx c = { .o = o };
+    /* Flux hands over its kustomization as if read from kustomization.yaml. */
+    cv_kzb_ctx c = { .o = o, .kust_file = "kustomization.yaml" };
     cv_kzb_acc a;
     cv_kzb_acc_init(&a, out);
     cv_node *read = NULL;
-    cv_result r = kust ? cv_ok() : cv_kz_read_kustomization(o->fs, dir, &out->doc, &read);
+    cv_result r = kust ? cv_ok() : read_kust(o->fs, dir, &out->doc, &read, &c.kust_file);
     const cv_node *k = kust ? kust : read;
+    c.track = cv_is_ok(r) && list_len(k, "buildMetadata") > 0;
     if (cv_is_ok(r)) r = run_target(&c, dir, k, &a, false);
     if (cv_is_ok(r)) r = cv_kzb_acc_sync(&a);
     if (cv_is_ok(r)) r = cv_kzb_hash_names(out);
     if (cv_is_ok(r)) r = cv_kzb_name_references(out, &a.tc);
-    const cv_node *sort = cv_map_get(k, "sortOptions");
+    const cv_node *sort = cv_is_ok(r) ? cv_map_get(k, "sortOptions") : NULL;
     if (cv_is_ok(r) && (sort || !o->no_default_sort)) r = cv_kzb_sort(out, sort);
-    if (cv_is_ok(r)) r = cv_kzb_finish(out, k);
+    if (cv_is_ok(r) && build_meta_has(k, "managedByLabel")) r = cv_kzb_managed_by(out);
+    if (cv_is_ok(r)) r = cv_kzb_finish(out, build_meta_has(k, "originAnnotations"),
+                                       build_meta_has(k, "transformerAnnotations"));
     cv_kzb_acc_free(&a);
     return r;
 }

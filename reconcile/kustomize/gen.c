@@ -314,6 +314,7 @@ static cv_result run_kind(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const c
         CV_GUARD(load_sources(c, dir, g, &s));
         cv_node *obj;
         CV_GUARD(make_object(d, g, global, secret, &s, &obj));
+        CV_GUARD(cv_kzb_origin_generated(c, d, obj, secret ? "SecretGenerator" : "ConfigMapGenerator"));
         CV_GUARD(absorb(a, obj));
     }
     return cv_ok();

@@ -17,6 +17,9 @@
 typedef struct {
     const cv_kz_opts *o;
     int depth;
+    bool track;            /* the top's buildMetadata is set: origins are recorded */
+    char *origin;          /* origin path of the kustomization being built (NULL = top) */
+    const char *kust_file; /* its kustomization file's name */
 } cv_kzb_ctx;
 
 typedef struct {
@@ -66,8 +69,22 @@ cv_result cv_kzb_annotations(cv_kzb_acc *a, const cv_node *k) CV_MUST_USE;
 cv_result cv_kzb_replicas(cv_kzb_acc *a, const cv_node *k) CV_MUST_USE;
 cv_result cv_kzb_images(cv_kzb_acc *a, const cv_node *k) CV_MUST_USE;
 
+/* origin.c: buildMetadata. enter/leave bracket a directory entry's
+ * recursion; file annotates a->objs[from..] loaded from entry; generated
+ * gives a generator's object its origin; transformer records `times`
+ * instances of a builtin transformer kind on every resource. */
+cv_result cv_kzb_origin_enter(cv_kzb_ctx *c, const char *entry, char **saved) CV_MUST_USE;
+void cv_kzb_origin_leave(cv_kzb_ctx *c, char *saved);
+cv_result cv_kzb_origin_file(cv_kzb_ctx *c, cv_kzb_acc *a, size_t from, const char *entry) CV_MUST_USE;
+cv_result cv_kzb_origin_generated(cv_kzb_ctx *c, cv_doc *d, cv_node *obj, const char *kind) CV_MUST_USE;
+cv_result cv_kzb_origin_transformer(cv_kzb_ctx *c, cv_kzb_acc *a, const char *kind, size_t times)
+    CV_MUST_USE;
+cv_result cv_kzb_managed_by(cv_kz_resmap *rm) CV_MUST_USE;
+
 /* xform.c, at the top of the build */
 cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts) CV_MUST_USE;
-cv_result cv_kzb_finish(cv_kz_resmap *rm, const cv_node *kust) CV_MUST_USE;
+/* krusty's clean-up: build annotations go, origin and transformation
+ * annotations unless buildMetadata asked for them. */
+cv_result cv_kzb_finish(cv_kz_resmap *rm, bool origin, bool transf) CV_MUST_USE;
 
 #endif

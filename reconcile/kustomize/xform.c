@@ -187,15 +187,6 @@ cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts)
 
 /* ---- krusty's clean-up ------------------------------------------------------- */
 
-static bool build_meta_has(const cv_node *k, const char *opt)
-{
-    const cv_node *l = k ? cv_map_get(k, "buildMetadata") : NULL;
-    for (size_t i = 0; l && l->kind == CV_NODE_LIST && i < l->n; i++)
-        if (cv_slice_eq_str(cv_slice_of(l->items[i].value->s, l->items[i].value->len), opt))
-            return true;
-    return false;
-}
-
 /* GetAnnotations/SetAnnotations: every value becomes its scalar text, the
  * build annotations go, an empty map is removed. */
 static cv_result clean_annotations(cv_doc *d, cv_node *obj, bool origin, bool transf)
@@ -239,12 +230,8 @@ static cv_result clean_annotations(cv_doc *d, cv_node *obj, bool origin, bool tr
     return cv_ok();
 }
 
-cv_result cv_kzb_finish(cv_kz_resmap *rm, const cv_node *kust)
+cv_result cv_kzb_finish(cv_kz_resmap *rm, bool origin, bool transf)
 {
-    bool origin = build_meta_has(kust, "originAnnotations");
-    bool transf = build_meta_has(kust, "transformerAnnotations");
-    CV_ENSUREF(!origin && !transf && !build_meta_has(kust, "managedByLabel"), CV_E_UNSUPPORTED,
-               "buildMetadata is not implemented by covert");
     for (size_t i = 0; i < rm->n; i++)
         CV_GUARD(clean_annotations(&rm->doc, rm->objs[i], origin, transf));
     return cv_ok();

@@ -5,7 +5,8 @@
  * kustomize v5.8.1) and the xf58_* cases of tests/kustomize/cases58/, where
  * v5.8 differs, against kustomize v5.8.1 (testvectors/kustomize/replace58/,
  * tests/gen/kz_replace_vectors.sh). Among them kustomize's documented
- * examples for labels, commonLabels, images and replicas. A case whose
+ * examples for labels, commonLabels, images and replicas, and
+ * buildMetadata (managedByLabel names the peer's version: v5.8 only). A case whose
  * peer failed must fail with the code named here. */
 #include <criterion/criterion.h>
 
@@ -27,6 +28,7 @@ static void run(const char *cases, const char *vecs, const char *name, cv_err wa
 #define OK58(n) Test(kz_xform, n) { run(CASES58, VECS58, #n, CV_OK); }
 
 OK(xf_annotations)
+OK(xf_build_metadata)
 OK(xf_common_labels)
 OK(xf_common_labels_doc)
 OK(xf_configurations)
@@ -36,6 +38,7 @@ OK(xf_labels_doc)
 OK(xf_labels_selectors)
 OK(xf_labels_templates)
 OK(xf_nameref_ns)
+OK(xf_origin_only)
 OK(xf_prefix_overlay)
 OK(xf_prefix_suffix)
 OK(xf_replicas)
@@ -47,9 +50,10 @@ ERR(xf_err_label_number, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_nameref_ambiguous, CV_E_KZ_CONFLICT)
 ERR(xf_err_replicas, CV_E_KZ_RESOURCE)
 OK58(xf58_images_volume)
+OK58(xf58_managed_by)
 
 Test(kz_xform, every_case_has_a_test)
 {
-    cr_expect_eq(kz_case_count(CASES, "xf_"), 20, "add a test for each new xf_ case directory");
-    cr_expect_eq(kz_case_count(CASES58, "xf58_"), 1, "add a test for each new xf58_ case directory");
+    cr_expect_eq(kz_case_count(CASES, "xf_"), 22, "add a test for each new xf_ case directory");
+    cr_expect_eq(kz_case_count(CASES58, "xf58_"), 2, "add a test for each new xf58_ case directory");
 }

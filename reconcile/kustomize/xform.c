@@ -92,7 +92,7 @@ cv_result cv_kzb_configurations(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, c
     return r;
 }
 
-/* ---- sort (SortOrderTransformer, legacy) ------------------------------------- */
+/* ---- sort (SortOrderTransformer) ------------------------------------------- */
 
 static const char *const k_first[] = {
     "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
@@ -103,14 +103,20 @@ static const char *const k_first[] = {
 static const char *const k_last[] = { "MutatingWebhookConfiguration",
                                       "ValidatingWebhookConfiguration", NULL };
 
-static int type_order(cv_slice kind)
+/* The kinds ordered first and last: kustomize's defaults or
+ * legacySortOptions' lists. */
+typedef struct {
+    cv_slice first[256], last[256];
+    size_t nfirst, nlast;
+} sort_order;
+
+/* typeOrders: a kind's last mention wins, orderLast over orderFirst. */
+static int type_order(const sort_order *o, cv_slice kind)
 {
-    int n = 0;
-    while (k_first[n]) n++;
-    for (int i = 0; k_first[i]; i++)
-        if (cv_slice_eq_str(kind, k_first[i])) return -n + i;
-    for (int i = 0; k_last[i]; i++)
-        if (cv_slice_eq_str(kind, k_last[i])) return 1 + i;
+    for (size_t i = o->nlast; i-- > 0;)
+        if (cv_slice_eq(kind, o->last[i])) return 1 + (int)i;
+    for (size_t i = o->nfirst; i-- > 0;)
+        if (cv_slice_eq(kind, o->first[i])) return -(int)o->nfirst + (int)i;
     return 0;
 }
 
@@ -122,22 +128,30 @@ static int cmp_slices(cv_slice a, cv_slice b)
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
-/* "group_version_kind" with "~G"/"~V"/"~K" for empty parts. */
+/* Parts joined by sep, empty parts replaced, compared as one string the
+ * way Go compares the joined sort strings. */
+static int joined_cmp(const cv_slice *pa, const cv_slice *pb, const char *const *none, size_t n, char sep)
+{
+    char sa[1536], sb[1536];
+    size_t na = 0, nb = 0;
+    for (size_t i = 0; i < n; i++) {
+        cv_slice x = pa[i].len ? pa[i] : cv_slice_str(none[i]);
+        cv_slice y = pb[i].len ? pb[i] : cv_slice_str(none[i]);
+        if (na + x.len + 1 > sizeof sa || nb + y.len + 1 > sizeof sb) return cmp_slices(x, y);
+        if (i) sa[na++] = sep, sb[nb++] = sep;
+        memcpy(sa + na, x.p, x.len);
+        memcpy(sb + nb, y.p, y.len);
+        na += x.len;
+        nb += y.len;
+    }
+    return cmp_slices(cv_slice_of(sa, na), cv_slice_of(sb, nb));
+}
+
 static int gvk_cmp(const cv_kz_id *a, const cv_kz_id *b)
 {
-    cv_slice pa[3] = { a->group, a->version, a->kind }, pb[3] = { b->group, b->version, b->kind };
     static const char *const none[3] = { "~G", "~V", "~K" };
-    char sa[768], sb[768];
-    size_t na = 0, nb = 0;
-    for (int i = 0; i < 3; i++) {
-        na += (size_t)snprintf(sa + na, sizeof sa - na, i ? "_%.*s" : "%.*s",
-                               pa[i].len ? (int)pa[i].len : 2,
-                               pa[i].len ? (const char *)pa[i].p : none[i]);
-        nb += (size_t)snprintf(sb + nb, sizeof sb - nb, i ? "_%.*s" : "%.*s",
-                               pb[i].len ? (int)pb[i].len : 2,
-                               pb[i].len ? (const char *)pb[i].p : none[i]);
-    }
-    return strcmp(sa, sb);
+    const cv_slice pa[3] = { a->group, a->version, a->kind }, pb[3] = { b->group, b->version, b->kind };
+    return joined_cmp(pa, pb, none, 3, '_');
 }
 
 static bool gvk_equal(const cv_kz_id *a, const cv_kz_id *b)
@@ -146,43 +160,98 @@ static bool gvk_equal(const cv_kz_id *a, const cv_kz_id *b)
            cv_slice_eq(a->kind, b->kind);
 }
 
-static bool legacy_less(const cv_node *x, const cv_node *y)
+static bool legacy_less(const sort_order *o, const cv_node *x, const cv_node *y)
 {
     cv_kz_id a, b;
     cv_kz_cur_id(x, &a);
     cv_kz_cur_id(y, &b);
     if (!gvk_equal(&a, &b)) {
-        int ia = type_order(a.kind), ib = type_order(b.kind);
+        int ia = type_order(o, a.kind), ib = type_order(o, b.kind);
         if (ia != ib) return ia < ib;
         bool nsk = cv_slice_eq_str(a.kind, "Namespace") && cv_slice_eq_str(b.kind, "Namespace") &&
                    (a.group.len == 0 || b.group.len == 0);
         return nsk ? gvk_cmp(&a, &b) > 0 : gvk_cmp(&a, &b) < 0;
     }
-    cv_slice ns_a = a.ns.len ? a.ns : cv_slice_of("~X", 2), ns_b = b.ns.len ? b.ns : cv_slice_of("~X", 2);
-    int c = cmp_slices(ns_a, ns_b);
-    if (c) return c < 0;
-    cv_slice na = a.name.len ? a.name : cv_slice_of("~N", 2), nb = b.name.len ? b.name : cv_slice_of("~N", 2);
-    return cmp_slices(na, nb) < 0;
+    /* Same gvk: "gvk|namespace|name", the gvk part equal. */
+    static const char *const none[2] = { "~X", "~N" };
+    const cv_slice pa[2] = { a.ns, a.name }, pb[2] = { b.ns, b.name };
+    return joined_cmp(pa, pb, none, 2, '|') < 0;
+}
+
+static cv_result kinds_list(const cv_node *l, const char *what, cv_slice *out, size_t *n)
+{
+    *n = 0;
+    if (!l || l->kind == CV_NODE_NULL) return cv_ok();
+    CV_ENSUREF(l->kind == CV_NODE_LIST, CV_E_KZ_KUSTOMIZATION,
+               "invalid Kustomization: json: cannot unmarshal into Go struct field LegacySortOptions.%s of type []string", what);
+    CV_ENSUREF(l->n <= 256, CV_E_LIMIT, "sortOptions.legacySortOptions.%s: more than 256 kinds", what);
+    for (size_t i = 0; i < l->n; i++) {
+        const cv_node *v = l->items[i].value;
+        CV_ENSUREF(v->kind == CV_NODE_STR || v->kind == CV_NODE_NULL, CV_E_KZ_KUSTOMIZATION,
+                   "invalid Kustomization: json: cannot unmarshal into Go struct field LegacySortOptions.%s of type string", what);
+        out[(*n)++] = v->kind == CV_NODE_STR ? cv_slice_of(v->s, v->len) : cv_slice_of("", 0);
+    }
+    return cv_ok();
+}
+
+static cv_result only_keys(const cv_node *m, const char *a, const char *b)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const cv_node *k = m->items[i].key;
+        cv_slice ks = k->kind == CV_NODE_STR ? cv_slice_of(k->s, k->len) : cv_slice_of("", 0);
+        CV_ENSUREF(cv_slice_eq_str(ks, a) || cv_slice_eq_str(ks, b), CV_E_KZ_KUSTOMIZATION,
+                   "invalid Kustomization: json: unknown field \"%.*s\"", (int)ks.len, (const char *)ks.p);
+    }
+    return cv_ok();
+}
+
+/* applyDefaults + validate of SortOrderTransformer; *legacy false = fifo. */
+static cv_result sort_options(const cv_node *opts, sort_order *o, bool *legacy)
+{
+    *legacy = true;
+    o->nfirst = o->nlast = 0;
+    const cv_node *lso = NULL;
+    if (opts && opts->kind != CV_NODE_NULL) {
+        CV_ENSUREF(opts->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,
+                   "invalid Kustomization: json: cannot unmarshal into Go struct field Kustomization.sortOptions");
+        CV_GUARD(only_keys(opts, "order", "legacySortOptions"));
+        cv_slice order = cv_kzr_str(opts, "order");
+        lso = cv_map_get(opts, "legacySortOptions");
+        if (lso && lso->kind == CV_NODE_NULL) lso = NULL;
+        *legacy = cv_slice_eq_str(order, "legacy");
+        CV_ENSUREF(*legacy || cv_slice_eq_str(order, "fifo"), CV_E_KZ_KUSTOMIZATION,
+                   "the field 'sortOptions.order' must be one of [fifo, legacy]");
+        CV_ENSUREF(*legacy || !lso, CV_E_KZ_KUSTOMIZATION,
+                   "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'");
+    }
+    if (!lso) {
+        for (; k_first[o->nfirst]; o->nfirst++) o->first[o->nfirst] = cv_slice_str(k_first[o->nfirst]);
+        for (; k_last[o->nlast]; o->nlast++) o->last[o->nlast] = cv_slice_str(k_last[o->nlast]);
+        return cv_ok();
+    }
+    CV_ENSUREF(lso->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,
+               "invalid Kustomization: json: cannot unmarshal into Go struct field SortOptions.legacySortOptions");
+    CV_GUARD(only_keys(lso, "orderFirst", "orderLast"));
+    CV_GUARD(kinds_list(cv_map_get(lso, "orderFirst"), "orderFirst", o->first, &o->nfirst));
+    return kinds_list(cv_map_get(lso, "orderLast"), "orderLast", o->last, &o->nlast);
 }
 
 cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts)
 {
-    if (opts && opts->kind == CV_NODE_MAP) {
-        cv_slice order = cv_kzr_str(opts, "order");
-        if (cv_slice_eq_str(order, "fifo")) return cv_ok();
-        CV_ENSUREF(cv_slice_eq_str(order, "legacy"), CV_E_KZ_KUSTOMIZATION,
-                   "the field 'sortOptions.order' must be one of [fifo, legacy]");
-        CV_ENSUREF(!cv_map_get(opts, "legacySortOptions"), CV_E_UNSUPPORTED,
-                   "sortOptions.legacySortOptions is not implemented by covert");
-    }
-    /* Insertion sort keeps equal ids in place (they cannot occur anyway). */
-    for (size_t i = 1; i < rm->n; i++) {
-        cv_node *o = rm->objs[i];
+    sort_order *o = malloc(sizeof *o);
+    CV_ENSURE(o, CV_E_NOMEM);
+    bool legacy;
+    cv_result r = sort_options(opts, o, &legacy);
+    /* Ids are unique, so Less is a strict order and Go's unstable sort
+     * gives this same order. */
+    for (size_t i = 1; cv_is_ok(r) && legacy && i < rm->n; i++) {
+        cv_node *x = rm->objs[i];
         size_t j = i;
-        for (; j > 0 && legacy_less(o, rm->objs[j - 1]); j--) rm->objs[j] = rm->objs[j - 1];
-        rm->objs[j] = o;
+        for (; j > 0 && legacy_less(o, x, rm->objs[j - 1]); j--) rm->objs[j] = rm->objs[j - 1];
+        rm->objs[j] = x;
     }
-    return cv_ok();
+    free(o);
+    return r;
 }
 
 /* ---- krusty's clean-up ------------------------------------------------------- */

@@ -43,17 +43,21 @@ OK(xf_prefix_overlay)
 OK(xf_prefix_suffix)
 OK(xf_replicas)
 OK(xf_replicas_doc)
+OK(xf_sort_fifo)
+OK(xf_sort_legacy_default)
+OK(xf_sort_legacy_options)
 ERR(xf_err_config_conflict, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_config_unknown, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_image_tag_number, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_label_number, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_nameref_ambiguous, CV_E_KZ_CONFLICT)
 ERR(xf_err_replicas, CV_E_KZ_RESOURCE)
+ERR(xf_err_sort_fifo_options, CV_E_KZ_KUSTOMIZATION)
 OK58(xf58_images_volume)
 OK58(xf58_managed_by)
 
 Test(kz_xform, every_case_has_a_test)
 {
-    cr_expect_eq(kz_case_count(CASES, "xf_"), 22, "add a test for each new xf_ case directory");
+    cr_expect_eq(kz_case_count(CASES, "xf_"), 26, "add a test for each new xf_ case directory");
     cr_expect_eq(kz_case_count(CASES58, "xf58_"), 2, "add a test for each new xf58_ case directory");
 }

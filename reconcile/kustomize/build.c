@@ -344,6 +344,108 @@ static cv_result patch_fields(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
 #endif
 }
 
+/* ---- replacements -------------------------------------------------------------- */
+
+/* Replacements are decoded as Go's encoding/json decodes: a key matches a
+ * field name ignoring case (the copy gets the field's own spelling, which
+ * the replacement code reads), and in the kustomization itself (strict) a
+ * key that matches no field fails; path files are lenient and keep it. */
+static const char *const k_repl_entry[] = { "source", "targets", "sourceValue", "path", NULL };
+static const char *const k_repl_source[] = { "group", "version", "kind", "name", "namespace",
+                                             "fieldPath", "options", NULL };
+static const char *const k_repl_target[] = { "select", "reject", "fieldPaths", "options", NULL };
+static const char *const k_repl_select[] = { "group", "version", "kind", "name", "namespace",
+                                             "annotationSelector", "labelSelector", NULL };
+static const char *const k_repl_options[] = { "delimiter", "index", "encoding", "create", NULL };
+
+static bool fold_eq(const char *known, const cv_node *k)
+{
+    if (strlen(known) != k->len) return false;
+    for (size_t i = 0; i < k->len; i++) {
+        char a = known[i], b = k->s[i];
+        if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = (char)(b - 'A' + 'a');
+        if (a != b) return false;
+    }
+    return true;
+}
+
+static cv_result json_keys(cv_doc *d, cv_node *m, const char *const *known, bool strict)
+{
+    if (!m || m->kind != CV_NODE_MAP) return cv_ok(); /* type errors are the replacement code's */
+    for (size_t i = 0; i < m->n; i++) {
+        cv_node *k = m->items[i].key;
+        if (k->kind == CV_NODE_STR && in_list(known, k)) continue;
+        const char *const *f = known;
+        while (*f && !(k->kind == CV_NODE_STR && fold_eq(*f, k))) f++;
+        if (*f) {
+            CV_GUARD(cv_node_set_text(d, k, CV_NODE_STR, *f, strlen(*f)));
+            continue;
+        }
+        CV_ENSUREF(!strict, CV_E_KZ_KUSTOMIZATION, "invalid Kustomization: json: unknown field \"%.*s\"",
+                   k->kind == CV_NODE_STR ? (int)k->len : 0, k->kind == CV_NODE_STR ? k->s : "");
+    }
+    return cv_ok();
+}
+
+static cv_result json_replacement(cv_doc *d, cv_node *e, bool strict)
+{
+    CV_GUARD(json_keys(d, e, k_repl_entry, strict));
+    if (e->kind != CV_NODE_MAP) return cv_ok();
+    cv_node *src = cv_map_get(e, "source"), *tg = cv_map_get(e, "targets");
+    CV_GUARD(json_keys(d, src, k_repl_source, strict));
+    if (src && src->kind == CV_NODE_MAP) CV_GUARD(json_keys(d, cv_map_get(src, "options"), k_repl_options, strict));
+    for (size_t i = 0; tg && tg->kind == CV_NODE_LIST && i < tg->n; i++) {
+        cv_node *t = tg->items[i].value;
+        CV_GUARD(json_keys(d, t, k_repl_target, strict));
+        if (t->kind != CV_NODE_MAP) continue;
+        cv_node *rej = cv_map_get(t, "reject");
+        CV_GUARD(json_keys(d, cv_map_get(t, "select"), k_repl_select, strict));
+        CV_GUARD(json_keys(d, cv_map_get(t, "options"), k_repl_options, strict));
+        for (size_t j = 0; rej && rej->kind == CV_NODE_LIST && j < rej->n; j++)
+            CV_GUARD(json_keys(d, rej->items[j].value, k_repl_select, strict));
+    }
+    return cv_ok();
+}
+
+/* A `path:` file: its first document, a list of replacements or one. */
+static cv_result replacement_file(cv_kzb_ctx *c, cv_doc *d, const char *dir, cv_slice path, cv_node *list)
+{
+    char *rel;
+    CV_GUARD(cv_slice_strdup(path, &rel));
+    cv_slice text;
+    cv_result r = read_text(c, dir, rel, &text);
+    free(rel);
+    CV_GUARD(r);
+    cv_node **docs;
+    size_t n;
+    CV_GUARD(cv_kz_yaml_docs(d, text, &docs, &n));
+    cv_node *doc = n ? docs[0] : NULL;
+    free(docs);
+    static const char *const kinds[] = { [CV_NODE_STR] = "string", [CV_NODE_INT] = "float64",
+                                         [CV_NODE_FLOAT] = "float64", [CV_NODE_BOOL] = "bool",
+                                         [CV_NODE_TIME] = "string" };
+    if (!doc || (doc->kind != CV_NODE_LIST && doc->kind != CV_NODE_MAP)) {
+        const char *k = doc && (size_t)doc->kind < sizeof kinds / sizeof *kinds && kinds[doc->kind]
+                            ? kinds[doc->kind] : "invalid";
+        CV_BAILF(CV_E_KZ_REPLACEMENT, "unsupported replacement type encountered within replacement path: %s", k);
+    }
+    if (doc->kind == CV_NODE_MAP) {
+        CV_GUARD(json_replacement(d, doc, false));
+        return cv_node_append(d, list, NULL, doc);
+    }
+    for (size_t m = 0; m < doc->n; m++) {
+        CV_GUARD(json_replacement(d, doc->items[m].value, false));
+        CV_GUARD(cv_node_append(d, list, NULL, doc->items[m].value));
+    }
+    return cv_ok();
+}
+
+static bool present(const cv_node *v)
+{
+    return v && v->kind != CV_NODE_NULL && !(v->kind == CV_NODE_LIST && v->n == 0);
+}
+
 /* replacements: `path:` entries are replaced by the file's replacements. */
 static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
 {
@@ -354,33 +456,17 @@ static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
     cv_node *list;
     CV_GUARD(cv_node_new(d, CV_NODE_LIST, &list));
     for (size_t i = 0; i < v->n; i++) {
-        const cv_node *e = v->items[i].value;
+        cv_node *e;
+        CV_GUARD(cv_node_clone(d, v->items[i].value, &e));
+        CV_GUARD(json_replacement(d, e, true));
         cv_slice path = cv_kzr_str(e, "path");
         if (!path.len) {
-            cv_node *copy;
-            CV_GUARD(cv_node_clone(d, e, &copy));
-            CV_GUARD(cv_node_append(d, list, NULL, copy));
+            CV_GUARD(cv_node_append(d, list, NULL, e));
             continue;
         }
-        char *rel;
-        CV_GUARD(cv_slice_strdup(path, &rel));
-        cv_slice text;
-        cv_result r = read_text(c, dir, rel, &text);
-        free(rel);
-        CV_GUARD(r);
-        cv_node **docs;
-        size_t n;
-        CV_GUARD(cv_kz_yaml_docs(d, text, &docs, &n));
-        for (size_t j = 0; j < n && cv_is_ok(r); j++) {
-            if (docs[j]->kind == CV_NODE_LIST) {
-                for (size_t m = 0; m < docs[j]->n && cv_is_ok(r); m++)
-                    r = cv_node_append(d, list, NULL, docs[j]->items[m].value);
-            } else {
-                r = cv_node_append(d, list, NULL, docs[j]);
-            }
-        }
-        free(docs);
-        CV_GUARD(r);
+        CV_ENSUREF(!present(cv_map_get(e, "source")) && !present(cv_map_get(e, "targets")),
+                   CV_E_KZ_REPLACEMENT, "cannot specify both path and inline replacement");
+        CV_GUARD(replacement_file(c, d, dir, path, list));
     }
     cv_node *tmp;
     CV_GUARD(cv_node_new(d, CV_NODE_MAP, &tmp));

@@ -38,9 +38,12 @@ OK55(repl_create_elem)
 OK55(repl_default_ns)
 OK55(repl_delimiter)
 OK55(repl_escape)
+OK55(repl_fold_case)
 OK55(repl_labels)
 OK55(repl_map_value)
 OK55(repl_path_file)
+OK55(repl_path_lenient)
+OK55(repl_path_multi_doc)
 OK55(repl_regex_elem)
 OK55(repl_reject)
 OK55(repl_source_index)
@@ -57,6 +60,10 @@ ERR55(repl_err_nothing, CV_E_KZ_REPLACEMENT)
 ERR55(repl_err_scalar_path, CV_E_KZ_REPLACEMENT)
 ERR55(repl_err_source_field, CV_E_KZ_REPLACEMENT)
 ERR55(repl_err_typed, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_path_empty, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_path_inline, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_path_scalar, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_unknown_field, CV_E_KZ_KUSTOMIZATION)
 OK58(repl58_source_value)
 ERR58(repl58_err_both, CV_E_KZ_REPLACEMENT)
 ERR58(repl58_err_regex, CV_E_REGEX)
@@ -76,7 +83,7 @@ Test(kz_replace, repl58_json_str_unsupported)
 Test(kz_replace, every_case_has_a_test)
 {
     cr_expect_eq(kz_case_count(CASES58, "repl58_"), 5, "add a test for each new cases58 directory");
-    cr_expect_eq(kz_case_count(CASES, "repl_"), 24, "add a test for each new repl_ case directory");
+    cr_expect_eq(kz_case_count(CASES, "repl_"), 31, "add a test for each new repl_ case directory");
 }
 
 /* Bad configuration fails before anything runs, as Go's decoding does. */

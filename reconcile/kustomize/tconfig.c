@@ -69,23 +69,23 @@ cv_result cv_kz_fslist_merge_all(cv_kz_fslist *l, const cv_kz_fslist *in)
 
 /* ---- sorting (Gvk.IsLessThan) -------------------------------------------------- */
 
-static const char *const k_first[] = {
+const char *const cv_kz_order_first[] = {
     "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
     "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap",
     "Secret", "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume",
     "PersistentVolumeClaim", "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget", NULL,
 };
-static const char *const k_last[] = { "MutatingWebhookConfiguration",
-                                      "ValidatingWebhookConfiguration", NULL };
+const char *const cv_kz_order_last[] = { "MutatingWebhookConfiguration",
+                                         "ValidatingWebhookConfiguration", NULL };
 
 static int kind_order(cv_slice kind)
 {
     int n = 0;
-    while (k_first[n]) n++;
-    for (int i = 0; k_first[i]; i++)
-        if (cv_slice_eq_str(kind, k_first[i])) return -n + i;
-    for (int i = 0; k_last[i]; i++)
-        if (cv_slice_eq_str(kind, k_last[i])) return 1 + i;
+    while (cv_kz_order_first[n]) n++;
+    for (int i = 0; cv_kz_order_first[i]; i++)
+        if (cv_slice_eq_str(kind, cv_kz_order_first[i])) return -n + i;
+    for (int i = 0; cv_kz_order_last[i]; i++)
+        if (cv_slice_eq_str(kind, cv_kz_order_last[i])) return 1 + i;
     return 0;
 }
 

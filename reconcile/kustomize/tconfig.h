@@ -65,6 +65,11 @@ typedef struct {
     size_t nrefs, refs_cap;
 } cv_kz_tconfig;
 
+/* kustomize's kind order (resid's orderFirst/orderLast, NULL-terminated):
+ * field specs sort by it, and so does the legacy resource sort. */
+extern const char *const cv_kz_order_first[];
+extern const char *const cv_kz_order_last[];
+
 void cv_kz_tconfig_free(cv_kz_tconfig *t);
 /* The builtin tables as YAML text (tconfig_data.c). */
 cv_slice cv_kz_tconfig_default_text(void);

@@ -94,15 +94,6 @@ cv_result cv_kzb_configurations(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, c
 
 /* ---- sort (SortOrderTransformer) ------------------------------------------- */
 
-static const char *const k_first[] = {
-    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
-    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap",
-    "Secret", "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume",
-    "PersistentVolumeClaim", "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget", NULL,
-};
-static const char *const k_last[] = { "MutatingWebhookConfiguration",
-                                      "ValidatingWebhookConfiguration", NULL };
-
 /* The kinds ordered first and last: kustomize's defaults or
  * legacySortOptions' lists. */
 typedef struct {
@@ -225,8 +216,10 @@ static cv_result sort_options(const cv_node *opts, sort_order *o, bool *legacy)
                    "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'");
     }
     if (!lso) {
-        for (; k_first[o->nfirst]; o->nfirst++) o->first[o->nfirst] = cv_slice_str(k_first[o->nfirst]);
-        for (; k_last[o->nlast]; o->nlast++) o->last[o->nlast] = cv_slice_str(k_last[o->nlast]);
+        for (; cv_kz_order_first[o->nfirst]; o->nfirst++)
+            o->first[o->nfirst] = cv_slice_str(cv_kz_order_first[o->nfirst]);
+        for (; cv_kz_order_last[o->nlast]; o->nlast++)
+            o->last[o->nlast] = cv_slice_str(cv_kz_order_last[o->nlast]);
         return cv_ok();
     }
     CV_ENSUREF(lso->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,

@@ -14,6 +14,7 @@ void cv_kzb_acc_init(cv_kzb_acc *a, cv_kz_resmap *rm)
 
 void cv_kzb_acc_free(cv_kzb_acc *a)
 {
+    cv_kz_tconfig_free(&a->tc);
     free(a->objs);
     a->objs = NULL;
     a->n = a->cap = 0;
@@ -36,12 +37,13 @@ cv_result cv_kzb_queue_push(cv_node ***q, size_t *n, size_t *cap, cv_node *v)
 
 cv_result cv_kzb_acc_append(cv_kzb_acc *a, cv_node *obj)
 {
-    cv_kzr_id id = cv_kzr_cur_id(obj);
+    cv_kz_id id, o;
+    cv_kz_cur_id(obj, &id);
     for (size_t i = 0; i < a->n; i++) {
-        cv_kzr_id o = cv_kzr_cur_id(a->objs[i]);
-        if (!cv_kzr_id_equal(&id, &o)) continue;
+        cv_kz_cur_id(a->objs[i], &o);
+        if (!cv_kz_id_equals(&id, &o)) continue;
         char t[512];
-        cv_kzr_id_text(&id, t, sizeof t);
+        cv_kz_id_string(&id, t, sizeof t);
         CV_BAILF(CV_E_KZ_CONFLICT, "may not add resource with an already registered id: %s", t);
     }
     return cv_kzb_queue_push(&a->objs, &a->n, &a->cap, obj);
@@ -50,7 +52,7 @@ cv_result cv_kzb_acc_append(cv_kzb_acc *a, cv_node *obj)
 cv_result cv_kzb_acc_merge(cv_kzb_acc *a, const cv_kzb_acc *sub)
 {
     for (size_t i = 0; i < sub->n; i++) CV_GUARD(cv_kzb_acc_append(a, sub->objs[i]));
-    return cv_ok();
+    return cv_kz_tconfig_merge(&a->tc, &sub->tc);
 }
 
 cv_result cv_kzb_acc_sync(cv_kzb_acc *a)
@@ -76,18 +78,4 @@ void cv_kzb_acc_unsync(cv_kzb_acc *a)
     rm->objs = a->saved;
     rm->n = a->saved_n;
     rm->cap = a->saved_cap;
-}
-
-void cv_kzb_ctx_free(cv_kzb_ctx *c)
-{
-    for (size_t i = 0; i < c->nrefs; i++) {
-        free(c->refs[i].kind);
-        free(c->refs[i].group);
-        free(c->refs[i].rkind);
-        free(c->refs[i].rgroup);
-        free(c->refs[i].path);
-    }
-    free(c->refs);
-    c->refs = NULL;
-    c->nrefs = c->refs_cap = 0;
 }

@@ -33,9 +33,8 @@ static const char *const k_fields[] = {
 
 /* Known to kustomize, not (yet) to covert: refused by name, never ignored. */
 static const char *const k_unsupported[] = {
-    "openapi", "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
-    "images", "imageTags", "replicas", "vars", "crds", "helmGlobals", "helmCharts",
-    "helmChartInflationGenerator", "generators", "transformers", "validators", NULL,
+    "openapi", "vars", "crds", "helmGlobals", "helmCharts", "helmChartInflationGenerator",
+    "generators", "transformers", "validators", NULL,
 };
 
 static bool in_list(const char *const *l, const cv_node *k)
@@ -66,13 +65,15 @@ static cv_result check_fields(const cv_node *k)
     return cv_ok();
 }
 
-cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out)
+static const char *const k_kust_names[] = { "kustomization.yaml", "kustomization.yml",
+                                            "Kustomization" };
+
+/* The kustomization file of dir and its name (one of k_kust_names). */
+static cv_result read_kust(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out, const char **name)
 {
-    static const char *const names[] = { "kustomization.yaml", "kustomization.yml",
-                                         "Kustomization" };
     for (size_t i = 0; i < 3; i++) {
         char *p;
-        CV_GUARD(cv_kzfs_join(dir, names[i], &p));
+        CV_GUARD(cv_kzfs_join(dir, k_kust_names[i], &p));
         bool is_file = cv_kzfs_stat(fs, p) == CV_KZFS_FILE;
         cv_slice text = { 0 };
         cv_result r = is_file ? cv_kzfs_read(fs, p, &text) : cv_ok();
@@ -86,13 +87,20 @@ cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv
         free(docs);
         if (!k) CV_GUARD(cv_node_new(doc, CV_NODE_MAP, &k));
         CV_ENSUREF(k->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,
-                   "invalid Kustomization: a YAML mapping is expected in %s", names[i]);
+                   "invalid Kustomization: a YAML mapping is expected in %s", k_kust_names[i]);
         *out = k;
+        *name = k_kust_names[i];
         return cv_ok();
     }
     CV_BAILF(CV_E_NOT_FOUND,
              "unable to find one of 'kustomization.yaml', 'kustomization.yml' or "
              "'Kustomization' in directory '%s'", dir);
+}
+
+cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out)
+{
+    const char *name;
+    return read_kust(fs, dir, doc, out, &name);
 }
 
 /* ---- loading resource files ---------------------------------------------- */
@@ -153,8 +161,9 @@ static cv_result expand_lists(cv_kzb_acc *a, cv_node **docs, size_t n, const cha
     return r;
 }
 
-static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path)
+static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path, const char *entry)
 {
+    size_t from = a->n;
     cv_slice text;
     CV_GUARD(cv_kzfs_read(c->o->fs, path, &text));
     cv_node **docs;
@@ -163,6 +172,7 @@ static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path)
     if (!cv_is_ok(r)) return r;
     r = expand_lists(a, docs, n, path);
     free(docs);
+    if (cv_is_ok(r)) r = cv_kzb_origin_file(c, a, from, entry);
     return r;
 }
 
@@ -171,13 +181,16 @@ static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path)
 static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust, cv_kzb_acc *a,
                             bool component);
 
-static cv_result accumulate_dir(cv_kzb_ctx *c, cv_kzb_acc *parent, const char *dir)
+static cv_result accumulate_dir(cv_kzb_ctx *c, cv_kzb_acc *parent, const char *dir, const char *entry)
 {
+    char *saved;
+    CV_GUARD(cv_kzb_origin_enter(c, entry, &saved));
     cv_kzb_acc sub;
     cv_kzb_acc_init(&sub, parent->rm);
     cv_result r = run_target(c, dir, NULL, &sub, false);
     if (cv_is_ok(r)) r = cv_kzb_acc_merge(parent, &sub);
     cv_kzb_acc_free(&sub);
+    cv_kzb_origin_leave(c, saved);
     return r;
 }
 
@@ -191,9 +204,9 @@ static cv_result accumulate_resource(cv_kzb_ctx *c, cv_kzb_acc *a, const char *d
     switch (cv_kzfs_stat(c->o->fs, path)) {
     case CV_KZFS_FILE:
         r = check_root(c, dir, path);
-        if (cv_is_ok(r)) r = load_file(c, a, path);
+        if (cv_is_ok(r)) r = load_file(c, a, path, entry);
         break;
-    case CV_KZFS_DIR: r = accumulate_dir(c, a, path); break;
+    case CV_KZFS_DIR: r = accumulate_dir(c, a, path, entry); break;
     default:
         r = CV_FAILF(CV_E_NOT_FOUND, "accumulating resources: '%s' does not exist", path);
         break;
@@ -233,11 +246,14 @@ static cv_result accumulate_components(cv_kzb_ctx *c, cv_kzb_acc *a, const char 
     for (size_t i = 0; l && i < l->n; i++) {
         const char *entry = l->items[i].value->s;
         CV_ENSUREF(!is_remote(entry), CV_E_UNSUPPORTED, "remote component '%s'", entry);
-        char *path;
+        char *path, *saved;
         CV_GUARD(cv_kzfs_join(dir, entry, &path));
-        cv_result r = cv_kzfs_stat(c->o->fs, path) == CV_KZFS_DIR
-                          ? run_target(c, path, NULL, a, true)
-                          : CV_FAILF(CV_E_KZ_LOAD, "loader.New \"'%s' must be a directory\"", path);
+        cv_result r = cv_kzb_origin_enter(c, entry, &saved);
+        if (cv_is_ok(r))
+            r = cv_kzfs_stat(c->o->fs, path) == CV_KZFS_DIR
+                    ? run_target(c, path, NULL, a, true)
+                    : CV_FAILF(CV_E_KZ_LOAD, "loader.New \"'%s' must be a directory\"", path);
+        cv_kzb_origin_leave(c, saved);
         free(path);
         CV_GUARD(r);
     }
@@ -328,6 +344,108 @@ static cv_result patch_fields(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
 #endif
 }
 
+/* ---- replacements -------------------------------------------------------------- */
+
+/* Replacements are decoded as Go's encoding/json decodes: a key matches a
+ * field name ignoring case (the copy gets the field's own spelling, which
+ * the replacement code reads), and in the kustomization itself (strict) a
+ * key that matches no field fails; path files are lenient and keep it. */
+static const char *const k_repl_entry[] = { "source", "targets", "sourceValue", "path", NULL };
+static const char *const k_repl_source[] = { "group", "version", "kind", "name", "namespace",
+                                             "fieldPath", "options", NULL };
+static const char *const k_repl_target[] = { "select", "reject", "fieldPaths", "options", NULL };
+static const char *const k_repl_select[] = { "group", "version", "kind", "name", "namespace",
+                                             "annotationSelector", "labelSelector", NULL };
+static const char *const k_repl_options[] = { "delimiter", "index", "encoding", "create", NULL };
+
+static bool fold_eq(const char *known, const cv_node *k)
+{
+    if (strlen(known) != k->len) return false;
+    for (size_t i = 0; i < k->len; i++) {
+        char a = known[i], b = k->s[i];
+        if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = (char)(b - 'A' + 'a');
+        if (a != b) return false;
+    }
+    return true;
+}
+
+static cv_result json_keys(cv_doc *d, cv_node *m, const char *const *known, bool strict)
+{
+    if (!m || m->kind != CV_NODE_MAP) return cv_ok(); /* type errors are the replacement code's */
+    for (size_t i = 0; i < m->n; i++) {
+        cv_node *k = m->items[i].key;
+        if (k->kind == CV_NODE_STR && in_list(known, k)) continue;
+        const char *const *f = known;
+        while (*f && !(k->kind == CV_NODE_STR && fold_eq(*f, k))) f++;
+        if (*f) {
+            CV_GUARD(cv_node_set_text(d, k, CV_NODE_STR, *f, strlen(*f)));
+            continue;
+        }
+        CV_ENSUREF(!strict, CV_E_KZ_KUSTOMIZATION, "invalid Kustomization: json: unknown field \"%.*s\"",
+                   k->kind == CV_NODE_STR ? (int)k->len : 0, k->kind == CV_NODE_STR ? k->s : "");
+    }
+    return cv_ok();
+}
+
+static cv_result json_replacement(cv_doc *d, cv_node *e, bool strict)
+{
+    CV_GUARD(json_keys(d, e, k_repl_entry, strict));
+    if (e->kind != CV_NODE_MAP) return cv_ok();
+    cv_node *src = cv_map_get(e, "source"), *tg = cv_map_get(e, "targets");
+    CV_GUARD(json_keys(d, src, k_repl_source, strict));
+    if (src && src->kind == CV_NODE_MAP) CV_GUARD(json_keys(d, cv_map_get(src, "options"), k_repl_options, strict));
+    for (size_t i = 0; tg && tg->kind == CV_NODE_LIST && i < tg->n; i++) {
+        cv_node *t = tg->items[i].value;
+        CV_GUARD(json_keys(d, t, k_repl_target, strict));
+        if (t->kind != CV_NODE_MAP) continue;
+        cv_node *rej = cv_map_get(t, "reject");
+        CV_GUARD(json_keys(d, cv_map_get(t, "select"), k_repl_select, strict));
+        CV_GUARD(json_keys(d, cv_map_get(t, "options"), k_repl_options, strict));
+        for (size_t j = 0; rej && rej->kind == CV_NODE_LIST && j < rej->n; j++)
+            CV_GUARD(json_keys(d, rej->items[j].value, k_repl_select, strict));
+    }
+    return cv_ok();
+}
+
+/* A `path:` file: its first document, a list of replacements or one. */
+static cv_result replacement_file(cv_kzb_ctx *c, cv_doc *d, const char *dir, cv_slice path, cv_node *list)
+{
+    char *rel;
+    CV_GUARD(cv_slice_strdup(path, &rel));
+    cv_slice text;
+    cv_result r = read_text(c, dir, rel, &text);
+    free(rel);
+    CV_GUARD(r);
+    cv_node **docs;
+    size_t n;
+    CV_GUARD(cv_kz_yaml_docs(d, text, &docs, &n));
+    cv_node *doc = n ? docs[0] : NULL;
+    free(docs);
+    static const char *const kinds[] = { [CV_NODE_STR] = "string", [CV_NODE_INT] = "float64",
+                                         [CV_NODE_FLOAT] = "float64", [CV_NODE_BOOL] = "bool",
+                                         [CV_NODE_TIME] = "string" };
+    if (!doc || (doc->kind != CV_NODE_LIST && doc->kind != CV_NODE_MAP)) {
+        const char *k = doc && (size_t)doc->kind < sizeof kinds / sizeof *kinds && kinds[doc->kind]
+                            ? kinds[doc->kind] : "invalid";
+        CV_BAILF(CV_E_KZ_REPLACEMENT, "unsupported replacement type encountered within replacement path: %s", k);
+    }
+    if (doc->kind == CV_NODE_MAP) {
+        CV_GUARD(json_replacement(d, doc, false));
+        return cv_node_append(d, list, NULL, doc);
+    }
+    for (size_t m = 0; m < doc->n; m++) {
+        CV_GUARD(json_replacement(d, doc->items[m].value, false));
+        CV_GUARD(cv_node_append(d, list, NULL, doc->items[m].value));
+    }
+    return cv_ok();
+}
+
+static bool present(const cv_node *v)
+{
+    return v && v->kind != CV_NODE_NULL && !(v->kind == CV_NODE_LIST && v->n == 0);
+}
+
 /* replacements: `path:` entries are replaced by the file's replacements. */
 static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
 {
@@ -338,33 +456,17 @@ static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
     cv_node *list;
     CV_GUARD(cv_node_new(d, CV_NODE_LIST, &list));
     for (size_t i = 0; i < v->n; i++) {
-        const cv_node *e = v->items[i].value;
+        cv_node *e;
+        CV_GUARD(cv_node_clone(d, v->items[i].value, &e));
+        CV_GUARD(json_replacement(d, e, true));
         cv_slice path = cv_kzr_str(e, "path");
         if (!path.len) {
-            cv_node *copy;
-            CV_GUARD(cv_node_clone(d, e, &copy));
-            CV_GUARD(cv_node_append(d, list, NULL, copy));
+            CV_GUARD(cv_node_append(d, list, NULL, e));
             continue;
         }
-        char *rel;
-        CV_GUARD(cv_slice_strdup(path, &rel));
-        cv_slice text;
-        cv_result r = read_text(c, dir, rel, &text);
-        free(rel);
-        CV_GUARD(r);
-        cv_node **docs;
-        size_t n;
-        CV_GUARD(cv_kz_yaml_docs(d, text, &docs, &n));
-        for (size_t j = 0; j < n && cv_is_ok(r); j++) {
-            if (docs[j]->kind == CV_NODE_LIST) {
-                for (size_t m = 0; m < docs[j]->n && cv_is_ok(r); m++)
-                    r = cv_node_append(d, list, NULL, docs[j]->items[m].value);
-            } else {
-                r = cv_node_append(d, list, NULL, docs[j]);
-            }
-        }
-        free(docs);
-        CV_GUARD(r);
+        CV_ENSUREF(!present(cv_map_get(e, "source")) && !present(cv_map_get(e, "targets")),
+                   CV_E_KZ_REPLACEMENT, "cannot specify both path and inline replacement");
+        CV_GUARD(replacement_file(c, d, dir, path, list));
     }
     cv_node *tmp;
     CV_GUARD(cv_node_new(d, CV_NODE_MAP, &tmp));
@@ -372,14 +474,41 @@ static cv_result replacements(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, con
     return patch_fields(c, a, dir, tmp, "replacements");
 }
 
+static size_t list_len(const cv_node *k, const char *field)
+{
+    const cv_node *v = cv_map_get(k, field);
+    return v && (v->kind == CV_NODE_LIST || v->kind == CV_NODE_MAP) ? v->n : 0;
+}
+
+/* Each step, then its record in the transformations (buildMetadata): one
+ * per configured instance, as kusttarget configures them. */
 static cv_result run_transformers(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
 {
     CV_GUARD(patch_fields(c, a, dir, k, "patchesStrategicMerge"));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PatchStrategicMergeTransformer",
+                                       list_len(k, "patchesStrategicMerge") ? 1 : 0));
     CV_GUARD(patch_fields(c, a, dir, k, "patches"));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PatchTransformer", list_len(k, "patches")));
     cv_slice ns = cv_kzr_str(k, "namespace");
     if (ns.len) CV_GUARD(cv_kzb_namespace(a, ns));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "NamespaceTransformer", ns.len ? 1 : 0));
+    CV_GUARD(cv_kzb_prefix_suffix(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PrefixTransformer", cv_kzr_str(k, "namePrefix").len ? 1 : 0));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "SuffixTransformer", cv_kzr_str(k, "nameSuffix").len ? 1 : 0));
+    CV_GUARD(cv_kzb_labels(a, k));
+    size_t nl = list_len(k, "labels"), ncl = list_len(k, "commonLabels");
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "LabelTransformer", nl || ncl ? nl + 1 : 0));
+    CV_GUARD(cv_kzb_annotations(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "AnnotationsTransformer", list_len(k, "commonAnnotations") ? 1 : 0));
     CV_GUARD(patch_fields(c, a, dir, k, "patchesJson6902"));
-    return replacements(c, a, dir, k);
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "PatchJson6902Transformer", list_len(k, "patchesJson6902")));
+    CV_GUARD(cv_kzb_replicas(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "ReplicaCountTransformer", list_len(k, "replicas")));
+    CV_GUARD(cv_kzb_images(a, k));
+    CV_GUARD(cv_kzb_origin_transformer(c, a, "ImageTagTransformer",
+                                       list_len(k, "images") + list_len(k, "imageTags")));
+    CV_GUARD(replacements(c, a, dir, k));
+    return cv_kzb_origin_transformer(c, a, "ReplacementTransformer", list_len(k, "replacements") ? 1 : 0);
 }
 
 /* ---- one kustomization ------------------------------------------------------- */
@@ -391,7 +520,7 @@ static cv_result load_kust(cv_kzb_ctx *c, const char *dir, const cv_node *given,
     if (given) {
         *out = given;
     } else {
-        CV_GUARD(cv_kz_read_kustomization(c->o->fs, dir, &a->rm->doc, &k));
+        CV_GUARD(read_kust(c->o->fs, dir, &a->rm->doc, &k, &c->kust_file));
         *out = k;
     }
     CV_GUARD(check_fields(*out));
@@ -404,6 +533,7 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
                             bool component)
 {
     CV_ENSUREF(c->depth < 64, CV_E_LIMIT, "kustomizations nested deeper than 64 at '%s'", dir);
+    const char *saved_file = c->kust_file;
     const cv_node *k;
     CV_GUARD(load_kust(c, dir, kust, a, &k));
     bool is_comp = cv_slice_eq_str(cv_kzr_str(k, "kind"), "Component");
@@ -414,30 +544,44 @@ static cv_result run_target(cv_kzb_ctx *c, const char *dir, const cv_node *kust,
     c->depth++;
     cv_result r = accumulate_list(c, a, dir, k, "resources");
     if (cv_is_ok(r)) r = accumulate_list(c, a, dir, k, "bases");
-    if (cv_is_ok(r)) r = cv_kzb_configurations(c, dir, k);
+    if (cv_is_ok(r)) r = cv_kzb_configurations(c, a, dir, k);
     if (cv_is_ok(r)) r = cv_kzb_generators(c, a, dir, k);
     if (cv_is_ok(r)) r = accumulate_components(c, a, dir, k);
     if (cv_is_ok(r)) r = run_transformers(c, a, dir, k);
     c->depth--;
+    c->kust_file = saved_file;
     return r;
+}
+
+static bool build_meta_has(const cv_node *k, const char *opt)
+{
+    const cv_node *l = cv_map_get(k, "buildMetadata");
+    for (size_t i = 0; l && l->kind == CV_NODE_LIST && i < l->n; i++)
+        if (l->items[i].value->kind == CV_NODE_STR &&
+            cv_slice_eq_str(cv_slice_of(l->items[i].value->s, l->items[i].value->len), opt))
+            return true;
+    return false;
 }
 
 cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust, cv_kz_resmap *out)
 {
-    cv_kzb_ctx c = { .o = o };
+    /* Flux hands over its kustomization as if read from kustomization.yaml. */
+    cv_kzb_ctx c = { .o = o, .kust_file = "kustomization.yaml" };
     cv_kzb_acc a;
     cv_kzb_acc_init(&a, out);
     cv_node *read = NULL;
-    cv_result r = kust ? cv_ok() : cv_kz_read_kustomization(o->fs, dir, &out->doc, &read);
+    cv_result r = kust ? cv_ok() : read_kust(o->fs, dir, &out->doc, &read, &c.kust_file);
     const cv_node *k = kust ? kust : read;
+    c.track = cv_is_ok(r) && list_len(k, "buildMetadata") > 0;
     if (cv_is_ok(r)) r = run_target(&c, dir, k, &a, false);
     if (cv_is_ok(r)) r = cv_kzb_acc_sync(&a);
     if (cv_is_ok(r)) r = cv_kzb_hash_names(out);
-    if (cv_is_ok(r)) r = cv_kzb_name_references(&c, out);
-    const cv_node *sort = cv_map_get(k, "sortOptions");
+    if (cv_is_ok(r)) r = cv_kzb_name_references(out, &a.tc);
+    const cv_node *sort = cv_is_ok(r) ? cv_map_get(k, "sortOptions") : NULL;
     if (cv_is_ok(r) && (sort || !o->no_default_sort)) r = cv_kzb_sort(out, sort);
-    if (cv_is_ok(r)) r = cv_kzb_finish(out, k);
+    if (cv_is_ok(r) && build_meta_has(k, "managedByLabel")) r = cv_kzb_managed_by(out);
+    if (cv_is_ok(r)) r = cv_kzb_finish(out, build_meta_has(k, "originAnnotations"),
+                                       build_meta_has(k, "transformerAnnotations"));
     cv_kzb_acc_free(&a);
-    cv_kzb_ctx_free(&c);
     return r;
 }

@@ -203,7 +203,7 @@ static cv_result opt_map(cv_doc *d, cv_node *obj, const cv_node *local, const cv
                     char kk[512];
                     memcpy(kk, key->s, key->len);
                     kk[key->len] = 0;
-                    CV_GUARD(cv_kzr_set_annotation(d, obj, kk, val));
+                    CV_GUARD(cv_kz_meta_set(d, obj, "annotations", kk, val));
                     continue;
                 }
                 cv_node *labels = cv_map_get(meta, "labels"), *kn, *vn;
@@ -248,9 +248,9 @@ static cv_result make_object(cv_doc *d, const cv_node *g, const cv_node *global,
         CV_GUARD(cv_map_add(d, obj, "immutable", 9, t));
     }
     cv_slice beh = cv_kzr_str(g, "behavior");
-    CV_GUARD(cv_kzr_set_annotation(d, obj, GEN_BEHAVIOR, beh.len ? beh : cv_slice_of("create", 6)));
+    CV_GUARD(cv_kz_meta_set(d, obj, "annotations", GEN_BEHAVIOR, beh.len ? beh : cv_slice_of("create", 6)));
     if (!opt_flag(local, global, "disableNameSuffixHash"))
-        CV_GUARD(cv_kzr_set_annotation(d, obj, GEN_HASH, cv_slice_of("enabled", 7)));
+        CV_GUARD(cv_kz_meta_set(d, obj, "annotations", GEN_HASH, cv_slice_of("enabled", 7)));
     *out = obj;
     return cv_ok();
 }
@@ -259,10 +259,11 @@ static cv_result make_object(cv_doc *d, const cv_node *g, const cv_node *global,
 static cv_result absorb(cv_kzb_acc *a, cv_node *obj)
 {
     cv_slice beh = cv_kzr_str(cv_kzr_path(obj, "metadata/annotations"), GEN_BEHAVIOR);
-    cv_kzr_id id = cv_kzr_cur_id(obj);
+    cv_kz_id id, o;
+    cv_kz_cur_id(obj, &id);
     for (size_t i = 0; i < a->n; i++) {
-        cv_kzr_id o = cv_kzr_cur_id(a->objs[i]);
-        if (!cv_kzr_id_equal(&id, &o)) continue;
+        cv_kz_cur_id(a->objs[i], &o);
+        if (!cv_kz_id_equals(&id, &o)) continue;
         CV_ENSUREF(!cv_slice_eq_str(beh, "create"), CV_E_KZ_CONFLICT,
                    "may not add resource with an already registered id");
         if (cv_slice_eq_str(beh, "replace")) {
@@ -286,8 +287,8 @@ static cv_result absorb(cv_kzb_acc *a, cv_node *obj)
             }
         }
         cv_slice h = cv_kzr_str(cv_kzr_path(obj, "metadata/annotations"), GEN_HASH);
-        if (h.len) CV_GUARD(cv_kzr_set_annotation(d, old, GEN_HASH, h));
-        else cv_kzr_del_annotation(old, GEN_HASH);
+        if (h.len) CV_GUARD(cv_kz_meta_set(d, old, "annotations", GEN_HASH, h));
+        else cv_kz_meta_del(old, "annotations", GEN_HASH);
         return cv_ok();
     }
     CV_ENSUREF(cv_slice_eq_str(beh, "create"), CV_E_KZ_RESOURCE,
@@ -313,6 +314,7 @@ static cv_result run_kind(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const c
         CV_GUARD(load_sources(c, dir, g, &s));
         cv_node *obj;
         CV_GUARD(make_object(d, g, global, secret, &s, &obj));
+        CV_GUARD(cv_kzb_origin_generated(c, d, obj, secret ? "SecretGenerator" : "ConfigMapGenerator"));
         CV_GUARD(absorb(a, obj));
     }
     return cv_ok();
@@ -456,7 +458,7 @@ cv_result cv_kzb_hash_names(cv_kz_resmap *rm)
                    "name hash of kind %.*s", (int)kind.len, (const char *)kind.p);
         char suf[11];
         CV_GUARD(hash_suffix(o, secret, suf));
-        CV_GUARD(cv_kzr_store_prev_id(&rm->doc, o));
+        CV_GUARD(cv_kz_store_previous_id(&rm->doc, o));
         cv_slice name = cv_kzr_str(cv_map_get(o, "metadata"), "name");
         char nb[600];
         CV_ENSURE(name.len < 512, CV_E_LIMIT);

@@ -1,21 +1,46 @@
-/* Resource identity and build annotations (see res.h). */
+/* Resource ids, previous ids and node helpers (see res.h). */
 #include "reconcile/kustomize/res.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define PREV_NAMES "internal.config.kubernetes.io/previousNames"
-#define PREV_KINDS "internal.config.kubernetes.io/previousKinds"
-#define PREV_NSS "internal.config.kubernetes.io/previousNamespaces"
+#include "crypto/base/limits.h"
+#include "reconcile/kustomize/schema.h"
+#include "secrets/doc/num.h"
 
-static const cv_slice k_empty = { NULL, 0 };
+static const char k_nonns[] = "_non_namespaceable_";
+static const char k_default[] = "default";
+
+/* ---- node helpers ---------------------------------------------------------- */
+
+cv_slice cv_kz_scalar_text(const cv_node *n, char *buf)
+{
+    if (!n) return cv_slice_of("", 0);
+    switch (n->kind) {
+    case CV_NODE_STR:
+    case CV_NODE_TIME: return cv_slice_of(n->s, n->len);
+    case CV_NODE_INT: return cv_slice_of(buf, cv_go_int(n->v.i, buf));
+    case CV_NODE_FLOAT: return cv_slice_of(buf, cv_go_float(n->v.f, 'g', buf));
+    case CV_NODE_BOOL: return cv_slice_str(n->v.b ? "true" : "false");
+    case CV_NODE_NULL: return cv_slice_str("null");
+    default: return cv_slice_of("", 0);
+    }
+}
 
 cv_slice cv_kzr_str(const cv_node *map, const char *key)
 {
-    if (!map || map->kind != CV_NODE_MAP) return k_empty;
+    if (!map || map->kind != CV_NODE_MAP) return cv_slice_of("", 0);
     const cv_node *v = cv_map_get(map, key);
-    if (!v || (v->kind != CV_NODE_STR && v->kind != CV_NODE_TIME)) return k_empty;
+    if (!v || (v->kind != CV_NODE_STR && v->kind != CV_NODE_TIME)) return cv_slice_of("", 0);
     return cv_slice_of(v->s, v->len);
+}
+
+static const cv_node *map_of(const cv_node *obj, const char *key)
+{
+    if (!obj || obj->kind != CV_NODE_MAP) return NULL;
+    const cv_node *v = cv_map_get(obj, key);
+    return v && v->kind == CV_NODE_MAP ? v : NULL;
 }
 
 cv_node *cv_kzr_path(const cv_node *obj, const char *path)
@@ -35,133 +60,33 @@ cv_node *cv_kzr_path(const cv_node *obj, const char *path)
     return u.m;
 }
 
-cv_kzr_id cv_kzr_cur_id(const cv_node *obj)
+/* parent[key] as a MAP, replacing a non-map value or adding the key. */
+static cv_result child_map(cv_doc *d, cv_node *parent, const char *key, cv_node **out)
 {
-    cv_kzr_id id = { 0 };
-    cv_slice av = cv_kzr_str(obj, "apiVersion");
-    const uint8_t *slash = av.len ? memchr(av.p, '/', av.len) : NULL;
-    if (slash) {
-        id.group = cv_slice_of(av.p, (size_t)(slash - av.p));
-        id.version = cv_slice_of(slash + 1, av.len - id.group.len - 1);
-    } else {
-        id.version = av;
-    }
-    id.kind = cv_kzr_str(obj, "kind");
-    const cv_node *meta = cv_map_get(obj, "metadata");
-    id.name = cv_kzr_str(meta, "name");
-    id.ns = cv_kzr_str(meta, "namespace");
-    return id;
-}
-
-/* kyaml's precomputed scope table: the built-in kinds that are not
- * namespaced (group "" is the core group). */
-static const char *const k_cluster[][2] = {
-    { "admissionregistration.k8s.io", "MutatingWebhookConfiguration" },
-    { "admissionregistration.k8s.io", "ValidatingWebhookConfiguration" },
-    { "apiextensions.k8s.io", "CustomResourceDefinition" },
-    { "apiregistration.k8s.io", "APIService" },
-    { "certificates.k8s.io", "CertificateSigningRequest" },
-    { "flowcontrol.apiserver.k8s.io", "FlowSchema" },
-    { "flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration" },
-    { "networking.k8s.io", "IngressClass" },
-    { "node.k8s.io", "RuntimeClass" },
-    { "policy", "PodSecurityPolicy" },
-    { "rbac.authorization.k8s.io", "ClusterRole" },
-    { "rbac.authorization.k8s.io", "ClusterRoleBinding" },
-    { "scheduling.k8s.io", "PriorityClass" },
-    { "storage.k8s.io", "CSIDriver" },
-    { "storage.k8s.io", "CSINode" },
-    { "storage.k8s.io", "StorageClass" },
-    { "storage.k8s.io", "VolumeAttachment" },
-    { "", "ComponentStatus" },
-    { "", "Namespace" },
-    { "", "Node" },
-    { "", "NodeProxyOptions" },
-    { "", "PersistentVolume" },
-};
-
-bool cv_kzr_cluster_scoped(cv_slice group, cv_slice version, cv_slice kind)
-{
-    (void)version;
-    for (size_t i = 0; i < sizeof k_cluster / sizeof k_cluster[0]; i++)
-        if (cv_slice_eq_str(group, k_cluster[i][0]) && cv_slice_eq_str(kind, k_cluster[i][1]))
-            return true;
-    return false;
-}
-
-cv_slice cv_kzr_eff_ns(const cv_kzr_id *id)
-{
-    if (cv_kzr_cluster_scoped(id->group, id->version, id->kind))
-        return cv_slice_of("_non_namespaceable_", 19);
-    if (id->ns.len == 0) return cv_slice_of("default", 7);
-    return id->ns;
-}
-
-bool cv_kzr_id_equal(const cv_kzr_id *a, const cv_kzr_id *b)
-{
-    return cv_slice_eq(a->group, b->group) && cv_slice_eq(a->version, b->version) &&
-           cv_slice_eq(a->kind, b->kind) && cv_slice_eq(a->name, b->name) &&
-           cv_slice_eq(cv_kzr_eff_ns(a), cv_kzr_eff_ns(b));
-}
-
-const cv_node *cv_kzr_annotation(const cv_node *obj, const char *key)
-{
-    const cv_node *a = cv_kzr_path(obj, "metadata/annotations");
-    if (!a || a->kind != CV_NODE_MAP) return NULL;
-    return cv_map_get(a, key);
-}
-
-/* Field k (0-based) of a comma-separated list. */
-static bool csv_field(const cv_node *v, size_t k, cv_slice *out)
-{
-    if (!v || v->kind != CV_NODE_STR) return false;
-    const char *p = v->s, *end = v->s + v->len;
-    for (size_t i = 0; i < k; i++) {
-        const char *c = memchr(p, ',', (size_t)(end - p));
-        if (!c) return false;
-        p = c + 1;
-    }
-    const char *c = memchr(p, ',', (size_t)(end - p));
-    *out = cv_slice_of(p, c ? (size_t)(c - p) : (size_t)(end - p));
-    return true;
-}
-
-bool cv_kzr_prev_id(const cv_node *obj, size_t k, cv_kzr_id *out)
-{
-    cv_kzr_id cur = cv_kzr_cur_id(obj);
-    cv_slice name, kind, ns;
-    if (!csv_field(cv_kzr_annotation(obj, PREV_NAMES), k, &name)) return false;
-    if (!csv_field(cv_kzr_annotation(obj, PREV_KINDS), k, &kind)) return false;
-    if (!csv_field(cv_kzr_annotation(obj, PREV_NSS), k, &ns)) return false;
-    *out = cur;
-    out->name = name;
-    out->kind = kind;
-    out->ns = ns;
-    if (cv_slice_eq_str(ns, "_non_namespaceable_")) out->ns = k_empty;
-    return true;
-}
-
-cv_kzr_id cv_kzr_org_id(const cv_node *obj)
-{
-    cv_kzr_id id;
-    if (cv_kzr_prev_id(obj, 0, &id)) return id;
-    return cv_kzr_cur_id(obj);
-}
-
-static cv_result child_map(cv_doc *d, cv_node *m, const char *key, cv_node **out)
-{
-    cv_node *c = cv_map_get(m, key);
-    if (c && c->kind == CV_NODE_MAP) {
-        *out = c;
+    cv_node *v = cv_map_get(parent, key);
+    if (v && v->kind == CV_NODE_MAP) {
+        *out = v;
         return cv_ok();
     }
-    CV_GUARD(cv_node_new(d, CV_NODE_MAP, out));
+    cv_node *m;
+    CV_GUARD(cv_node_new(d, CV_NODE_MAP, &m));
+    long i = cv_map_find(parent, key, strlen(key));
+    if (i >= 0) parent->items[i].value = m;
+    else CV_GUARD(cv_map_add(d, parent, key, strlen(key), m));
+    *out = m;
+    return cv_ok();
+}
+
+static cv_result put_str(cv_doc *d, cv_node *m, const char *key, cv_slice value)
+{
+    cv_node *v;
+    CV_GUARD(cv_node_text(d, CV_NODE_STR, value.p, value.len, &v));
     long i = cv_map_find(m, key, strlen(key));
     if (i >= 0) {
-        m->items[i].value = *out;
+        m->items[i].value = v;
         return cv_ok();
     }
-    return cv_map_add(d, m, key, strlen(key), *out);
+    return cv_map_add(d, m, key, strlen(key), v);
 }
 
 cv_result cv_kzr_set_str(cv_doc *d, cv_node *obj, const char *path, cv_slice value)
@@ -178,76 +103,203 @@ cv_result cv_kzr_set_str(cv_doc *d, cv_node *obj, const char *path, cv_slice val
         CV_GUARD(child_map(d, cur, seg, &cur));
         path = e + 1;
     }
-    cv_node *v;
-    CV_GUARD(cv_node_text(d, CV_NODE_STR, value.p, value.len, &v));
-    long i = cv_map_find(cur, seg, strlen(seg));
-    if (i >= 0) {
-        cur->items[i].value = v;
-        return cv_ok();
+    return put_str(d, cur, seg, value);
+}
+
+const cv_node *cv_kz_meta_get(const cv_node *obj, const char *field, const char *key)
+{
+    const cv_node *m = map_of(map_of(obj, "metadata"), field);
+    const cv_node *v = m ? cv_map_get(m, key) : NULL;
+    return v && v->kind == CV_NODE_STR ? v : NULL;
+}
+
+cv_result cv_kz_meta_set(cv_doc *d, cv_node *obj, const char *field, const char *key, cv_slice value)
+{
+    cv_node *md, *m;
+    CV_GUARD(child_map(d, obj, "metadata", &md));
+    CV_GUARD(child_map(d, md, field, &m));
+    return put_str(d, m, key, value);
+}
+
+void cv_kz_meta_del(cv_node *obj, const char *field, const char *key)
+{
+    const cv_node *c = map_of(map_of(obj, "metadata"), field);
+    union { const cv_node *c; cv_node *m; } u = { c };
+    if (!u.m) return;
+    long i = cv_map_find(u.m, key, strlen(key));
+    if (i >= 0) cv_node_remove(u.m, (size_t)i);
+}
+
+/* ---- ids ------------------------------------------------------------------ */
+
+static cv_slice str_of(const cv_node *n)
+{
+    if (!n || n->kind != CV_NODE_STR) return cv_slice_of("", 0);
+    return cv_slice_of(n->s, n->len);
+}
+
+static void split_gv(cv_slice av, cv_slice *g, cv_slice *v)
+{
+    const uint8_t *sl = av.len ? memchr(av.p, '/', av.len) : NULL;
+    if (!sl) {
+        *g = cv_slice_of("", 0);
+        *v = av;
+        return;
     }
-    return cv_map_add(d, cur, seg, strlen(seg), v);
+    size_t i = (size_t)(sl - av.p);
+    *g = cv_slice_of(av.p, i);
+    *v = cv_slice_of(av.p + i + 1, av.len - i - 1);
 }
 
-cv_result cv_kzr_set_annotation(cv_doc *d, cv_node *obj, const char *key, cv_slice value)
+void cv_kz_cur_id(const cv_node *obj, cv_kz_id *id)
 {
-    cv_node *meta, *annos;
-    CV_GUARD(child_map(d, obj, "metadata", &meta));
-    CV_GUARD(child_map(d, meta, "annotations", &annos));
-    cv_node *v;
-    CV_GUARD(cv_node_text(d, CV_NODE_STR, value.p, value.len, &v));
-    long i = cv_map_find(annos, key, strlen(key));
-    if (i >= 0) {
-        annos->items[i].value = v;
-        return cv_ok();
+    memset(id, 0, sizeof *id);
+    split_gv(str_of(cv_map_get(obj, "apiVersion")), &id->group, &id->version);
+    id->kind = str_of(cv_map_get(obj, "kind"));
+    const cv_node *md = map_of(obj, "metadata");
+    id->name = str_of(md ? cv_map_get(md, "name") : NULL);
+    id->ns = str_of(md ? cv_map_get(md, "namespace") : NULL);
+}
+
+bool cv_kz_id_cluster_scoped(const cv_kz_id *id)
+{
+    char av[512];
+    if (id->group.len + id->version.len + 2 > sizeof av) return false;
+    size_t n = 0;
+    if (id->group.len) {
+        memcpy(av, id->group.p, id->group.len);
+        n = id->group.len;
+        av[n++] = '/';
     }
-    return cv_map_add(d, annos, key, strlen(key), v);
+    if (id->version.len) memcpy(av + n, id->version.p, id->version.len);
+    n += id->version.len;
+    return cv_kz_schema_cluster_scoped(cv_slice_of(av, n), id->kind);
 }
 
-void cv_kzr_del_annotation(cv_node *obj, const char *key)
+cv_slice cv_kz_id_effective_ns(const cv_kz_id *id)
 {
-    cv_node *a = cv_kzr_path(obj, "metadata/annotations");
-    if (!a || a->kind != CV_NODE_MAP) return;
-    long i = cv_map_find(a, key, strlen(key));
-    if (i >= 0) cv_node_remove(a, (size_t)i);
+    if (cv_kz_id_cluster_scoped(id)) return cv_slice_str(k_nonns);
+    if (id->ns.len == 0 || cv_slice_eq_str(id->ns, k_default)) return cv_slice_str(k_default);
+    return id->ns;
 }
 
-static cv_result append_csv(cv_doc *d, cv_node *obj, const char *key, cv_slice v)
+bool cv_kz_id_equals(const cv_kz_id *a, const cv_kz_id *b)
 {
-    const cv_node *old = cv_kzr_annotation(obj, key);
-    if (!old || old->kind != CV_NODE_STR || old->len == 0)
-        return cv_kzr_set_annotation(d, obj, key, v);
+    return cv_slice_eq(cv_kz_id_effective_ns(a), cv_kz_id_effective_ns(b)) &&
+           cv_slice_eq(a->group, b->group) && cv_slice_eq(a->version, b->version) &&
+           cv_slice_eq(a->kind, b->kind) && cv_slice_eq(a->name, b->name);
+}
+
+bool cv_kz_gvk_selected(const cv_kz_id *id, cv_slice group, cv_slice version, cv_slice kind)
+{
+    return (!group.len || cv_slice_eq(group, id->group)) &&
+           (!version.len || cv_slice_eq(version, id->version)) &&
+           (!kind.len || cv_slice_eq(kind, id->kind));
+}
+
+void cv_kz_id_string(const cv_kz_id *id, char *out, size_t cap)
+{
+#define OR(s, d) (int)((s).len ? (s).len : strlen(d)), (const char *)((s).len ? (const char *)(s).p : (d))
+    snprintf(out, cap, "%.*s.%.*s.%.*s/%.*s.%.*s", OR(id->kind, "[noKind]"),
+             OR(id->version, "[noVer]"), OR(id->group, "[noGrp]"), OR(id->name, "[noName]"),
+             OR(id->ns, "[noNs]"));
+#undef OR
+}
+
+static size_t csv_count(cv_slice s)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < s.len; i++) n += s.p[i] == ',';
+    return n;
+}
+
+/* The i-th comma-separated field of s. */
+static cv_slice csv_field(cv_slice s, size_t i)
+{
+    size_t start = 0, k = 0;
+    for (size_t j = 0; j <= s.len; j++) {
+        if (j == s.len || s.p[j] == ',') {
+            if (k == i) return cv_slice_of(s.p + start, j - start);
+            k++;
+            start = j + 1;
+        }
+    }
+    return cv_slice_of("", 0);
+}
+
+cv_result cv_kz_prev_ids(const cv_node *obj, cv_kz_id **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    const cv_node *names = cv_kz_meta_get(obj, "annotations", CV_KZ_ANNO_PREV_NAMES);
+    if (!names) return cv_ok();
+    cv_slice sn = str_of(names);
+    cv_slice sns = str_of(cv_kz_meta_get(obj, "annotations", CV_KZ_ANNO_PREV_NAMESPACES));
+    cv_slice sk = str_of(cv_kz_meta_get(obj, "annotations", CV_KZ_ANNO_PREV_KINDS));
+    size_t c = csv_count(sn);
+    CV_ENSUREF(c == csv_count(sns) && c == csv_count(sk), CV_E_KZ_SELECTOR,
+               "number of previous names, number of previous namespaces, number of previous "
+               "kinds not equal");
+    cv_kz_id *out = calloc(c, sizeof *out);
+    CV_ENSURE(out, CV_E_NOMEM);
+    cv_kz_id cur;
+    cv_kz_cur_id(obj, &cur);
+    for (size_t i = 0; i < c; i++) {
+        out[i].group = cur.group;
+        out[i].version = cur.version;
+        out[i].kind = csv_field(sk, i);
+        out[i].name = csv_field(sn, i);
+        out[i].ns = csv_field(sns, i);
+    }
+    *ids = out;
+    *n = c;
+    return cv_ok();
+}
+
+cv_result cv_kz_org_id(const cv_node *obj, cv_kz_id *id)
+{
+    cv_kz_id *prev;
+    size_t n;
+    CV_GUARD(cv_kz_prev_ids(obj, &prev, &n));
+    if (n) *id = prev[0];
+    else cv_kz_cur_id(obj, id);
+    free(prev);
+    return cv_ok();
+}
+
+cv_result cv_kz_append_csv(cv_doc *d, cv_node *obj, const char *key, cv_slice value)
+{
+    if (value.len == 0) return cv_ok();
+    const cv_node *cur = cv_kz_meta_get(obj, "annotations", key);
     cv_buf b;
-    cv_buf_init_secret(&b, 1u << 20);
-    cv_result r = cv_buf_add(&b, old->s, old->len);
-    if (cv_is_ok(r)) r = cv_buf_add_byte(&b, ',');
-    if (cv_is_ok(r)) r = cv_buf_add(&b, v.p, v.len);
-    if (cv_is_ok(r)) r = cv_kzr_set_annotation(d, obj, key, cv_buf_slice(&b));
+    cv_buf_init_secret(&b, CV_KZ_MAX_FILE);
+    cv_result r = cv_ok();
+    if (cur) {
+        CV_GUARD_GOTO(r, cv_buf_add(&b, cur->s, cur->len), out);
+        CV_GUARD_GOTO(r, cv_buf_add_byte(&b, ','), out);
+    }
+    CV_GUARD_GOTO(r, cv_buf_add(&b, value.p, value.len), out);
+    r = cv_kz_meta_set(d, obj, "annotations", key, cv_buf_slice(&b));
+out:
     cv_buf_release(&b);
     return r;
 }
 
-cv_result cv_kzr_store_prev_id(cv_doc *d, cv_node *obj)
+cv_result cv_kz_store_previous_id(cv_doc *d, cv_node *obj)
 {
-    cv_kzr_id id = cv_kzr_cur_id(obj);
-    cv_slice ns = cv_kzr_eff_ns(&id);
-    /* The slices point into nodes that the annotation writes may move. */
-    char name[512], kind[256], nsb[256];
-    CV_ENSURE(id.name.len < sizeof name && id.kind.len < sizeof kind && ns.len < sizeof nsb,
-              CV_E_LIMIT);
-    if (id.name.len) memcpy(name, id.name.p, id.name.len);
-    if (id.kind.len) memcpy(kind, id.kind.p, id.kind.len);
-    if (ns.len) memcpy(nsb, ns.p, ns.len);
-    CV_GUARD(append_csv(d, obj, PREV_NAMES, cv_slice_of(name, id.name.len)));
-    CV_GUARD(append_csv(d, obj, PREV_NSS, cv_slice_of(nsb, ns.len)));
-    return append_csv(d, obj, PREV_KINDS, cv_slice_of(kind, id.kind.len));
-}
-
-void cv_kzr_id_text(const cv_kzr_id *id, char *out, size_t cap)
-{
-    snprintf(out, cap, "%.*s.%.*s.%.*s/%.*s.%.*s", (int)id->kind.len, (const char *)id->kind.p,
-             (int)id->version.len, (const char *)id->version.p,
-             id->group.len ? (int)id->group.len : 7,
-             id->group.len ? (const char *)id->group.p : "[noGrp]", (int)id->name.len,
-             (const char *)id->name.p, id->ns.len ? (int)id->ns.len : 6,
-             id->ns.len ? (const char *)id->ns.p : "[noNs]");
+    cv_kz_id id;
+    cv_kz_cur_id(obj, &id);
+    /* Copies first: the annotations being written may alias the id. */
+    char *name = NULL, *ns = NULL, *kind = NULL;
+    cv_slice ens = cv_kz_id_effective_ns(&id);
+    cv_result r = cv_slice_strdup(id.name, &name);
+    if (cv_is_ok(r)) r = cv_slice_strdup(ens, &ns);
+    if (cv_is_ok(r)) r = cv_slice_strdup(id.kind, &kind);
+    if (cv_is_ok(r)) r = cv_kz_append_csv(d, obj, CV_KZ_ANNO_PREV_NAMES, cv_slice_str(name));
+    if (cv_is_ok(r)) r = cv_kz_append_csv(d, obj, CV_KZ_ANNO_PREV_NAMESPACES, cv_slice_str(ns));
+    if (cv_is_ok(r)) r = cv_kz_append_csv(d, obj, CV_KZ_ANNO_PREV_KINDS, cv_slice_str(kind));
+    free(name);
+    free(ns);
+    free(kind);
+    return r;
 }

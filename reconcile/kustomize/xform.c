@@ -26,10 +26,10 @@ static cv_result ns_subjects(cv_doc *d, cv_node *obj, cv_slice ns)
 
 static cv_result ns_one(cv_doc *d, cv_node *obj, cv_slice ns)
 {
-    cv_kzr_id id = cv_kzr_cur_id(obj);
-    CV_GUARD(cv_kzr_store_prev_id(d, obj));
-    id = cv_kzr_cur_id(obj);
-    if (!cv_kzr_cluster_scoped(id.group, id.version, id.kind))
+    cv_kz_id id;
+    CV_GUARD(cv_kz_store_previous_id(d, obj));
+    cv_kz_cur_id(obj, &id);
+    if (!cv_kz_id_cluster_scoped(&id))
         CV_GUARD(cv_kzr_set_str(d, obj, "metadata/namespace", ns));
     if (cv_slice_eq_str(id.kind, "Namespace") && cv_slice_eq_str(cv_kzr_str(obj, "apiVersion"), "v1"))
         CV_GUARD(cv_kzr_set_str(d, obj, "metadata/name", ns));
@@ -52,216 +52,62 @@ cv_result cv_kzb_namespace(cv_kzb_acc *a, cv_slice ns)
         CV_GUARD(ns_one(&a->rm->doc, o, ns));
     }
     for (size_t i = 0; i < a->n; i++) {
-        cv_kzr_id x = cv_kzr_cur_id(a->objs[i]);
+        cv_kz_id x, y;
+        cv_kz_cur_id(a->objs[i], &x);
         for (size_t j = i + 1; j < a->n; j++) {
-            cv_kzr_id y = cv_kzr_cur_id(a->objs[j]);
-            CV_ENSUREF(!cv_kzr_id_equal(&x, &y), CV_E_KZ_CONFLICT,
+            cv_kz_cur_id(a->objs[j], &y);
+            CV_ENSUREF(!cv_kz_id_equals(&x, &y), CV_E_KZ_CONFLICT,
                        "namespace transformation produces ID conflict");
         }
     }
     return cv_ok();
 }
 
-/* ---- name references ---------------------------------------------------------- */
+/* ---- configurations --------------------------------------------------------- */
 
-static cv_result dup_slice(cv_slice s, char **out) { return cv_slice_strdup(s, out); }
-
-static cv_result add_ref(cv_kzb_ctx *c, cv_slice kind, cv_slice group, const cv_node *fs)
-{
-    if (c->nrefs == c->refs_cap) {
-        size_t n = c->refs_cap ? c->refs_cap * 2 : 64;
-        cv_kzb_ref *p = realloc(c->refs, n * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        c->refs = p;
-        c->refs_cap = n;
-    }
-    cv_kzb_ref *r = &c->refs[c->nrefs];
-    memset(r, 0, sizeof *r);
-    c->nrefs++;
-    CV_GUARD(dup_slice(kind, &r->kind));
-    CV_GUARD(dup_slice(group, &r->group));
-    CV_GUARD(dup_slice(cv_kzr_str(fs, "kind"), &r->rkind));
-    CV_GUARD(dup_slice(cv_kzr_str(fs, "group"), &r->rgroup));
-    return dup_slice(cv_kzr_str(fs, "path"), &r->path);
-}
-
-static cv_result config_doc(cv_kzb_ctx *c, const cv_node *cfg)
-{
-    for (size_t i = 0; i < cfg->n; i++) {
-        const cv_node *k = cfg->items[i].key, *v = cfg->items[i].value;
-        if (k->kind != CV_NODE_STR || v->kind != CV_NODE_LIST) continue;
-        CV_ENSUREF(cv_slice_eq_str(cv_slice_of(k->s, k->len), "nameReference"), CV_E_UNSUPPORTED,
-                   "configurations: '%.*s' is not implemented by covert", (int)k->len, k->s);
-        for (size_t j = 0; j < v->n; j++) {
-            const cv_node *e = v->items[j].value, *fss = cv_map_get(e, "fieldSpecs");
-            for (size_t f = 0; fss && fss->kind == CV_NODE_LIST && f < fss->n; f++)
-                CV_GUARD(add_ref(c, cv_kzr_str(e, "kind"), cv_kzr_str(e, "group"), fss->items[f].value));
-        }
-    }
-    return cv_ok();
-}
-
-cv_result cv_kzb_configurations(cv_kzb_ctx *c, const char *dir, const cv_node *k)
+cv_result cv_kzb_configurations(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const cv_node *k)
 {
     const cv_node *l = cv_map_get(k, "configurations");
-    if (!l || l->kind != CV_NODE_LIST) return cv_ok();
-    cv_doc d;
-    CV_GUARD(cv_doc_init(&d));
-    cv_result r = cv_ok();
-    for (size_t i = 0; i < l->n && cv_is_ok(r); i++) {
-        char *path = NULL;
+    cv_doc *d = &a->rm->doc;
+    cv_kz_tconfig tc = { 0 };
+    cv_result r = cv_kz_tconfig_add_defaults(d, &tc);
+    for (size_t i = 0; cv_is_ok(r) && l && l->kind == CV_NODE_LIST && i < l->n; i++) {
         if (l->items[i].value->kind != CV_NODE_STR) {
             r = CV_FAILF(CV_E_KZ_KUSTOMIZATION, "'configurations' entries must be strings");
             break;
         }
+        char *path = NULL;
         cv_slice text;
         cv_node **docs = NULL;
         size_t n = 0;
         r = cv_kzfs_join(dir, l->items[i].value->s, &path);
         if (cv_is_ok(r)) r = cv_kzfs_read(c->o->fs, path, &text);
-        if (cv_is_ok(r)) r = cv_kz_yaml_docs(&d, text, &docs, &n);
-        for (size_t j = 0; j < n && cv_is_ok(r); j++)
-            if (docs[j]->kind == CV_NODE_MAP) r = config_doc(c, docs[j]);
+        if (cv_is_ok(r)) r = cv_kz_yaml_docs(d, text, &docs, &n);
+        for (size_t j = 0; j < n && cv_is_ok(r); j++) r = cv_kz_tconfig_add_doc(&tc, docs[j]);
         free(docs);
         free(path);
     }
-    cv_doc_clear(&d);
+    if (cv_is_ok(r)) r = cv_kz_tconfig_merge(&a->tc, &tc);
+    cv_kz_tconfig_free(&tc);
     return r;
 }
 
-/* The builtin ConfigMap/Secret referrers: pod spec fields under each kind
- * that holds a pod template. */
-static const char *const k_pod_holders[][2] = {
-    { "Pod", "spec" }, { "PodTemplate", "template/spec" }, { "Deployment", "spec/template/spec" },
-    { "ReplicaSet", "spec/template/spec" }, { "DaemonSet", "spec/template/spec" },
-    { "StatefulSet", "spec/template/spec" }, { "Job", "spec/template/spec" },
-    { "CronJob", "spec/jobTemplate/spec/template/spec" },
-    { "ReplicationController", "spec/template/spec" },
-};
-static const char *const k_cm_fields[] = {
-    "volumes/configMap/name", "containers/env/valueFrom/configMapKeyRef/name",
-    "initContainers/env/valueFrom/configMapKeyRef/name", "containers/envFrom/configMapRef/name",
-    "initContainers/envFrom/configMapRef/name", "volumes/projected/sources/configMap/name", NULL,
-};
-static const char *const k_secret_fields[] = {
-    "volumes/secret/secretName", "containers/env/valueFrom/secretKeyRef/name",
-    "initContainers/env/valueFrom/secretKeyRef/name", "containers/envFrom/secretRef/name",
-    "initContainers/envFrom/secretRef/name", "imagePullSecrets/name",
-    "volumes/projected/sources/secret/name", NULL,
-};
+/* ---- sort (SortOrderTransformer) ------------------------------------------- */
 
+/* The kinds ordered first and last: kustomize's defaults or
+ * legacySortOptions' lists. */
 typedef struct {
-    const cv_kz_resmap *rm;
-    const char *kind, *group;
-    cv_slice ns; /* the referrer's effective namespace */
-    cv_doc *d;
-} ref_job;
+    cv_slice first[256], last[256];
+    size_t nfirst, nlast;
+} sort_order;
 
-static bool names_match(const cv_node *cand, cv_slice v)
+/* typeOrders: a kind's last mention wins, orderLast over orderFirst. */
+static int type_order(const sort_order *o, cv_slice kind)
 {
-    cv_kzr_id id;
-    for (size_t k = 0; cv_kzr_prev_id(cand, k, &id); k++)
-        if (cv_slice_eq(id.name, v)) return true;
-    return false;
-}
-
-static cv_result fix_value(const ref_job *j, cv_node *val)
-{
-    if (val->kind != CV_NODE_STR) return cv_ok();
-    cv_slice v = cv_slice_of(val->s, val->len);
-    const cv_node *hit = NULL;
-    for (size_t i = 0; i < j->rm->n; i++) {
-        const cv_node *c = j->rm->objs[i];
-        cv_kzr_id id = cv_kzr_cur_id(c);
-        if (!cv_slice_eq_str(id.kind, j->kind) || (j->group[0] && !cv_slice_eq_str(id.group, j->group)))
-            continue;
-        if (!names_match(c, v)) continue;
-        if (!cv_kzr_cluster_scoped(id.group, id.version, id.kind) && !cv_slice_eq(cv_kzr_eff_ns(&id), j->ns))
-            continue;
-        if (hit) return cv_ok(); /* ambiguous: kustomize leaves it */
-        hit = c;
-    }
-    if (!hit) return cv_ok();
-    cv_slice nn = cv_kzr_str(cv_map_get(hit, "metadata"), "name");
-    return cv_node_set_text(j->d, val, CV_NODE_STR, nn.p, nn.len);
-}
-
-static cv_result visit(const ref_job *j, cv_node *n, const char *path, size_t depth)
-{
-    CV_ENSURE(depth < CV_KZ_MAX_DEPTH, CV_E_LIMIT);
-    if (n->kind == CV_NODE_LIST) {
-        for (size_t i = 0; i < n->n; i++) CV_GUARD(visit(j, n->items[i].value, path, depth + 1));
-        return cv_ok();
-    }
-    if (!*path) return fix_value(j, n);
-    if (n->kind != CV_NODE_MAP) return cv_ok();
-    const char *e = strchr(path, '/');
-    size_t len = e ? (size_t)(e - path) : strlen(path);
-    char seg[256];
-    if (len >= sizeof seg) return cv_ok();
-    memcpy(seg, path, len);
-    seg[len] = 0;
-    size_t sl = len;
-    if (sl > 2 && strcmp(seg + sl - 2, "[]") == 0) seg[sl - 2] = 0;
-    cv_node *c = cv_map_get(n, seg);
-    if (!c) return cv_ok();
-    return visit(j, c, e ? e + 1 : "", depth + 1);
-}
-
-static cv_result apply_ref(const cv_kz_resmap *rm, cv_doc *d, const char *kind, const char *group,
-                           const char *rkind, const char *rgroup, const char *path)
-{
-    for (size_t i = 0; i < rm->n; i++) {
-        cv_node *o = rm->objs[i];
-        cv_kzr_id id = cv_kzr_cur_id(o);
-        if (rkind[0] && !cv_slice_eq_str(id.kind, rkind)) continue;
-        if (rgroup[0] && !cv_slice_eq_str(id.group, rgroup)) continue;
-        ref_job j = { rm, kind, group, cv_kzr_eff_ns(&id), d };
-        CV_GUARD(visit(&j, o, path, 0));
-    }
-    return cv_ok();
-}
-
-cv_result cv_kzb_name_references(cv_kzb_ctx *c, cv_kz_resmap *rm)
-{
-    char path[256];
-    for (size_t h = 0; h < sizeof k_pod_holders / sizeof k_pod_holders[0]; h++) {
-        for (size_t f = 0; k_cm_fields[f]; f++) {
-            snprintf(path, sizeof path, "%s/%s", k_pod_holders[h][1], k_cm_fields[f]);
-            CV_GUARD(apply_ref(rm, &rm->doc, "ConfigMap", "", k_pod_holders[h][0], "", path));
-        }
-        for (size_t f = 0; k_secret_fields[f]; f++) {
-            snprintf(path, sizeof path, "%s/%s", k_pod_holders[h][1], k_secret_fields[f]);
-            CV_GUARD(apply_ref(rm, &rm->doc, "Secret", "", k_pod_holders[h][0], "", path));
-        }
-    }
-    CV_GUARD(apply_ref(rm, &rm->doc, "Secret", "", "Ingress", "", "spec/tls/secretName"));
-    for (size_t i = 0; i < c->nrefs; i++) {
-        const cv_kzb_ref *r = &c->refs[i];
-        CV_GUARD(apply_ref(rm, &rm->doc, r->kind, r->group, r->rkind, r->rgroup, r->path));
-    }
-    return cv_ok();
-}
-
-/* ---- sort (SortOrderTransformer, legacy) ------------------------------------- */
-
-static const char *const k_first[] = {
-    "Namespace", "ResourceQuota", "StorageClass", "CustomResourceDefinition", "ServiceAccount",
-    "PodSecurityPolicy", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "ConfigMap",
-    "Secret", "Endpoints", "Service", "LimitRange", "PriorityClass", "PersistentVolume",
-    "PersistentVolumeClaim", "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget", NULL,
-};
-static const char *const k_last[] = { "MutatingWebhookConfiguration",
-                                      "ValidatingWebhookConfiguration", NULL };
-
-static int type_order(cv_slice kind)
-{
-    int n = 0;
-    while (k_first[n]) n++;
-    for (int i = 0; k_first[i]; i++)
-        if (cv_slice_eq_str(kind, k_first[i])) return -n + i;
-    for (int i = 0; k_last[i]; i++)
-        if (cv_slice_eq_str(kind, k_last[i])) return 1 + i;
+    for (size_t i = o->nlast; i-- > 0;)
+        if (cv_slice_eq(kind, o->last[i])) return 1 + (int)i;
+    for (size_t i = o->nfirst; i-- > 0;)
+        if (cv_slice_eq(kind, o->first[i])) return -(int)o->nfirst + (int)i;
     return 0;
 }
 
@@ -273,77 +119,135 @@ static int cmp_slices(cv_slice a, cv_slice b)
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
-/* "group_version_kind" with "~G"/"~V"/"~K" for empty parts. */
-static int gvk_cmp(const cv_kzr_id *a, const cv_kzr_id *b)
+/* Parts joined by sep, empty parts replaced, compared as one string the
+ * way Go compares the joined sort strings. */
+static int joined_cmp(const cv_slice *pa, const cv_slice *pb, const char *const *none, size_t n, char sep)
 {
-    cv_slice pa[3] = { a->group, a->version, a->kind }, pb[3] = { b->group, b->version, b->kind };
-    static const char *const none[3] = { "~G", "~V", "~K" };
-    char sa[768], sb[768];
+    char sa[1536], sb[1536];
     size_t na = 0, nb = 0;
-    for (int i = 0; i < 3; i++) {
-        na += (size_t)snprintf(sa + na, sizeof sa - na, i ? "_%.*s" : "%.*s",
-                               pa[i].len ? (int)pa[i].len : 2,
-                               pa[i].len ? (const char *)pa[i].p : none[i]);
-        nb += (size_t)snprintf(sb + nb, sizeof sb - nb, i ? "_%.*s" : "%.*s",
-                               pb[i].len ? (int)pb[i].len : 2,
-                               pb[i].len ? (const char *)pb[i].p : none[i]);
+    for (size_t i = 0; i < n; i++) {
+        cv_slice x = pa[i].len ? pa[i] : cv_slice_str(none[i]);
+        cv_slice y = pb[i].len ? pb[i] : cv_slice_str(none[i]);
+        if (na + x.len + 1 > sizeof sa || nb + y.len + 1 > sizeof sb) return cmp_slices(x, y);
+        if (i) sa[na++] = sep, sb[nb++] = sep;
+        memcpy(sa + na, x.p, x.len);
+        memcpy(sb + nb, y.p, y.len);
+        na += x.len;
+        nb += y.len;
     }
-    return strcmp(sa, sb);
+    return cmp_slices(cv_slice_of(sa, na), cv_slice_of(sb, nb));
 }
 
-static bool gvk_equal(const cv_kzr_id *a, const cv_kzr_id *b)
+static int gvk_cmp(const cv_kz_id *a, const cv_kz_id *b)
+{
+    static const char *const none[3] = { "~G", "~V", "~K" };
+    const cv_slice pa[3] = { a->group, a->version, a->kind }, pb[3] = { b->group, b->version, b->kind };
+    return joined_cmp(pa, pb, none, 3, '_');
+}
+
+static bool gvk_equal(const cv_kz_id *a, const cv_kz_id *b)
 {
     return cv_slice_eq(a->group, b->group) && cv_slice_eq(a->version, b->version) &&
            cv_slice_eq(a->kind, b->kind);
 }
 
-static bool legacy_less(const cv_node *x, const cv_node *y)
+static bool legacy_less(const sort_order *o, const cv_node *x, const cv_node *y)
 {
-    cv_kzr_id a = cv_kzr_cur_id(x), b = cv_kzr_cur_id(y);
+    cv_kz_id a, b;
+    cv_kz_cur_id(x, &a);
+    cv_kz_cur_id(y, &b);
     if (!gvk_equal(&a, &b)) {
-        int ia = type_order(a.kind), ib = type_order(b.kind);
+        int ia = type_order(o, a.kind), ib = type_order(o, b.kind);
         if (ia != ib) return ia < ib;
         bool nsk = cv_slice_eq_str(a.kind, "Namespace") && cv_slice_eq_str(b.kind, "Namespace") &&
                    (a.group.len == 0 || b.group.len == 0);
         return nsk ? gvk_cmp(&a, &b) > 0 : gvk_cmp(&a, &b) < 0;
     }
-    cv_slice ns_a = a.ns.len ? a.ns : cv_slice_of("~X", 2), ns_b = b.ns.len ? b.ns : cv_slice_of("~X", 2);
-    int c = cmp_slices(ns_a, ns_b);
-    if (c) return c < 0;
-    cv_slice na = a.name.len ? a.name : cv_slice_of("~N", 2), nb = b.name.len ? b.name : cv_slice_of("~N", 2);
-    return cmp_slices(na, nb) < 0;
+    /* Same gvk: "gvk|namespace|name", the gvk part equal. */
+    static const char *const none[2] = { "~X", "~N" };
+    const cv_slice pa[2] = { a.ns, a.name }, pb[2] = { b.ns, b.name };
+    return joined_cmp(pa, pb, none, 2, '|') < 0;
 }
 
-cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts)
+static cv_result kinds_list(const cv_node *l, const char *what, cv_slice *out, size_t *n)
 {
-    if (opts && opts->kind == CV_NODE_MAP) {
-        cv_slice order = cv_kzr_str(opts, "order");
-        if (cv_slice_eq_str(order, "fifo")) return cv_ok();
-        CV_ENSUREF(cv_slice_eq_str(order, "legacy"), CV_E_KZ_KUSTOMIZATION,
-                   "the field 'sortOptions.order' must be one of [fifo, legacy]");
-        CV_ENSUREF(!cv_map_get(opts, "legacySortOptions"), CV_E_UNSUPPORTED,
-                   "sortOptions.legacySortOptions is not implemented by covert");
-    }
-    /* Insertion sort keeps equal ids in place (they cannot occur anyway). */
-    for (size_t i = 1; i < rm->n; i++) {
-        cv_node *o = rm->objs[i];
-        size_t j = i;
-        for (; j > 0 && legacy_less(o, rm->objs[j - 1]); j--) rm->objs[j] = rm->objs[j - 1];
-        rm->objs[j] = o;
+    *n = 0;
+    if (!l || l->kind == CV_NODE_NULL) return cv_ok();
+    CV_ENSUREF(l->kind == CV_NODE_LIST, CV_E_KZ_KUSTOMIZATION,
+               "invalid Kustomization: json: cannot unmarshal into Go struct field LegacySortOptions.%s of type []string", what);
+    CV_ENSUREF(l->n <= 256, CV_E_LIMIT, "sortOptions.legacySortOptions.%s: more than 256 kinds", what);
+    for (size_t i = 0; i < l->n; i++) {
+        const cv_node *v = l->items[i].value;
+        CV_ENSUREF(v->kind == CV_NODE_STR || v->kind == CV_NODE_NULL, CV_E_KZ_KUSTOMIZATION,
+                   "invalid Kustomization: json: cannot unmarshal into Go struct field LegacySortOptions.%s of type string", what);
+        out[(*n)++] = v->kind == CV_NODE_STR ? cv_slice_of(v->s, v->len) : cv_slice_of("", 0);
     }
     return cv_ok();
 }
 
-/* ---- krusty's clean-up ------------------------------------------------------- */
-
-static bool build_meta_has(const cv_node *k, const char *opt)
+static cv_result only_keys(const cv_node *m, const char *a, const char *b)
 {
-    const cv_node *l = k ? cv_map_get(k, "buildMetadata") : NULL;
-    for (size_t i = 0; l && l->kind == CV_NODE_LIST && i < l->n; i++)
-        if (cv_slice_eq_str(cv_slice_of(l->items[i].value->s, l->items[i].value->len), opt))
-            return true;
-    return false;
+    for (size_t i = 0; i < m->n; i++) {
+        const cv_node *k = m->items[i].key;
+        cv_slice ks = k->kind == CV_NODE_STR ? cv_slice_of(k->s, k->len) : cv_slice_of("", 0);
+        CV_ENSUREF(cv_slice_eq_str(ks, a) || cv_slice_eq_str(ks, b), CV_E_KZ_KUSTOMIZATION,
+                   "invalid Kustomization: json: unknown field \"%.*s\"", (int)ks.len, (const char *)ks.p);
+    }
+    return cv_ok();
 }
+
+/* applyDefaults + validate of SortOrderTransformer; *legacy false = fifo. */
+static cv_result sort_options(const cv_node *opts, sort_order *o, bool *legacy)
+{
+    *legacy = true;
+    o->nfirst = o->nlast = 0;
+    const cv_node *lso = NULL;
+    if (opts && opts->kind != CV_NODE_NULL) {
+        CV_ENSUREF(opts->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,
+                   "invalid Kustomization: json: cannot unmarshal into Go struct field Kustomization.sortOptions");
+        CV_GUARD(only_keys(opts, "order", "legacySortOptions"));
+        cv_slice order = cv_kzr_str(opts, "order");
+        lso = cv_map_get(opts, "legacySortOptions");
+        if (lso && lso->kind == CV_NODE_NULL) lso = NULL;
+        *legacy = cv_slice_eq_str(order, "legacy");
+        CV_ENSUREF(*legacy || cv_slice_eq_str(order, "fifo"), CV_E_KZ_KUSTOMIZATION,
+                   "the field 'sortOptions.order' must be one of [fifo, legacy]");
+        CV_ENSUREF(*legacy || !lso, CV_E_KZ_KUSTOMIZATION,
+                   "the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'");
+    }
+    if (!lso) {
+        for (; cv_kz_order_first[o->nfirst]; o->nfirst++)
+            o->first[o->nfirst] = cv_slice_str(cv_kz_order_first[o->nfirst]);
+        for (; cv_kz_order_last[o->nlast]; o->nlast++)
+            o->last[o->nlast] = cv_slice_str(cv_kz_order_last[o->nlast]);
+        return cv_ok();
+    }
+    CV_ENSUREF(lso->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION,
+               "invalid Kustomization: json: cannot unmarshal into Go struct field SortOptions.legacySortOptions");
+    CV_GUARD(only_keys(lso, "orderFirst", "orderLast"));
+    CV_GUARD(kinds_list(cv_map_get(lso, "orderFirst"), "orderFirst", o->first, &o->nfirst));
+    return kinds_list(cv_map_get(lso, "orderLast"), "orderLast", o->last, &o->nlast);
+}
+
+cv_result cv_kzb_sort(cv_kz_resmap *rm, const cv_node *opts)
+{
+    sort_order *o = malloc(sizeof *o);
+    CV_ENSURE(o, CV_E_NOMEM);
+    bool legacy;
+    cv_result r = sort_options(opts, o, &legacy);
+    /* Ids are unique, so Less is a strict order and Go's unstable sort
+     * gives this same order. */
+    for (size_t i = 1; cv_is_ok(r) && legacy && i < rm->n; i++) {
+        cv_node *x = rm->objs[i];
+        size_t j = i;
+        for (; j > 0 && legacy_less(o, x, rm->objs[j - 1]); j--) rm->objs[j] = rm->objs[j - 1];
+        rm->objs[j] = x;
+    }
+    free(o);
+    return r;
+}
+
+/* ---- krusty's clean-up ------------------------------------------------------- */
 
 /* GetAnnotations/SetAnnotations: every value becomes its scalar text, the
  * build annotations go, an empty map is removed. */
@@ -388,12 +292,8 @@ static cv_result clean_annotations(cv_doc *d, cv_node *obj, bool origin, bool tr
     return cv_ok();
 }
 
-cv_result cv_kzb_finish(cv_kz_resmap *rm, const cv_node *kust)
+cv_result cv_kzb_finish(cv_kz_resmap *rm, bool origin, bool transf)
 {
-    bool origin = build_meta_has(kust, "originAnnotations");
-    bool transf = build_meta_has(kust, "transformerAnnotations");
-    CV_ENSUREF(!origin && !transf && !build_meta_has(kust, "managedByLabel"), CV_E_UNSUPPORTED,
-               "buildMetadata is not implemented by covert");
     for (size_t i = 0; i < rm->n; i++)
         CV_GUARD(clean_annotations(&rm->doc, rm->objs[i], origin, transf));
     return cv_ok();

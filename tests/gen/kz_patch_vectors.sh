@@ -19,7 +19,9 @@ for dir in "$ROOT"/tests/kustomize/cases/*/; do
     else
         # kubectl prefixes klog noise; keep the error text only.
         sed -n 's/.*err="\(.*\)"$/\1/p' "$OUT/$name.stderr" >"$OUT/$name.err"
-        [ -s "$OUT/$name.err" ] || cp "$OUT/$name.stderr" "$OUT/$name.err"
+        # A multi-line message (err=< ... >): drop klog's time-stamped prefix.
+        [ -s "$OUT/$name.err" ] ||
+            sed 's/^E[0-9]* [0-9:.]* *[0-9]* run.go:[0-9]*\] //' "$OUT/$name.stderr" >"$OUT/$name.err"
         rm -f "$OUT/$name.stderr"
     fi
 done

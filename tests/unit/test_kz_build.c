@@ -79,10 +79,11 @@ Test(kz_build, unimplemented_field_is_named)
 {
     cv_buf out;
     cv_buf_init(&out, 1u << 20);
-    cv_result r = build_text("resources: [res.yaml]\nnamePrefix: x-\n",
-                             (const uint8_t *)"kind: A\nmetadata: {name: a}\n", 29, &out);
+    static const char res[] = "kind: A\nmetadata: {name: a}\n";
+    cv_result r = build_text("resources: [res.yaml]\ncrds: [c.yaml]\n", (const uint8_t *)res,
+                             sizeof res - 1, &out);
     cr_expect(cv_is(r, CV_E_UNSUPPORTED));
-    cr_expect(strstr(cv_err_detail(), "namePrefix") != NULL, "%s", cv_err_detail());
+    cr_expect(strstr(cv_err_detail(), "crds") != NULL, "%s", cv_err_detail());
     cv_buf_release(&out);
 }
 

@@ -8,56 +8,19 @@
  * with the error code the table below names (the peer's message itself
  * is Go's, with values covert leaves out). */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/kustomize/build.h"
-#include "reconcile/kustomize/emit.h"
-#include "reconcile/kustomize/fs.h"
 #include "reconcile/kustomize/kyaml.h"
 #include "reconcile/kustomize/replace.h"
+#include "tests/lib/kz_case.h"
 #include "tests/lib/vectors.h"
-
-static cv_result build(const char *dir, cv_buf *out)
-{
-    cv_kzfs *fs;
-    CV_GUARD(cv_kzfs_disk(&fs));
-    cv_kz_opts o = { .fs = fs, .load_none = true };
-    cv_kz_resmap rm;
-    cv_result r = cv_kz_resmap_init(&rm);
-    if (cv_is_ok(r)) r = cv_kz_build(&o, dir, NULL, &rm);
-    if (cv_is_ok(r)) r = cv_kz_emit(&rm, out);
-    cv_kz_resmap_clear(&rm);
-    cv_kzfs_free(&fs);
-    return r;
-}
 
 static void run(const char *cases, const char *vecs, const char *name, cv_err want_err)
 {
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s/%s", cases, name);
-    cv_buf out;
-    cv_buf_init(&out, 1u << 24);
-    cv_result r = build(dir, &out);
-    size_t len;
-    snprintf(path, sizeof path, "%s/%s.err", vecs, name);
-    uint8_t *err = tv_read_file(path, &len);
-    if (err) {
-        free(err);
-        cr_expect(!cv_is_ok(r), "%s: the peer failed but covert succeeded", name);
-        cr_expect_eq(r.err, want_err, "%s: %s (%s)", name, cv_strerror(r.err), cv_err_detail());
-    } else {
-        snprintf(path, sizeof path, "%s/%s.yaml", vecs, name);
-        uint8_t *want = tv_read_file(path, &len);
-        cr_assert(want, "no vector %s", path);
-        cr_expect(cv_is_ok(r), "%s: %s (%s)", name, cv_strerror(r.err), cv_err_detail());
-        cr_expect(out.len == len && memcmp(out.p, want, len) == 0, "%s: output differs from the peer's:\n%.*s", name,
-                  (int)out.len, (const char *)out.p);
-        free(want);
-    }
-    cv_buf_release(&out);
+    char msg[8192];
+    cr_expect(kz_case_check(cases, vecs, name, want_err, msg, sizeof msg), "%s", msg);
 }
 
 #define CASES "tests/kustomize/cases"
@@ -75,9 +38,12 @@ OK55(repl_create_elem)
 OK55(repl_default_ns)
 OK55(repl_delimiter)
 OK55(repl_escape)
+OK55(repl_fold_case)
 OK55(repl_labels)
 OK55(repl_map_value)
 OK55(repl_path_file)
+OK55(repl_path_lenient)
+OK55(repl_path_multi_doc)
 OK55(repl_regex_elem)
 OK55(repl_reject)
 OK55(repl_source_index)
@@ -94,6 +60,10 @@ ERR55(repl_err_nothing, CV_E_KZ_REPLACEMENT)
 ERR55(repl_err_scalar_path, CV_E_KZ_REPLACEMENT)
 ERR55(repl_err_source_field, CV_E_KZ_REPLACEMENT)
 ERR55(repl_err_typed, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_path_empty, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_path_inline, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_path_scalar, CV_E_KZ_REPLACEMENT)
+ERR55(repl_err_unknown_field, CV_E_KZ_KUSTOMIZATION)
 OK58(repl58_source_value)
 ERR58(repl58_err_both, CV_E_KZ_REPLACEMENT)
 ERR58(repl58_err_regex, CV_E_REGEX)
@@ -105,25 +75,15 @@ Test(kz_replace, repl58_json_str_unsupported)
 {
     cv_buf out;
     cv_buf_init(&out, 1u << 24);
-    cv_result r = build(CASES58 "/repl58_json_str", &out);
+    cv_result r = kz_case_build(CASES58 "/repl58_json_str", &out);
     cr_expect_eq(r.err, CV_E_UNSUPPORTED, "%s (%s)", cv_strerror(r.err), cv_err_detail());
     cv_buf_release(&out);
 }
 
-static size_t count_dirs(const char *dir, const char *prefix)
-{
-    DIR *d = opendir(dir);
-    cr_assert(d, "%s", dir);
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.' && !strncmp(e->d_name, prefix, strlen(prefix));
-    closedir(d);
-    return n;
-}
-
 Test(kz_replace, every_case_has_a_test)
 {
-    cr_expect_eq(count_dirs(CASES58, ""), 5, "add a test for each new cases58 directory");
-    cr_expect_eq(count_dirs(CASES, "repl_"), 24, "add a test for each new repl_ case directory");
+    cr_expect_eq(kz_case_count(CASES58, "repl58_"), 5, "add a test for each new cases58 directory");
+    cr_expect_eq(kz_case_count(CASES, "repl_"), 31, "add a test for each new repl_ case directory");
 }
 
 /* Bad configuration fails before anything runs, as Go's decoding does. */

@@ -12,24 +12,27 @@
 static const char usage[] =
     "Usage:\n"
     "    covert kustomize DIR [--load-restrictor LoadRestrictionsRootOnly|LoadRestrictionsNone]\n"
-    "                         [-o FILE]\n"
+    "                         [--offline] [-o FILE]\n"
     "\n"
     "Build the kustomization in DIR and print its resources as `kubectl kustomize`\n"
     "(kustomize v5) prints them: byte for byte the same YAML, documents separated\n"
-    "by \"---\". Local kustomizations only: remote bases and https resources fail.\n"
+    "by \"---\". A resources: entry may be an http(s) URL of a file: it is fetched\n"
+    "and kept in $XDG_CACHE_HOME/covert/http (or ~/.cache/covert/http). Remote git\n"
+    "bases fail.\n"
     "\n"
     "    --load-restrictor R  LoadRestrictionsRootOnly (default, as kubectl): files\n"
     "                         must lie under their kustomization's directory;\n"
     "                         LoadRestrictionsNone (as Flux) lifts that\n"
+    "    --offline            fetch nothing: http(s) resources come from the cache\n"
     "    -o, --output FILE    write to FILE (atomically) instead of stdout\n"
     "\n"
     "Exit status: 0 success, 1 build failure (message on stderr), 2 usage error.";
 
-static cv_result build(const char *dir, bool none, cv_buf *out)
+static cv_result build(const char *dir, bool none, bool offline, cv_buf *out)
 {
     cv_kzfs *fs;
     CV_GUARD(cv_kzfs_disk(&fs));
-    cv_kz_opts o = { .fs = fs, .load_none = none };
+    cv_kz_opts o = { .fs = fs, .load_none = none, .offline = offline };
     cv_kz_resmap rm;
     cv_result r = cv_kz_resmap_init(&rm);
     if (cv_is_ok(r)) r = cv_kz_build(&o, dir, NULL, &rm);
@@ -59,10 +62,12 @@ int cv_cmd_kustomize(int argc, char **argv)
 {
     cv_cli_prog = "covert kustomize";
     const char *restrictor = "LoadRestrictionsRootOnly", *output = NULL;
+    bool offline = false;
     const cv_flag flags[] = {
         { "load-restrictor", CV_FLAG_STRING, &restrictor, 0 },
         { "output", CV_FLAG_STRING, &output, 0 },
         { "o", CV_FLAG_STRING, &output, 0 },
+        { "offline", CV_FLAG_BOOL, &offline, 0 },
     };
     char **rest;
     int n = cv_cli_parse_flags(flags, sizeof flags / sizeof flags[0], argc, argv, usage, &rest);
@@ -78,7 +83,7 @@ int cv_cmd_kustomize(int argc, char **argv)
         cv_cli_errorf("illegal flag value --load-restrictor %s", restrictor);
     cv_buf out;
     cv_buf_init_secret(&out, (size_t)1 << 31);
-    cv_result r = build(dir, none, &out);
+    cv_result r = build(dir, none, offline, &out);
     if (!cv_is_ok(r)) {
         cv_buf_release(&out);
         cv_cli_errorf("%s", cv_cli_msg(r));

@@ -10,6 +10,7 @@
 #include "crypto/base/limits.h"
 #include "reconcile/kustomize/kbuild.h"
 #include "reconcile/kustomize/kyaml.h"
+#include "reconcile/kustomize/remote.h"
 #include "reconcile/kustomize/res.h"
 
 #if __has_include("reconcile/kustomize/patch.h")
@@ -161,11 +162,10 @@ static cv_result expand_lists(cv_kzb_acc *a, cv_node **docs, size_t n, const cha
     return r;
 }
 
-static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path, const char *entry)
+static cv_result load_text(cv_kzb_ctx *c, cv_kzb_acc *a, cv_slice text, const char *path,
+                           const char *entry)
 {
     size_t from = a->n;
-    cv_slice text;
-    CV_GUARD(cv_kzfs_read(c->o->fs, path, &text));
     cv_node **docs;
     size_t n;
     cv_result r = cv_kz_yaml_docs(&a->rm->doc, text, &docs, &n);
@@ -173,6 +173,23 @@ static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path, const
     r = expand_lists(a, docs, n, path);
     free(docs);
     if (cv_is_ok(r)) r = cv_kzb_origin_file(c, a, from, entry);
+    return r;
+}
+
+static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path, const char *entry)
+{
+    cv_slice text;
+    CV_GUARD(cv_kzfs_read(c->o->fs, path, &text));
+    return load_text(c, a, text, path, entry);
+}
+
+/* An http(s) file: its objects only, nothing in it is relative to a root. */
+static cv_result load_remote(cv_kzb_ctx *c, cv_kzb_acc *a, const char *url)
+{
+    cv_buf body;
+    cv_result r = cv_kz_remote_load(c->o, url, &body);
+    if (cv_is_ok(r)) r = load_text(c, a, cv_buf_slice(&body), url, url);
+    cv_buf_release(&body);
     return r;
 }
 
@@ -196,6 +213,7 @@ static cv_result accumulate_dir(cv_kzb_ctx *c, cv_kzb_acc *parent, const char *d
 
 static cv_result accumulate_resource(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, const char *entry)
 {
+    if (cv_kz_remote_is_url(entry)) return load_remote(c, a, entry);
     CV_ENSUREF(!is_remote(entry), CV_E_UNSUPPORTED,
                "remote resource '%s': covert builds local kustomizations only", entry);
     char *path;

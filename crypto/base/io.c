@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto/base/limits.h"
@@ -131,3 +132,20 @@ cv_result cv_prefix_src_init(cv_prefix_src *s, cv_src *inner, const uint8_t *p, 
 }
 
 void cv_prefix_src_release(cv_prefix_src *s) { cv_buf_release(&s->prefix); }
+
+cv_result cv_mkdirs_private(const char *dir)
+{
+    char p[4096];
+    size_t n = strlen(dir);
+    CV_ENSUREF(n > 0 && n < sizeof(p), CV_E_TOO_LARGE, "directory path too long");
+    memcpy(p, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != 0) continue;
+        char c = p[i];
+        p[i] = 0;
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            CV_BAILF(CV_E_IO, "cannot create %s: %s", p, strerror(errno));
+        p[i] = c;
+    }
+    return cv_ok();
+}

@@ -74,4 +74,9 @@ cv_result cv_prefix_src_init(cv_prefix_src *s, cv_src *inner, const uint8_t *p, 
     CV_MUST_USE;
 void cv_prefix_src_release(cv_prefix_src *s);
 
+/* mkdir -p with mode 0700 for every directory it creates (caches: private
+ * to the user). Errors: CV_E_IO naming the directory, CV_E_TOO_LARGE for a
+ * path of 4096 bytes or more. */
+cv_result cv_mkdirs_private(const char *dir) CV_MUST_USE CV_NONNULL;
+
 #endif

@@ -11,8 +11,9 @@
  * Strictness: an unknown kustomization field fails as kustomize fails
  * (CV_E_KZ_KUSTOMIZATION, "invalid Kustomization: json: unknown field");
  * a field covert does not implement fails with CV_E_UNSUPPORTED naming it.
- * Remote git bases fail with CV_E_UNSUPPORTED; https resources are read
- * from the offline cache (o->http_cache) only.
+ * Remote git bases fail with CV_E_UNSUPPORTED; http(s) resource files are
+ * fetched and cached, or with o->offline read from the cache only
+ * (remote.h).
  *
  * Ownership: out (initialised by the caller) receives every resource; its
  * doc holds them. o->fs is borrowed.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crypto/base/enc.h"
+#include "crypto/base/io.h"
 #include "crypto/base/limits.h"
 #include "crypto/prim/hash.h"
 #include "secrets/http/http.h"
@@ -104,23 +105,6 @@ cv_result cv_kz_remote_default_cache(char **out)
     return cv_strndup(out, buf, (size_t)n);
 }
 
-static cv_result make_dirs(const char *dir)
-{
-    char p[CV_KZ_MAX_PATH];
-    size_t n = strlen(dir);
-    CV_ENSUREF(n > 0 && n < sizeof p, CV_E_TOO_LARGE, "http cache path too long");
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != 0) continue;
-        char c = p[i];
-        p[i] = 0;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            CV_BAILF(CV_E_IO, "cannot create %s: %s", p, strerror(errno));
-        p[i] = c;
-    }
-    return cv_ok();
-}
-
 /* dir/<hex sha256(url)> into path (CV_KZ_MAX_PATH bytes). */
 static cv_result entry_path(const cv_kz_opts *o, const char *url, char *path, char **dir_out)
 {
@@ -190,7 +174,7 @@ static cv_result cache_write(const cv_kz_opts *o, const char *url, cv_slice data
 {
     char path[CV_KZ_MAX_PATH], tmp[CV_KZ_MAX_PATH + 16], *dir;
     CV_GUARD(entry_path(o, url, path, &dir));
-    cv_result r = make_dirs(dir);
+    cv_result r = cv_mkdirs_private(dir);
     free(dir);
     CV_GUARD(r);
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "crypto/base/enc.h"
+#include "crypto/base/io.h"
 #include "crypto/prim/hash.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -104,27 +105,10 @@ cv_result cv_git_parse_url(const char *url, cv_git_url *u)
     return parse_authority(auth, n, u);
 }
 
-static cv_result mkdirs(const char *dir)
-{
-    char p[4096];
-    size_t n = strlen(dir);
-    CV_ENSUREF(n > 0 && n < sizeof(p), CV_E_IO, "cache directory path too long");
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != 0) continue;
-        char c = p[i];
-        p[i] = 0;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            CV_BAILF(CV_E_IO, "cannot create %s: %s", p, strerror(errno));
-        p[i] = c;
-    }
-    return cv_ok();
-}
-
 cv_result cv_git_open_cache(const char *dir, const char *url, git_repository **out)
 {
     CV_GUARD(cv_git_init());
-    CV_GUARD(mkdirs(dir));
+    CV_GUARD(cv_mkdirs_private(dir));
     uint8_t h[32];
     cv_sha256(h, url, strlen(url));
     char hex[65], path[4200];

@@ -16,6 +16,15 @@ stop_server() {
     SRV_PID=
 }
 trap 'stop_server; rm -rf "$TMP"' EXIT
+# fail_case NAME TEXT ARGS...: `covert kustomize ARGS` exits 1 with TEXT on stderr.
+fail_case() {
+    local name=$1 text=$2 rc
+    shift 2
+    "$COVERT" kustomize "$@" >/dev/null 2>"$TMP/err"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -qF -- "$text" "$TMP/err"; then t_pass "$name"
+    else t_fail "$name: rc=$rc $(cat "$TMP/err")"; fi
+}
 
 if ! command -v kubectl >/dev/null 2>&1; then
     t_skip "kz_remote" "kubectl not on PATH"
@@ -162,7 +171,7 @@ for f in crd.yaml cm.yaml moved.yaml; do
     fi
 done
 [ $ok = 1 ] && t_pass "cache: sha256(URL) entries, mode 0600, served bytes"
-[ "$(find "$CACHE" -name '*.??????' | wc -l)" = 0 ] && t_pass "cache: no temporary files left" ||
+[ -d "$CACHE" ] && [ "$(find "$CACHE" -name '*.??????' | wc -l)" = 0 ] && t_pass "cache: no temporary files left" ||
     t_fail "cache: temporary files left behind"
 
 # --- HTTP errors ---------------------------------------------------------------
@@ -178,13 +187,9 @@ else
     t_fail "404: kubectl rc=$krc covert rc=$crc: $(cat "$TMP/k404.err" "$TMP/c404.err")"
 fi
 
-"$COVERT" kustomize "$TMP/kgit" >/dev/null 2>"$TMP/cgit.err"
-crc=$?
-if [ $crc -eq 1 ] && grep -q "is a git repository: covert builds no remote bases" "$TMP/cgit.err"; then
-    t_pass "git repository URL refused by name"
-else
-    t_fail "git URL: rc=$crc $(cat "$TMP/cgit.err")"
-fi
+fail_case "git repository URL refused by name" \
+    "covert kustomize: error: remote base 'https://github.com/example/repo//deploy?ref=v1.0.0' is a git repository" \
+    "$TMP/kgit"
 
 # --- server gone ---------------------------------------------------------------
 stop_server
@@ -196,20 +201,10 @@ else
     t_fail "offline: rc=$crc $(head -c 300 "$TMP/off.err")"
 fi
 
-"$COVERT" kustomize "$TMP/k" >/dev/null 2>"$TMP/down.err"
-crc=$?
-if [ $crc -eq 1 ] && grep -q "covert kustomize: error: " "$TMP/down.err"; then
-    t_pass "online with the server down: fails (no silent use of the cache)"
-else
-    t_fail "online, server down: rc=$crc $(cat "$TMP/down.err")"
-fi
-
-XDG_CACHE_HOME="$TMP/empty" "$COVERT" kustomize --offline "$TMP/k" >/dev/null 2>"$TMP/miss.err"
-crc=$?
-if [ $crc -eq 1 ] && grep -qxF "covert kustomize: error: '$BASE/crd.yaml' is not in the http cache (offline build)" "$TMP/miss.err"; then
-    t_pass "offline miss: error names the URL"
-else
-    t_fail "offline miss: rc=$crc $(cat "$TMP/miss.err")"
-fi
+fail_case "online with the server down: fails (no silent use of the cache)" \
+    "covert kustomize: error: " "$TMP/k"
+XDG_CACHE_HOME="$TMP/empty" fail_case "offline miss: error names the URL" \
+    "covert kustomize: error: '$BASE/crd.yaml' is not in the http cache (offline build)" \
+    --offline "$TMP/k"
 
 t_done

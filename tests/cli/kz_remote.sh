@@ -138,6 +138,11 @@ spec:
         - configMapRef:
             name: remote-cm
 Y
+# Origins of remote files, directly and from a local base.
+mkdir -p "$TMP/kmeta/base"
+printf 'buildMetadata: [originAnnotations, transformerAnnotations]\nnamespace: x\nresources:\n- base\n- %s/crd.yaml\n' \
+    "$BASE" >"$TMP/kmeta/kustomization.yaml"
+printf 'resources:\n- %s/cm.yaml\n' "$BASE" >"$TMP/kmeta/base/kustomization.yaml"
 printf 'resources:\n- %s/cm.yaml\n- %s/missing.yaml\n' "$BASE" "$BASE" >"$TMP/k404/kustomization.yaml"
 printf 'resources:\n- https://github.com/example/repo//deploy?ref=v1.0.0\n' >"$TMP/kgit/kustomization.yaml"
 
@@ -173,6 +178,17 @@ done
 [ $ok = 1 ] && t_pass "cache: sha256(URL) entries, mode 0600, served bytes"
 [ -d "$CACHE" ] && [ "$(find "$CACHE" -name '*.??????' | wc -l)" = 0 ] && t_pass "cache: no temporary files left" ||
     t_fail "cache: temporary files left behind"
+
+kubectl kustomize "$TMP/kmeta" >"$TMP/meta.want" 2>"$TMP/meta.err"
+krc=$?
+"$COVERT" kustomize "$TMP/kmeta" >"$TMP/meta.got" 2>>"$TMP/meta.err"
+crc=$?
+if [ $krc -eq 0 ] && [ $crc -eq 0 ] && cmp -s "$TMP/meta.want" "$TMP/meta.got" &&
+    grep -q "path: base/http:/127.0.0.1:$PORT/cm.yaml" "$TMP/meta.got"; then
+    t_pass "buildMetadata: origins of remote files as kubectl writes them"
+else
+    t_fail "buildMetadata: kubectl rc=$krc covert rc=$crc $(head -c 300 "$TMP/meta.err")"
+fi
 
 # --- HTTP errors ---------------------------------------------------------------
 kubectl kustomize "$TMP/k404" >/dev/null 2>"$TMP/k404.err"

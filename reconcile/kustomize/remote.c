@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,22 +22,28 @@
 
 bool cv_kz_remote_is_url(const char *entry)
 {
-    return strncmp(entry, "https://", 8) == 0 || strncmp(entry, "http://", 7) == 0;
+    /* Go's url.Parse folds the scheme to lower case. */
+    return strncasecmp(entry, "https://", 8) == 0 || strncasecmp(entry, "http://", 7) == 0;
 }
 
-static bool host_is(const char *url, const char *host)
+/* url's host is `host` and its path has an owner and a repository. */
+static bool forge_repo(const char *url, const char *host)
 {
     const char *h = strstr(url, "://");
     if (!h) return false;
     h += 3;
     size_t n = strlen(host);
-    return strncmp(h, host, n) == 0 && (h[n] == '/' || h[n] == ':' || h[n] == 0);
+    if (strncasecmp(h, host, n) != 0 || h[n] != '/') return false;
+    const char *owner = h + n + 1, *slash = strchr(owner, '/');
+    return slash && slash > owner && slash[1] != 0;
 }
 
 /* The shapes kustomize's repo spec parser accepts over http(s): a query
  * naming a ref or version, a ".git" or "_git/" path, the "//" that splits
  * repository from subdirectory, or a forge host serving repositories (its
- * pages are HTML, never a resource, so kustomize would clone them). */
+ * pages are HTML, never a resource, so kustomize would clone them). A
+ * file URL that merely looks like this is still a file to kustomize when
+ * its GET succeeds; covert refuses it up front rather than clone. */
 bool cv_kz_remote_is_git(const char *entry)
 {
     if (strstr(entry, "?ref=") || strstr(entry, "&ref=") || strstr(entry, "?version=") ||
@@ -47,8 +54,8 @@ bool cv_kz_remote_is_git(const char *entry)
     const char *path = strstr(entry, "://");
     path = path ? strchr(path + 3, '/') : NULL;
     if (path && strstr(path, "//")) return true;
-    return host_is(entry, "github.com") || host_is(entry, "gitlab.com") ||
-           host_is(entry, "bitbucket.org");
+    return forge_repo(entry, "github.com") || forge_repo(entry, "gitlab.com") ||
+           forge_repo(entry, "bitbucket.org");
 }
 
 static const struct {

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (cv_is_ok(r)) r = cv_srctree_add_file(t, cv_slice_of("res.yaml", 8), res.p, res.len, false);
     if (cv_is_ok(r)) r = cv_srctree_add_file(t, cv_slice_of("cm.txt", 6), cm.p, cm.len, false);
     if (cv_is_ok(r)) r = cv_kzfs_tree(t, &fs);
-    cv_kz_opts o = { .fs = fs };
+    cv_kz_opts o = { .fs = fs, .offline = true }; /* never fetch while fuzzing */
     if (cv_is_ok(r)) r = cv_kz_build(&o, ".", NULL, &rm);
     if (cv_is_ok(r)) {
         cv_buf out;

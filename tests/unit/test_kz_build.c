@@ -24,7 +24,7 @@ static cv_result build_text(const char *kust, const uint8_t *res, size_t len, cv
     if (cv_is_ok(r)) r = cv_srctree_add_file(t, cv_slice_of("kustomization.yaml", 18), kust, strlen(kust), false);
     if (cv_is_ok(r)) r = cv_srctree_add_file(t, cv_slice_of("res.yaml", 8), res, len, false);
     if (cv_is_ok(r)) r = cv_kzfs_tree(t, &fs);
-    cv_kz_opts o = { .fs = fs };
+    cv_kz_opts o = { .fs = fs, .offline = true };
     if (cv_is_ok(r)) r = cv_kz_build(&o, ".", NULL, &rm);
     if (cv_is_ok(r)) r = cv_kz_emit(&rm, out);
     cv_kz_resmap_clear(&rm);

@@ -215,15 +215,14 @@ static cv_result next_url(const char *url, const cv_http_resp *resp, char **out)
         *out = l;
         return cv_ok();
     }
-    bool abs_path = l[0] == '/' && l[1] != '/';
-    free(l);
-    CV_ENSUREF(abs_path, CV_E_UNSUPPORTED, "redirect from '%s' to a relative Location", url);
-    CV_GUARD(cv_strndup(&l, loc.p, loc.len));
+    cv_result r = l[0] == '/' && l[1] != '/'
+                      ? cv_ok()
+                      : CV_FAILF(CV_E_UNSUPPORTED, "redirect from '%s' to a relative Location", url);
     const char *auth = strstr(url, "://") + 3, *slash = strchr(auth, '/');
     size_t base = slash ? (size_t)(slash - url) : strlen(url);
     cv_buf b;
     cv_buf_init(&b, CV_KZ_MAX_PATH);
-    cv_result r = cv_buf_add(&b, url, base);
+    if (cv_is_ok(r)) r = cv_buf_add(&b, url, base);
     if (cv_is_ok(r)) r = cv_buf_add_str(&b, l);
     free(l);
     if (cv_is_ok(r)) r = cv_strndup(out, b.p, b.len);

@@ -55,23 +55,26 @@ static char *tmp_dir(void)
     return strdup(t);
 }
 
+/* The error code of loading url with the cache in dir. */
+static cv_err load_err(const char *dir, bool offline, const char *url)
+{
+    cv_kz_opts o = { .http_cache = dir, .offline = offline };
+    cv_buf b;
+    cv_result r = cv_kz_remote_load(&o, url, &b);
+    cv_buf_release(&b);
+    return r.err;
+}
+
 Test(kz_remote, git_spec_is_unsupported)
 {
-    cv_kz_opts o = { .http_cache = "/nonexistent", .offline = true };
-    cv_buf b;
-    cv_result r = cv_kz_remote_load(&o, "https://github.com/org/repo//dir?ref=v1", &b);
-    cv_buf_release(&b);
-    cr_expect_eq(r.err, CV_E_UNSUPPORTED);
+    cr_expect_eq(load_err("/nonexistent", true, "https://github.com/org/repo//dir?ref=v1"),
+                 CV_E_UNSUPPORTED);
 }
 
 Test(kz_remote, offline_miss_is_not_found)
 {
     char *d = tmp_dir();
-    cv_kz_opts o = { .http_cache = d, .offline = true };
-    cv_buf b;
-    cv_result r = cv_kz_remote_load(&o, "http://example.invalid/cm.yaml", &b);
-    cv_buf_release(&b);
-    cr_expect_eq(r.err, CV_E_NOT_FOUND);
+    cr_expect_eq(load_err(d, true, "http://example.invalid/cm.yaml"), CV_E_NOT_FOUND);
     rmdir(d);
     free(d);
 }
@@ -87,11 +90,7 @@ Test(kz_remote, offline_entry_too_large)
     cr_assert(fd >= 0);
     cr_assert(ftruncate(fd, (off_t)CV_KZ_MAX_FILE + 1) == 0);
     close(fd);
-    cv_kz_opts o = { .http_cache = d, .offline = true };
-    cv_buf b;
-    cv_result r = cv_kz_remote_load(&o, "http://example.invalid/big.yaml", &b);
-    cv_buf_release(&b);
-    cr_expect_eq(r.err, CV_E_TOO_LARGE);
+    cr_expect_eq(load_err(d, true, "http://example.invalid/big.yaml"), CV_E_TOO_LARGE);
     unlink(path);
     rmdir(d);
     free(d);
@@ -101,11 +100,7 @@ Test(kz_remote, offline_entry_too_large)
 Test(kz_remote, online_refused_connection)
 {
     char *d = tmp_dir();
-    cv_kz_opts o = { .http_cache = d };
-    cv_buf b;
-    cv_result r = cv_kz_remote_load(&o, "http://127.0.0.1:1/cm.yaml", &b);
-    cv_buf_release(&b);
-    cr_expect_eq(r.err, CV_E_HTTP_CONNECT);
+    cr_expect_eq(load_err(d, false, "http://127.0.0.1:1/cm.yaml"), CV_E_HTTP_CONNECT);
     rmdir(d);
     free(d);
 }

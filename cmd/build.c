@@ -14,20 +14,32 @@
 
 static const char usage[] =
     "Usage:\n"
-    "    covert build REPO [--entry FILE]... [--ks NAMESPACE/NAME] [--reveal]\n"
-    "                      [--identity FILE] [--strict=true|false]\n"
+    "    covert build REPO [--entry FILE]... [--path DIR] [--ks NAMESPACE/NAME]\n"
+    "                      [--reveal] [--identity FILE] [--strict=true|false]\n"
+    "    covert build --git URL [Git source flags] [the same flags]\n"
     "\n"
     "Render every Flux Kustomization reachable from the entry files exactly as\n"
     "Flux's kustomize-controller builds it: generated kustomization, spec\n"
     "patches/components/images/targetNamespace, kustomize build, SOPS\n"
     "decryption in memory, postBuild substitution (substituteFrom reads the\n"
     "ConfigMaps and Secrets the repository itself renders), owner labels and\n"
-    "commonMetadata. Every sourceRef is REPO itself.\n"
+    "commonMetadata. Every sourceRef is REPO itself; when its GitRepository or\n"
+    "OCIRepository object is in the entry files or rendered earlier in the walk,\n"
+    "only the files of that source's artifact (its spec.ignore, .sourceignore\n"
+    "files, Flux's default exclusions such as .sops.yaml).\n"
     "\n"
+    "    --git URL        REPO is this Git repository, fetched as covert source\n"
+    "                     fetch does into the cache and read from the object\n"
+    "                     database into memory (never checked out); paths are\n"
+    "                     relative to its root\n"
     "    --entry FILE     a file with the root Kustomization(s), relative to REPO\n"
     "                     (repeatable). Default: every Kustomization object in\n"
     "                     REPO's YAML files that lies outside the spec.path of\n"
     "                     every other Kustomization object\n"
+    "    --path DIR       without --entry: build DIR as Flux builds a\n"
+    "                     Kustomization's spec.path (its kustomization file, or\n"
+    "                     the one Flux generates), as flux-system/flux-system\n"
+    "                     with GitRepository flux-system (no spec.ignore)\n"
     "    --ks NS/NAME     print only this Kustomization\n"
     "    --reveal         print Secret values (default: **REDACTED**)\n"
     "    --identity FILE  age identities for SOPS (as SOPS_AGE_KEY_FILE; the\n"
@@ -35,6 +47,9 @@ static const char usage[] =
     "    --strict=BOOL    an undefined ${VAR} without default fails the\n"
     "                     Kustomization (default true, Flux >= v1.9; false for\n"
     "                     the <= v1.8 behaviour)\n"
+    "\n"
+    "\n"
+    CV_GITSRC_USAGE
     "\n"
     "Output: for each Kustomization in walk order (breadth first),\n"
     "\"# Kustomization NAMESPACE/NAME\", then each object after \"---\", or\n"
@@ -111,12 +126,8 @@ int cv_cmd_build(int argc, char **argv)
         { "reveal", CV_FLAG_BOOL, &reveal, 0 },    { "identity", CV_FLAG_STRING, &c.identity, 0 },
         { "strict", CV_FLAG_BOOL, &c.strict, 0 },
     };
-    char **rest;
-    int n = cv_flux_cli_args(flags, sizeof flags / sizeof *flags, argc, argv, usage, &c.repo, &rest);
-    if (n != 0 || c.repo == NULL) {
-        fprintf(stderr, "%s\n", usage);
+    if (cv_flux_cli_args_src(&c, flags, sizeof flags / sizeof *flags, argc, argv, usage) != 0)
         return 2;
-    }
     cv_result r = cv_flux_cli_run(&c);
     int rc = 1;
     if (cv_is_ok(r)) rc = print_walk(&c.walk, only, reveal);

@@ -9,6 +9,7 @@
 #include "crypto/base/limits.h"
 #include "reconcile/flux/decrypt.h"
 #include "reconcile/flux/gen.h"
+#include "reconcile/flux/sources.h"
 #include "reconcile/kustomize/build.h"
 #include "reconcile/kustomize/emit.h"
 #include "reconcile/flux/subst.h"
@@ -20,6 +21,7 @@
 cv_result cv_flux_walk_init(cv_flux_walk *w)
 {
     memset(w, 0, sizeof *w);
+    CV_GUARD(cv_flux_sources_new(&w->src));
     return cv_doc_init(&w->doc);
 }
 
@@ -44,6 +46,7 @@ void cv_flux_walk_clear(cv_flux_walk *w)
     items_reset(w);
     free(w->v);
     free(w->rec);
+    cv_flux_sources_free(&w->src);
     cv_doc_clear(&w->doc);
     memset(w, 0, sizeof *w);
 }
@@ -249,6 +252,7 @@ typedef struct {
     cv_flux_walk *w;
     const cv_flux_opts *o;
     cv_flux_item *it;
+    cv_kzfs *fs; /* the files of its source */
     bool subst;
     bool vars_loaded;
     cv_flux_vars vars;
@@ -300,8 +304,8 @@ static cv_result kustomize(build_ctx *b, const char *dir)
     cv_doc kd;
     CV_GUARD(cv_doc_init(&kd));
     cv_node *kust;
-    cv_result r = cv_flux_gen(b->o->fs, dir, &b->it->ks, &kd, &kust);
-    cv_kz_opts ko = { .fs = b->o->fs, .load_none = true, .http_cache = b->o->http_cache,
+    cv_result r = cv_flux_gen(b->fs, dir, &b->it->ks, &kd, &kust);
+    cv_kz_opts ko = { .fs = b->fs, .load_none = true, .http_cache = b->o->http_cache,
                       .offline = b->o->offline, .no_default_sort = true };
     if (cv_is_ok(r)) r = cv_kz_build(&ko, dir, kust, &b->it->out);
     cv_doc_clear(&kd);
@@ -310,10 +314,12 @@ static cv_result kustomize(build_ctx *b, const char *dir)
 
 static cv_result build_item(build_ctx *b)
 {
+    const char *root;
+    CV_GUARD(cv_flux_sources_files(b->w->src, b->o, &b->it->ks, &b->fs, &root));
     char *dir;
-    CV_GUARD(cv_flux_dir(b->o->root, b->it->ks.path, &dir));
+    CV_GUARD(cv_flux_dir(root, b->it->ks.path, &dir));
     cv_result r = cv_ok();
-    if (cv_kzfs_stat(b->o->fs, dir) != CV_KZFS_DIR)
+    if (cv_kzfs_stat(b->fs, dir) != CV_KZFS_DIR)
         r = CV_FAILF(CV_E_FLUX_PATH, "kustomization path not found: %s", b->it->ks.path);
     if (cv_is_ok(r)) r = kustomize(b, dir);
     free(dir);
@@ -347,7 +353,7 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
     }
     CV_GUARD(cv_kz_resmap_init(&it->out));
     it->built = true;
-    build_ctx b = { w, o, it, subst, false, { { 0 }, NULL } };
+    build_ctx b = { w, o, it, o->fs, subst, false, { { 0 }, NULL } };
     r = build_item(&b);
     if (b.vars_loaded) cv_flux_vars_clear(&b.vars);
     if (!cv_is_ok(r)) {
@@ -358,6 +364,7 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
     for (size_t j = 0; j < it->out.n; j++) {
         const cv_node *obj = w->v[i].out.objs[j];
         if (!subst) CV_GUARD(record(w, obj));
+        CV_GUARD(cv_flux_sources_note(w->src, obj));
         if (cv_flux_is_ks(obj)) CV_GUARD(enqueue(w, obj, i));
     }
     return cv_ok();
@@ -366,8 +373,11 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
 static cv_result pass(cv_flux_walk *w, const cv_flux_opts *o, const cv_node *const *entries,
                       size_t n, bool subst)
 {
-    for (size_t i = 0; i < n; i++)
+    cv_flux_sources_reset(w->src);
+    for (size_t i = 0; i < n; i++) {
+        CV_GUARD(cv_flux_sources_note(w->src, entries[i]));
         if (cv_flux_is_ks(entries[i])) CV_GUARD(enqueue(w, entries[i], SIZE_MAX));
+    }
     for (size_t i = 0; i < w->n; i++) CV_GUARD(visit(w, o, i, subst));
     return cv_ok();
 }

@@ -106,7 +106,7 @@ static cv_result check_spec(const cv_node *src, const char **ignore)
     static const char *const git_unsupported[] = { "include", "sparseCheckout" };
     for (size_t i = 0; strcmp(kind, "GitRepository") == 0 && i < 2; i++) {
         const cv_node *v = cv_map_get(spec, git_unsupported[i]);
-        CV_ENSUREF(!v || v->kind == CV_NODE_NULL || v->n == 0, CV_E_FLUX_SOURCE,
+        CV_ENSUREF(!v || v->kind == CV_NODE_NULL || (v->kind == CV_NODE_LIST && v->n == 0), CV_E_FLUX_SOURCE,
                    "%s %s/%s: spec.%s is not supported", kind, id_ns, id_name, git_unsupported[i]);
     }
     const char *op = cv_flux_str(cv_map_get(spec, "layerSelector"), "operation");

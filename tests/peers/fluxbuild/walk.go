@@ -44,6 +44,8 @@ type walker struct {
 	kube   client.Client // pass 2: pass 1's ConfigMaps and Secrets
 	record map[string]*unstructured.Unstructured
 	order  []string
+	// source objects known in this pass (source.go)
+	sources map[string]*unstructured.Unstructured
 }
 
 func runBuild(repo string, entryFiles []string, strict bool, out io.Writer) (bool, error) {
@@ -53,7 +55,7 @@ func runBuild(repo string, entryFiles []string, strict bool, out io.Writer) (boo
 	}
 	var entries []*unstructured.Unstructured
 	for _, f := range entryFiles {
-		objs, err := readKustomizations(filepath.Join(repo, f))
+		objs, err := readEntries(filepath.Join(repo, f))
 		if err != nil {
 			return false, err
 		}
@@ -94,9 +96,9 @@ func printResults(out io.Writer, results []ksResult) (bool, error) {
 	return failed, nil
 }
 
-// readKustomizations returns the Flux Kustomization objects of one YAML
-// file, in file order.
-func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
+// readEntries returns the Flux Kustomization and source objects of one
+// YAML file, in file order.
+func readEntries(path string) ([]*unstructured.Unstructured, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		u := &unstructured.Unstructured{Object: m}
-		if m != nil && isFluxKustomization(u) {
+		if m != nil && (isFluxKustomization(u) || isFluxSource(u)) {
 			out = append(out, u)
 		}
 	}
@@ -131,7 +133,14 @@ func ksKey(u *unstructured.Unstructured) string {
 }
 
 func (w *walker) walk(entries []*unstructured.Unstructured) []ksResult {
-	queue := append([]*unstructured.Unstructured(nil), entries...)
+	w.sources = map[string]*unstructured.Unstructured{}
+	var queue []*unstructured.Unstructured
+	for _, e := range entries {
+		w.note(e)
+		if isFluxKustomization(e) {
+			queue = append(queue, e)
+		}
+	}
 	seen := map[string]bool{}
 	var results []ksResult
 	for len(queue) > 0 {
@@ -145,6 +154,7 @@ func (w *walker) walk(entries []*unstructured.Unstructured) []ksResult {
 		r := w.one(u, key)
 		results = append(results, r)
 		for _, o := range r.objects {
+			w.note(o)
 			if isFluxKustomization(o) {
 				queue = append(queue, o)
 			}
@@ -227,7 +237,12 @@ func (w *walker) build(obj *kustomizev1.Kustomization) ([]*unstructured.Unstruct
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := copyTree(w.repo, tmp); err != nil {
+	ref := obj.Spec.SourceRef
+	refNS := ref.Namespace
+	if refNS == "" {
+		refNS = obj.Namespace
+	}
+	if err := w.copySource(ref.Kind, refNS, ref.Name, tmp); err != nil {
 		return nil, err
 	}
 	dirPath, err := securejoin.SecureJoin(tmp, obj.Spec.Path)

@@ -40,10 +40,19 @@ static void items_reset(cv_flux_walk *w)
     w->n = 0;
 }
 
+static void prev_clear(cv_flux_walk *w)
+{
+    for (size_t i = 0; i < w->n_prev; i++) item_clear(&w->prev[i]);
+    free(w->prev);
+    w->prev = NULL;
+    w->n_prev = 0;
+}
+
 void cv_flux_walk_clear(cv_flux_walk *w)
 {
     if (w == NULL) return;
     items_reset(w);
+    prev_clear(w);
     free(w->v);
     free(w->rec);
     cv_flux_sources_free(&w->src);
@@ -269,12 +278,13 @@ static cv_result substitute(build_ctx *b, cv_node **obj)
     return cv_flux_subst_obj(&b->vars, b->o->strict, k->subst_always, &b->it->out.doc, obj);
 }
 
-static cv_result object_pipeline(build_ctx *b, cv_node **obj)
+/* prepared: pass 1 already checked and decrypted the object. */
+static cv_result object_pipeline(build_ctx *b, cv_node **obj, bool prepared)
 {
     const cv_flux_ks *k = &b->it->ks;
     cv_doc *d = &b->it->out.doc;
-    CV_GUARD(check_ids(*obj));
-    if (k->decrypt) CV_GUARD(cv_flux_decrypt_obj(b->o->kr, d, obj));
+    if (!prepared) CV_GUARD(check_ids(*obj));
+    if (k->decrypt && !prepared) CV_GUARD(cv_flux_decrypt_obj(b->o->kr, d, obj));
     if (b->subst && k->post_build) {
         cv_result r = substitute(b, obj);
         if (!cv_is_ok(r)) {
@@ -286,11 +296,12 @@ static cv_result object_pipeline(build_ctx *b, cv_node **obj)
     return cv_ok();
 }
 
-static cv_result post_build(build_ctx *b)
+static cv_result post_build(build_ctx *b, bool prepared)
 {
     cv_kz_resmap *rm = &b->it->out;
     const cv_flux_ks *k = &b->it->ks;
-    for (size_t i = 0; i < rm->n; i++) CV_GUARD(object_pipeline(b, &rm->objs[i]));
+    for (size_t i = 0; i < rm->n; i++) CV_GUARD(object_pipeline(b, &rm->objs[i], prepared));
+    if (!b->subst && k->post_build) return cv_ok(); /* pass 2 finishes it */
     for (size_t i = 0; i < rm->n; i++) {
         CV_GUARD(owner_labels(&rm->doc, rm->objs[i], k));
         CV_GUARD(set_meta(&rm->doc, rm->objs[i], "labels", k->common_labels));
@@ -316,6 +327,7 @@ static cv_result build_item(build_ctx *b)
 {
     const char *root;
     CV_GUARD(cv_flux_sources_files(b->w->src, b->o, &b->it->ks, &b->fs, &root));
+    b->it->fs = b->fs;
     char *dir;
     CV_GUARD(cv_flux_dir(root, b->it->ks.path, &dir));
     cv_result r = cv_ok();
@@ -323,8 +335,49 @@ static cv_result build_item(build_ctx *b)
         r = CV_FAILF(CV_E_FLUX_PATH, "kustomization path not found: %s", b->it->ks.path);
     if (cv_is_ok(r)) r = kustomize(b, dir);
     free(dir);
-    if (cv_is_ok(r)) r = post_build(b);
+    if (cv_is_ok(r)) r = post_build(b, false);
     return r;
+}
+
+/* Pass 2: pass 1's build of the same Kustomization, when its spec and its
+ * source's files are the same (kustomize and decryption would give the
+ * same objects again), taken over with only the substitution and the
+ * labels left to do. */
+static cv_result take_pass1(build_ctx *b, bool *taken)
+{
+    cv_flux_walk *w = b->w;
+    cv_flux_item *it = b->it, *p = NULL;
+    *taken = false;
+    for (size_t i = 0; i < w->n_prev && p == NULL; i++)
+        if (strcmp(w->prev[i].id, it->id) == 0) p = &w->prev[i];
+    if (p == NULL || !p->built || p->err != CV_OK ||
+        !cv_node_equal(cv_map_get(p->obj, "spec"), cv_map_get(it->obj, "spec")))
+        return cv_ok();
+    const char *root;
+    cv_result r = cv_flux_sources_files(w->src, b->o, &it->ks, &b->fs, &root);
+    if (!cv_is_ok(r)) {
+        if (cv_is(r, CV_E_NOMEM)) return r;
+        cv_err_clear(); /* build_item reports it */
+        return cv_ok();
+    }
+    if (b->fs != p->fs) return cv_ok();
+    it->out = p->out;
+    it->fs = p->fs;
+    it->built = true;
+    p->built = false;
+    memset(&p->out, 0, sizeof p->out);
+    *taken = true;
+    return cv_ok();
+}
+
+static cv_result build_or_take(build_ctx *b)
+{
+    bool taken = false;
+    if (b->subst) CV_GUARD(take_pass1(b, &taken));
+    if (taken) return b->it->ks.post_build ? post_build(b, true) : cv_ok();
+    CV_GUARD(cv_kz_resmap_init(&b->it->out));
+    b->it->built = true;
+    return build_item(b);
 }
 
 static void fail_item(cv_flux_item *it, cv_result r)
@@ -351,10 +404,8 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
         it->suspended = true;
         return cv_ok();
     }
-    CV_GUARD(cv_kz_resmap_init(&it->out));
-    it->built = true;
     build_ctx b = { w, o, it, o->fs, subst, false, { { 0 }, NULL } };
-    r = build_item(&b);
+    r = build_or_take(&b);
     if (b.vars_loaded) cv_flux_vars_clear(&b.vars);
     if (!cv_is_ok(r)) {
         if (cv_is(r, CV_E_NOMEM)) return r;
@@ -394,7 +445,12 @@ cv_result cv_flux_walk_run(cv_flux_walk *w, const cv_flux_opts *o, const cv_node
 {
     CV_GUARD(pass(w, o, entries, n, false));
     if (!any_post_build(w)) return cv_ok();
-    items_reset(w);
+    w->prev = w->v;
+    w->n_prev = w->n;
+    w->v = NULL;
+    w->n = w->cap = 0;
     w->two_pass = true;
-    return pass(w, o, entries, n, true);
+    cv_result r = pass(w, o, entries, n, true);
+    prev_clear(w);
+    return r;
 }

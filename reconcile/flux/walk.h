@@ -22,7 +22,11 @@
  * namespace/name, first wins; namespace "default" when absent); pass 2
  * walks again with substitution, substituteFrom reading pass 1's
  * records. The result is pass 2's (pass 1's when no Kustomization it
- * reached has postBuild, since nothing would change).
+ * reached has postBuild, since nothing would change). Pass 2 does not build
+ * again what pass 1 built from the same spec and the same source files:
+ * it takes pass 1's objects (kustomize output, decrypted) and only
+ * substitutes; pass 1 leaves owner labels and commonMetadata of a
+ * Kustomization with postBuild to pass 2.
  *
  * A failed Kustomization keeps its error message and has no output and no
  * children; the walk itself only fails on resource exhaustion.
@@ -62,6 +66,7 @@ typedef struct {
     char *error;     /* the failure's message */
     cv_kz_resmap out;
     size_t parent;   /* index of the Kustomization that emitted it, SIZE_MAX for an entry */
+    cv_kzfs *fs;     /* the files it was built from (its source's) */
 } cv_flux_item;
 
 typedef struct {
@@ -72,6 +77,8 @@ typedef struct {
     size_t n_rec, cap_rec;
     bool two_pass; /* pass 2 ran */
     struct cv_flux_sources *src; /* known source objects, artifacts (sources.h) */
+    cv_flux_item *prev;          /* pass 1's items while pass 2 runs */
+    size_t n_prev;
 } cv_flux_walk;
 
 cv_result cv_flux_walk_init(cv_flux_walk *w) CV_MUST_USE CV_NONNULL;

@@ -126,8 +126,10 @@ int cv_cmd_build(int argc, char **argv)
         { "reveal", CV_FLAG_BOOL, &reveal, 0 },    { "identity", CV_FLAG_STRING, &c.identity, 0 },
         { "strict", CV_FLAG_BOOL, &c.strict, 0 },
     };
-    if (cv_flux_cli_args_src(&c, flags, sizeof flags / sizeof *flags, argc, argv, usage) != 0)
+    if (cv_flux_cli_args_src(&c, flags, sizeof flags / sizeof *flags, argc, argv, usage) != 0) {
+        cv_strlist_free(&c.entries);
         return 2;
+    }
     cv_result r = cv_flux_cli_run(&c);
     int rc = 1;
     if (cv_is_ok(r)) rc = print_walk(&c.walk, only, reveal);

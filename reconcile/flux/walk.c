@@ -412,7 +412,8 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
         fail_item(it, r);
         return cv_ok();
     }
-    for (size_t j = 0; j < it->out.n; j++) {
+    /* enqueue may move w->v: no pointer into it across the loop. */
+    for (size_t j = 0; j < w->v[i].out.n; j++) {
         const cv_node *obj = w->v[i].out.objs[j];
         if (!subst) CV_GUARD(record(w, obj));
         CV_GUARD(cv_flux_sources_note(w->src, obj));

@@ -133,6 +133,7 @@ bench: all $(O)/stream-bench
 	bench/git_fetch.sh $(O)
 	bench/kube_apply.sh $(O)
 	bench/bw.sh $(O)
+	bench/render.sh $(O)
 
 $(O)/stream-bench: bench/stream_bench.c $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)

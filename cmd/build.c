@@ -14,23 +14,35 @@
 
 static const char usage[] =
     "Usage:\n"
-    "    covert build REPO [--entry FILE]... [--ks NAMESPACE/NAME] [--reveal]\n"
-    "                      [--identity FILE] [--strict=true|false]\n"
+    "    covert build REPO [--entry FILE]... [--path DIR] [--ks NAMESPACE/NAME]\n"
+    "                      [--reveal] [--identity FILE] [--strict=true|false]\n"
     "                      [--kubeconfig FILE] [--context NAME] [--cluster]\n"
+    "    covert build --git URL [Git source flags] [the same flags]\n"
     "\n"
     "Render every Flux Kustomization reachable from the entry files exactly as\n"
     "Flux's kustomize-controller builds it: generated kustomization, spec\n"
     "patches/components/images/targetNamespace, kustomize build, SOPS\n"
     "decryption in memory, postBuild substitution, owner labels and\n"
-    "commonMetadata. Every sourceRef is REPO itself. Without a cluster,\n"
+    "commonMetadata. Every sourceRef is REPO itself; when its GitRepository or\n"
+    "OCIRepository object is in the entry files or rendered earlier in the walk,\n"
+    "only the files of that source's artifact (its spec.ignore, .sourceignore\n"
+    "files, Flux's default exclusions such as .sops.yaml). Without a cluster,\n"
     "substituteFrom reads the ConfigMaps and Secrets the repository itself\n"
     "renders and SOPS identities come from --identity/SOPS_AGE_* and a rendered\n"
     "decryption Secret; with one, both come from the cluster.\n"
     "\n"
+    "    --git URL        REPO is this Git repository, fetched as covert source\n"
+    "                     fetch does into the cache and read from the object\n"
+    "                     database into memory (never checked out); paths are\n"
+    "                     relative to its root\n"
     "    --entry FILE     a file with the root Kustomization(s), relative to REPO\n"
     "                     (repeatable). Default: every Kustomization object in\n"
     "                     REPO's YAML files that lies outside the spec.path of\n"
     "                     every other Kustomization object\n"
+    "    --path DIR       without --entry: build DIR as Flux builds a\n"
+    "                     Kustomization's spec.path (its kustomization file, or\n"
+    "                     the one Flux generates), as flux-system/flux-system\n"
+    "                     with GitRepository flux-system (no spec.ignore)\n"
     "    --ks NS/NAME     print only this Kustomization\n"
     "    --reveal         print Secret values (default: **REDACTED** in Secrets, and\n"
     "                     REDACTED wherever a variable from a Secret is substituted)\n"
@@ -40,6 +52,9 @@ static const char usage[] =
     "                     Kustomization (default true, Flux >= v1.9; false for\n"
     "                     the <= v1.8 behaviour)\n"
     CV_FLUX_CLI_CLUSTER_USAGE
+    "\n"
+    "\n"
+    CV_GITSRC_USAGE
     "\n"
     "Output: for each Kustomization in walk order (breadth first),\n"
     "\"# Kustomization NAMESPACE/NAME\", then each object after \"---\", or\n"
@@ -117,10 +132,8 @@ int cv_cmd_build(int argc, char **argv)
         { "strict", CV_FLAG_BOOL, &c.strict, 0 },
         CV_FLUX_CLI_CLUSTER_FLAGS(c),
     };
-    char **rest;
-    int n = cv_flux_cli_args(flags, sizeof flags / sizeof *flags, argc, argv, usage, &c.repo, &rest);
-    if (n != 0 || c.repo == NULL) {
-        fprintf(stderr, "%s\n", usage);
+    if (cv_flux_cli_args_src(&c, flags, sizeof flags / sizeof *flags, argc, argv, usage) != 0) {
+        cv_strlist_free(&c.entries);
         return 2;
     }
     c.redact = !reveal;

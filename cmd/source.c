@@ -6,6 +6,7 @@
 #include "cmd/cli.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "cmd/gitsrc.h"
 #include "crypto/base/limits.h"
 #include "reconcile/source/source.h"
 
@@ -21,25 +22,12 @@ static const char usage[] =
     "URL: https://, http://, ssh://, git:// or file:// (scp-like user@host:path is\n"
     "not accepted, as in Flux).\n"
     "\n"
-    "Reference (spec.ref; precedence commit > ref-name > tag > tag-semver > branch):\n"
-    "    --branch B          branch to check out (default: master)\n"
-    "    --tag T             tag\n"
-    "    --tag-semver R      highest tag matching a semver range (Masterminds/semver)\n"
-    "    --ref-name N        full ref name, e.g. refs/pull/1/head\n"
-    "    --commit C          full commit hash (with --branch: must be on that branch)\n"
+    CV_GITSRC_USAGE
     "\n"
-    "Credentials and filtering:\n"
-    "    --secret-file F     Kubernetes Secret manifest as spec.secretRef names:\n"
-    "                        username/password or bearerToken (https), identity +\n"
-    "                        known_hosts [+ password] (ssh), in data or stringData\n"
+    "Filtering and output:\n"
     "    --ignore-paths P    comma-separated ignore patterns (spec.ignore)\n"
     "    --ignore TEXT       spec.ignore as is (gitignore lines)\n"
     "    --path P            count (and list) only files under P\n"
-    "\n"
-    "Other:\n"
-    "    --cache-dir D       cache directory (default $COVERT_CACHE_DIR, else\n"
-    "                        $XDG_CACHE_HOME/covert/git or ~/.cache/covert/git)\n"
-    "    --timeout S         timeout in seconds for Git operations (default 60)\n"
     "    --last-revision R   status.artifact.revision: when the remote still has\n"
     "                        it, print it and \"unchanged: true\" and read nothing\n"
     "    --list              list the files: MODE SIZE PATH\n"
@@ -53,24 +41,21 @@ static const char usage[] =
     "Exit status: 0 success, 1 failure (message on stderr), 2 usage error.";
 
 typedef struct {
-    const char *branch, *tag, *semver, *name, *commit, *secret_file, *ignore_paths, *ignore,
-        *path, *cache_dir, *timeout, *last;
+    cv_gitsrc git;
+    const char *ignore_paths, *ignore, *path, *last;
     bool list;
 } opts;
 
 static char **parse(opts *o, int argc, char **argv, int *npos)
 {
-    const cv_flag flags[] = {
-        { "branch", CV_FLAG_STRING, &o->branch, 0 },    { "tag", CV_FLAG_STRING, &o->tag, 0 },
-        { "tag-semver", CV_FLAG_STRING, &o->semver, 0 }, { "ref-name", CV_FLAG_STRING, &o->name, 0 },
-        { "commit", CV_FLAG_STRING, &o->commit, 0 },
-        { "secret-file", CV_FLAG_STRING, &o->secret_file, 0 },
-        { "ignore-paths", CV_FLAG_STRING, &o->ignore_paths, 0 },
-        { "ignore", CV_FLAG_STRING, &o->ignore, 0 },    { "path", CV_FLAG_STRING, &o->path, 0 },
-        { "cache-dir", CV_FLAG_STRING, &o->cache_dir, 0 },
-        { "timeout", CV_FLAG_STRING, &o->timeout, 0 },
-        { "last-revision", CV_FLAG_STRING, &o->last, 0 }, { "list", CV_FLAG_BOOL, &o->list, 0 },
+    cv_flag flags[CV_GITSRC_NFLAGS + 5] = {
+        [CV_GITSRC_NFLAGS] = { "ignore-paths", CV_FLAG_STRING, &o->ignore_paths, 0 },
+        { "ignore", CV_FLAG_STRING, &o->ignore, 0 },
+        { "path", CV_FLAG_STRING, &o->path, 0 },
+        { "last-revision", CV_FLAG_STRING, &o->last, 0 },
+        { "list", CV_FLAG_BOOL, &o->list, 0 },
     };
+    cv_gitsrc_flags(&o->git, flags);
     /* Flags may follow the URL: parse again after each positional argument. */
     static char *pos[8];
     *npos = 0;
@@ -126,40 +111,12 @@ static void report(const opts *o, const cv_source_result *r)
     }
 }
 
-static unsigned timeout_ms(const char *s)
-{
-    if (s == NULL) return 60000u;
-    uint64_t v;
-    size_t n = strlen(s);
-    if (n > 0 && s[n - 1] == 's') n--;
-    if (!cv_is_ok(cv_parse_u64(cv_slice_of(s, n), 86400, &v)) || v == 0)
-        cv_cli_errorf("invalid --timeout %s (seconds)", s);
-    return (unsigned)v * 1000u;
-}
-
 static int fetch(const opts *o, const char *url)
 {
-    cv_source_auth auth = { 0 };
-    if (o->secret_file) {
-        cv_buf b;
-        cv_buf_init_secret(&b, CV_SRC_MAX_SECRET_FILE);
-        cv_result r = cv_cli_read_file(o->secret_file, &b);
-        if (cv_is_ok(r)) r = cv_source_auth_parse(cv_buf_slice(&b), &auth);
-        cv_buf_release(&b);
-        if (!cv_is_ok(r)) cv_cli_errorf("%s: %s", o->secret_file, cv_cli_msg(r));
-    }
-    char *cache = NULL, *ignore = ignore_text(o);
-    if (!o->cache_dir && !cv_is_ok(cv_source_default_cache(&cache)))
-        cv_cli_errorf("no cache directory: set --cache-dir or HOME");
-    cv_source_opts so = { url, { o->branch, o->tag, o->semver, o->name, o->commit },
-                          o->secret_file ? &auth : NULL, ignore, o->cache_dir ? o->cache_dir : cache,
-                          timeout_ms(o->timeout), o->last };
+    char *ignore = ignore_text(o);
     cv_source_result res;
-    cv_result r = cv_source_fetch(&so, &res);
-    cv_source_auth_clear(&auth);
-    free(cache);
+    cv_gitsrc_fetch(&o->git, url, ignore, o->last, false, &res);
     free(ignore);
-    if (!cv_is_ok(r)) cv_cli_errorf("%s: %s", cv_strerror(r.err), cv_cli_msg(r));
     report(o, &res);
     cv_source_result_clear(&res);
     return 0;

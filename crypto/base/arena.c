@@ -24,11 +24,73 @@ struct cv_arena {
 #define FIRST_CHUNK (16u * 1024u)
 #define MAX_CHUNK (1024u * 1024u)
 
+/* Freed chunks and arena headers are kept for reuse, per thread, instead of
+ * going back to the system: every guarded allocation costs an mmap, two
+ * mprotects and an mlock, and its release as many again, which dominated
+ * work that opens thousands of short-lived documents (a Flux build parses
+ * and prints thousands of objects). A kept chunk is wiped first (the part
+ * that was handed out; cv_arena_alloc zeroes what it hands out anyway) and
+ * stays locked and guarded. Classes: FIRST_CHUNK << 0..6 (16 KiB to
+ * 1 MiB); at most KEEP_PER_CLASS each and KEEP_BYTES in all. */
+#define CLASSES 7u
+#define KEEP_PER_CLASS 16u
+#define KEEP_BYTES (4u * 1024u * 1024u)
+#define KEEP_ARENAS 64u
+
+typedef struct {
+    chunk *free[CLASSES];
+    unsigned n[CLASSES];
+    size_t bytes;
+    cv_arena *arenas;
+    unsigned n_arenas;
+} chunk_cache;
+
+static _Thread_local chunk_cache cache;
+
+static int size_class(size_t size)
+{
+    for (unsigned k = 0; k < CLASSES; k++)
+        if (size == (size_t)FIRST_CHUNK << k) return (int)k;
+    return -1;
+}
+
+static void chunk_release(chunk *c)
+{
+    int k = size_class(c->size);
+    if (k < 0 || cache.n[k] >= KEEP_PER_CLASS || cache.bytes + c->size > KEEP_BYTES) {
+        sodium_free(c); /* wipes */
+        return;
+    }
+    sodium_memzero(c->data, c->used);
+    c->used = 0;
+    c->next = cache.free[k];
+    cache.free[k] = c;
+    cache.n[k]++;
+    cache.bytes += c->size;
+}
+
+static chunk *chunk_get(size_t size)
+{
+    int k = size_class(size);
+    if (k < 0 || cache.free[k] == NULL) return sodium_malloc(sizeof(chunk) + size);
+    chunk *c = cache.free[k];
+    cache.free[k] = c->next;
+    cache.n[k]--;
+    cache.bytes -= c->size;
+    return c;
+}
+
 cv_result cv_arena_new(cv_arena **out)
 {
     *out = NULL;
     CV_GUARD(cv_crypto_init());
-    cv_arena *a = sodium_malloc(sizeof(*a));
+    cv_arena *a = cache.arenas;
+    if (a) {
+        cache.arenas = (cv_arena *)a->head;
+        cache.n_arenas--;
+    } else {
+        a = sodium_malloc(sizeof(*a));
+    }
     CV_ENSURE(a != NULL, CV_E_NOMEM);
     memset(a, 0, sizeof(*a));
     *out = a;
@@ -41,10 +103,18 @@ void cv_arena_free(cv_arena **a)
     chunk *c = (*a)->head;
     while (c) {
         chunk *next = c->next;
-        sodium_free(c); /* wipes */
+        chunk_release(c);
         c = next;
     }
-    sodium_free(*a);
+    if (cache.n_arenas < KEEP_ARENAS) {
+        /* A kept header links the next one through its head field. */
+        memset(*a, 0, sizeof(**a));
+        (*a)->head = (chunk *)cache.arenas;
+        cache.arenas = *a;
+        cache.n_arenas++;
+    } else {
+        sodium_free(*a);
+    }
     *a = NULL;
 }
 
@@ -55,7 +125,7 @@ static cv_result add_chunk(cv_arena *a, size_t need)
     if (size < need) size = need;
     CV_ENSUREF(size <= CV_ARENA_MAX && a->total <= CV_ARENA_MAX - size, CV_E_TOO_LARGE,
                "document memory over %u MiB", (unsigned)(CV_ARENA_MAX >> 20));
-    chunk *c = sodium_malloc(sizeof(chunk) + size);
+    chunk *c = chunk_get(size);
     CV_ENSURE(c != NULL, CV_E_NOMEM);
     c->next = a->head;
     c->size = size;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "reconcile/flux/sources.h"
 #include "reconcile/flux/walk.h"
 #include "reconcile/kustomize/kyaml.h"
 
@@ -48,7 +49,8 @@ static cv_result read_file(cv_kzfs *fs, const char *path, cv_doc *doc, objs *l, 
     CV_GUARD(cv_kz_yaml_docs(doc, text, &docs, &n));
     cv_result r = cv_ok();
     for (size_t i = 0; cv_is_ok(r) && i < n; i++)
-        if (cv_flux_is_ks(docs[i])) r = push(l, docs[i], keep_file ? path : NULL);
+        if (cv_flux_is_ks(docs[i]) || cv_flux_is_source(docs[i]))
+            r = push(l, docs[i], keep_file ? path : NULL);
     free(docs);
     return r;
 }
@@ -74,7 +76,7 @@ static bool yaml_file(const char *name)
     return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) || (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
-/* Every Kustomization object of every YAML file below dir; files that do
+/* Every Kustomization and source object of every YAML file below dir; files that do
  * not read as YAML are not Flux objects and are skipped. */
 static cv_result scan(cv_kzfs *fs, const char *dir, cv_doc *doc, objs *l, unsigned depth)
 {
@@ -113,18 +115,39 @@ static bool inside(const char *root, const cv_node *obj, const char *file)
     return in;
 }
 
+static bool covered(const objs *l, const char *root, size_t i)
+{
+    for (size_t j = 0; j < l->n; j++)
+        if (j != i && cv_flux_is_ks(l->v[j]) && inside(root, l->v[j], l->file[i])) return true;
+    return false;
+}
+
+/* The source objects of the files the chosen entries v[0..m) came from. */
+static size_t entry_sources(const objs *l, const bool *chosen, cv_node **v, size_t m)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (!cv_flux_is_source(l->v[i])) continue;
+        bool same = false;
+        for (size_t j = 0; j < l->n && !same; j++) same = chosen[j] && strcmp(l->file[j], l->file[i]) == 0;
+        if (same) v[m++] = l->v[i];
+    }
+    return m;
+}
+
 cv_result cv_flux_default_entries(cv_kzfs *fs, const char *root, cv_doc *doc, cv_node ***out, size_t *n)
 {
     objs l = { 0 };
     cv_result r = scan(fs, root, doc, &l, 0);
     cv_node **v = cv_is_ok(r) ? malloc((l.n ? l.n : 1) * sizeof *v) : NULL;
-    if (cv_is_ok(r) && v == NULL) r = CV_FAIL(CV_E_NOMEM);
+    bool *chosen = cv_is_ok(r) ? calloc(l.n ? l.n : 1, sizeof *chosen) : NULL;
+    if (cv_is_ok(r) && (v == NULL || chosen == NULL)) r = CV_FAIL(CV_E_NOMEM);
     size_t m = 0;
     for (size_t i = 0; cv_is_ok(r) && i < l.n; i++) {
-        bool covered = false;
-        for (size_t j = 0; j < l.n && !covered; j++) covered = j != i && inside(root, l.v[j], l.file[i]);
-        if (!covered) v[m++] = l.v[i];
+        chosen[i] = cv_flux_is_ks(l.v[i]) && !covered(&l, root, i);
+        if (chosen[i]) v[m++] = l.v[i];
     }
+    if (cv_is_ok(r)) m = entry_sources(&l, chosen, v, m);
+    free(chosen);
     objs_free(&l);
     if (!cv_is_ok(r)) {
         free(v);

@@ -154,6 +154,24 @@ static cv_result reparse(cv_doc *doc, cv_slice text, cv_node **obj)
     return r;
 }
 
+/* No '$' in any key or scalar, and no folded scalar (kustomize re-encodes
+ * those when it writes the object): the serialised object comes through
+ * substitution unchanged, and reading it back gives this object again, so
+ * both steps can be skipped. Too deep to tell: false. */
+static bool nothing_to_substitute(const cv_node *n, unsigned depth)
+{
+    if (n == NULL) return true;
+    if (depth > 64 || n->folded) return false;
+    if (n->kind == CV_NODE_MAP || n->kind == CV_NODE_LIST) {
+        for (size_t i = 0; i < n->n; i++)
+            if (!nothing_to_substitute(n->items[i].key, depth + 1) ||
+                !nothing_to_substitute(n->items[i].value, depth + 1))
+                return false;
+        return true;
+    }
+    return n->s == NULL || memchr(n->s, '$', n->len) == NULL;
+}
+
 cv_result cv_flux_subst_obj(const cv_flux_vars *v, bool strict, bool always, cv_doc *doc,
                             cv_node **obj)
 {
@@ -162,6 +180,7 @@ cv_result cv_flux_subst_obj(const cv_flux_vars *v, bool strict, bool always, cv_
     for (size_t i = 0; i < nvars; i++)
         CV_ENSUREF(valid_name(v->map->items[i].key), CV_E_FLUX_SUBSTITUTE,
                    "'%s' var name is invalid, must match '%s'", v->map->items[i].key->s, NAME_RE);
+    if (nothing_to_substitute(*obj, 0)) return cv_ok();
     cv_buf yaml, out;
     cv_buf_init_secret(&yaml, CV_DOC_MAX_INPUT);
     cv_buf_init_secret(&out, CV_DOC_MAX_INPUT);

@@ -10,6 +10,7 @@
 #include "reconcile/flux/decrypt.h"
 #include "reconcile/flux/gen.h"
 #include "reconcile/flux/keys.h"
+#include "reconcile/flux/sources.h"
 #include "reconcile/kustomize/build.h"
 #include "reconcile/kustomize/emit.h"
 #include "reconcile/flux/subst.h"
@@ -21,6 +22,7 @@
 cv_result cv_flux_walk_init(cv_flux_walk *w)
 {
     memset(w, 0, sizeof *w);
+    CV_GUARD(cv_flux_sources_new(&w->src));
     return cv_doc_init(&w->doc);
 }
 
@@ -39,12 +41,22 @@ static void items_reset(cv_flux_walk *w)
     w->n = 0;
 }
 
+static void prev_clear(cv_flux_walk *w)
+{
+    for (size_t i = 0; i < w->n_prev; i++) item_clear(&w->prev[i]);
+    free(w->prev);
+    w->prev = NULL;
+    w->n_prev = 0;
+}
+
 void cv_flux_walk_clear(cv_flux_walk *w)
 {
     if (w == NULL) return;
     items_reset(w);
+    prev_clear(w);
     free(w->v);
     free(w->rec);
+    cv_flux_sources_free(&w->src);
     cv_doc_clear(&w->doc);
     memset(w, 0, sizeof *w);
 }
@@ -257,6 +269,7 @@ typedef struct {
     cv_flux_walk *w;
     const cv_flux_opts *o;
     cv_flux_item *it;
+    cv_kzfs *fs; /* the files of its source */
     bool subst;
     bool vars_loaded;
     cv_flux_vars vars;
@@ -284,12 +297,13 @@ static cv_result substitute(build_ctx *b, cv_node **obj)
     return cv_flux_subst_obj(&b->vars, b->o->strict, k->subst_always, &b->it->out.doc, obj);
 }
 
-static cv_result object_pipeline(build_ctx *b, cv_node **obj)
+/* prepared: pass 1 already checked and decrypted the object. */
+static cv_result object_pipeline(build_ctx *b, cv_node **obj, bool prepared)
 {
     const cv_flux_ks *k = &b->it->ks;
     cv_doc *d = &b->it->out.doc;
-    CV_GUARD(check_ids(*obj));
-    if (k->decrypt) CV_GUARD(cv_flux_decrypt_obj(&b->keys, d, obj));
+    if (!prepared) CV_GUARD(check_ids(*obj));
+    if (k->decrypt && !prepared) CV_GUARD(cv_flux_decrypt_obj(&b->keys, d, obj));
     if (b->subst && k->post_build) {
         cv_result r = substitute(b, obj);
         if (!cv_is_ok(r)) {
@@ -301,11 +315,12 @@ static cv_result object_pipeline(build_ctx *b, cv_node **obj)
     return cv_ok();
 }
 
-static cv_result post_build(build_ctx *b)
+static cv_result post_build(build_ctx *b, bool prepared)
 {
     cv_kz_resmap *rm = &b->it->out;
     const cv_flux_ks *k = &b->it->ks;
-    for (size_t i = 0; i < rm->n; i++) CV_GUARD(object_pipeline(b, &rm->objs[i]));
+    for (size_t i = 0; i < rm->n; i++) CV_GUARD(object_pipeline(b, &rm->objs[i], prepared));
+    if (!b->subst && k->post_build) return cv_ok(); /* pass 2 finishes it */
     for (size_t i = 0; i < rm->n; i++) {
         CV_GUARD(owner_labels(&rm->doc, rm->objs[i], k));
         CV_GUARD(set_meta(&rm->doc, rm->objs[i], "labels", k->common_labels));
@@ -319,8 +334,8 @@ static cv_result kustomize(build_ctx *b, const char *dir)
     cv_doc kd;
     CV_GUARD(cv_doc_init(&kd));
     cv_node *kust;
-    cv_result r = cv_flux_gen(b->o->fs, dir, &b->it->ks, &kd, &kust);
-    cv_kz_opts ko = { .fs = b->o->fs, .load_none = true, .http_cache = b->o->http_cache,
+    cv_result r = cv_flux_gen(b->fs, dir, &b->it->ks, &kd, &kust);
+    cv_kz_opts ko = { .fs = b->fs, .load_none = true, .http_cache = b->o->http_cache,
                       .offline = b->o->offline, .no_default_sort = true };
     if (cv_is_ok(r)) r = cv_kz_build(&ko, dir, kust, &b->it->out);
     cv_doc_clear(&kd);
@@ -329,20 +344,64 @@ static cv_result kustomize(build_ctx *b, const char *dir)
 
 static cv_result build_item(build_ctx *b)
 {
+    const char *root;
+    CV_GUARD(cv_flux_sources_files(b->w->src, b->o, &b->it->ks, &b->fs, &root));
+    b->it->fs = b->fs;
     char *dir;
-    CV_GUARD(cv_flux_dir(b->o->root, b->it->ks.path, &dir));
+    CV_GUARD(cv_flux_dir(root, b->it->ks.path, &dir));
     void *ctx;
     cv_flux_find_fn find = finder(b, &ctx);
     /* kustomize-controller imports the keys before the build. */
     cv_result r = cv_ok();
     if (b->it->ks.decrypt)
         r = cv_flux_keys_load(&b->it->ks, find, ctx, b->o->live != NULL, b->o->kr, &b->keys);
-    if (cv_is_ok(r) && cv_kzfs_stat(b->o->fs, dir) != CV_KZFS_DIR)
+    if (cv_is_ok(r) && cv_kzfs_stat(b->fs, dir) != CV_KZFS_DIR)
         r = CV_FAILF(CV_E_FLUX_PATH, "kustomization path not found: %s", b->it->ks.path);
     if (cv_is_ok(r)) r = kustomize(b, dir);
     free(dir);
-    if (cv_is_ok(r)) r = post_build(b);
+    if (cv_is_ok(r)) r = post_build(b, false);
     return r;
+}
+
+/* Pass 2: pass 1's build of the same Kustomization, when its spec and its
+ * source's files are the same (kustomize and decryption would give the
+ * same objects again), taken over with only the substitution and the
+ * labels left to do. */
+static cv_result take_pass1(build_ctx *b, bool *taken)
+{
+    cv_flux_walk *w = b->w;
+    cv_flux_item *it = b->it, *p = NULL;
+    *taken = false;
+    for (size_t i = 0; i < w->n_prev && p == NULL; i++)
+        if (strcmp(w->prev[i].id, it->id) == 0) p = &w->prev[i];
+    if (p == NULL || !p->built || p->err != CV_OK ||
+        !cv_node_equal(cv_map_get(p->obj, "spec"), cv_map_get(it->obj, "spec")))
+        return cv_ok();
+    const char *root;
+    cv_result r = cv_flux_sources_files(w->src, b->o, &it->ks, &b->fs, &root);
+    if (!cv_is_ok(r)) {
+        if (cv_is(r, CV_E_NOMEM)) return r;
+        cv_err_clear(); /* build_item reports it */
+        return cv_ok();
+    }
+    if (b->fs != p->fs) return cv_ok();
+    it->out = p->out;
+    it->fs = p->fs;
+    it->built = true;
+    p->built = false;
+    memset(&p->out, 0, sizeof p->out);
+    *taken = true;
+    return cv_ok();
+}
+
+static cv_result build_or_take(build_ctx *b)
+{
+    bool taken = false;
+    if (b->subst) CV_GUARD(take_pass1(b, &taken));
+    if (taken) return b->it->ks.post_build ? post_build(b, true) : cv_ok();
+    CV_GUARD(cv_kz_resmap_init(&b->it->out));
+    b->it->built = true;
+    return build_item(b);
 }
 
 static void fail_item(cv_flux_item *it, cv_result r)
@@ -369,10 +428,8 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
         it->suspended = true;
         return cv_ok();
     }
-    CV_GUARD(cv_kz_resmap_init(&it->out));
-    it->built = true;
-    build_ctx b = { w, o, it, subst, false, { { 0 }, NULL }, { { NULL, NULL }, NULL, NULL, NULL } };
-    r = build_item(&b);
+    build_ctx b = { .w = w, .o = o, .it = it, .fs = o->fs, .subst = subst };
+    r = build_or_take(&b);
     if (b.vars_loaded) cv_flux_vars_clear(&b.vars);
     cv_flux_keys_clear(&b.keys);
     if (!cv_is_ok(r)) {
@@ -380,9 +437,11 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
         fail_item(it, r);
         return cv_ok();
     }
-    for (size_t j = 0; j < it->out.n; j++) {
+    /* enqueue may move w->v: no pointer into it across the loop. */
+    for (size_t j = 0; j < w->v[i].out.n; j++) {
         const cv_node *obj = w->v[i].out.objs[j];
         if (!subst) CV_GUARD(record(w, obj));
+        CV_GUARD(cv_flux_sources_note(w->src, obj));
         if (cv_flux_is_ks(obj)) CV_GUARD(enqueue(w, obj, i));
     }
     return cv_ok();
@@ -391,8 +450,11 @@ static cv_result visit(cv_flux_walk *w, const cv_flux_opts *o, size_t i, bool su
 static cv_result pass(cv_flux_walk *w, const cv_flux_opts *o, const cv_node *const *entries,
                       size_t n, bool subst)
 {
-    for (size_t i = 0; i < n; i++)
+    cv_flux_sources_reset(w->src);
+    for (size_t i = 0; i < n; i++) {
+        CV_GUARD(cv_flux_sources_note(w->src, entries[i]));
         if (cv_flux_is_ks(entries[i])) CV_GUARD(enqueue(w, entries[i], SIZE_MAX));
+    }
     for (size_t i = 0; i < w->n; i++) CV_GUARD(visit(w, o, i, subst));
     return cv_ok();
 }
@@ -418,7 +480,12 @@ cv_result cv_flux_walk_run(cv_flux_walk *w, const cv_flux_opts *o, const cv_node
     }
     CV_GUARD(pass(w, o, entries, n, false));
     if (!any_post_build(w)) return cv_ok();
-    items_reset(w);
+    w->prev = w->v;
+    w->n_prev = w->n;
+    w->v = NULL;
+    w->n = w->cap = 0;
     w->two_pass = true;
-    return pass(w, o, entries, n, true);
+    cv_result r = pass(w, o, entries, n, true);
+    prev_clear(w);
+    return r;
 }

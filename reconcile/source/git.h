@@ -62,9 +62,10 @@ const git_remote_head *cv_git_head(const cv_git_conn *c, const char *name) CV_NO
 cv_result cv_git_fail(int rc, const cv_git_cb *cb, const char *what) CV_MUST_USE;
 uint64_t cv_git_now_ms(void);
 /* Read a commit's files through Flux's ignore rules into a new tree
- * (read.c). ignore is spec.ignore or NULL. */
+ * (read.c). ignore is spec.ignore or NULL; filter false: every file, no
+ * rule at all (the caller filters later, reconcile/source/artifact.h). */
 cv_result cv_source_read_tree(git_repository *repo, const git_oid *commit, const char *ignore,
-                              cv_srctree **out) CV_MUST_USE;
+                              bool filter, cv_srctree **out) CV_MUST_USE;
 /* Whether known_hosts (OpenSSH format: plain, [host]:port, hashed |1|
  * entries, '*'/'?' wildcards, '!' negation; @cert-authority and @revoked
  * lines are not supported and skipped) lists this raw host key for the URL's

@@ -178,9 +178,10 @@ static cv_result walk(reader *r, size_t dir)
     return cv_ok();
 }
 
-static cv_result build_filter(reader *r, const char *ignore)
+static cv_result build_filter(reader *r, const char *ignore, bool filter)
 {
     CV_GUARD(cv_ignore_new(&r->user));
+    if (!filter) return cv_ignore_new(&r->filter);
     CV_GUARD(load_patterns(r, 0));
     if (ignore) CV_GUARD(cv_ignore_read(r->user, cv_slice_str(ignore), cv_slice_of("", 0)));
     CV_GUARD(cv_ignore_new(&r->filter));
@@ -188,7 +189,7 @@ static cv_result build_filter(reader *r, const char *ignore)
     return cv_ignore_append(r->filter, r->user);
 }
 
-static cv_result read_all(reader *r, const git_oid *commit, const char *ignore)
+static cv_result read_all(reader *r, const git_oid *commit, const char *ignore, bool filter)
 {
     git_commit *c;
     CV_ENSUREF(git_commit_lookup(&c, r->repo, commit) == 0, CV_E_GIT, "unable to read the commit");
@@ -199,19 +200,19 @@ static cv_result read_all(reader *r, const git_oid *commit, const char *ignore)
     r->v[0] = (node){ 0, 0, *git_commit_tree_id(c), N_DIR, 0, 0 };
     git_commit_free(c);
     CV_GUARD(load_dir(r, 0, 0));
-    CV_GUARD(build_filter(r, ignore));
+    CV_GUARD(build_filter(r, ignore, filter));
     CV_GUARD(cv_srctree_new(&r->tree));
     CV_GUARD(cv_srctree_add_dir(r->tree, cv_slice_str(".")));
     return walk(r, 0);
 }
 
 cv_result cv_source_read_tree(git_repository *repo, const git_oid *commit, const char *ignore,
-                              cv_srctree **out)
+                              bool filter, cv_srctree **out)
 {
     reader r = { .repo = repo };
     cv_buf_init(&r.names, (size_t)CV_SRC_MAX_FILES * 256u);
     cv_buf_init(&r.path, CV_SRC_MAX_PATH);
-    cv_result res = read_all(&r, commit, ignore);
+    cv_result res = read_all(&r, commit, ignore, filter);
     if (cv_is_ok(res)) *out = r.tree, r.tree = NULL;
     cv_srctree_free(&r.tree);
     cv_ignore_free(&r.user);

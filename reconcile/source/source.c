@@ -295,7 +295,7 @@ static cv_result run(ctx *x, cv_source_result *out)
         return cv_ok();
     }
     git_oid_tostr(out->commit, sizeof(out->commit), &x->commit);
-    CV_GUARD(cv_source_read_tree(x->repo, &x->commit, x->o->ignore, &out->tree));
+    CV_GUARD(cv_source_read_tree(x->repo, &x->commit, x->o->ignore, !x->o->unfiltered, &out->tree));
     cv_srctree_digest(out->tree, out->digest);
     return cv_ok();
 }

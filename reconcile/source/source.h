@@ -55,6 +55,8 @@ typedef struct {
     const char *cache_dir;      /* created if missing */
     unsigned timeout_ms;        /* 0: Flux's default, 60 s */
     const char *last_revision;  /* status.artifact.revision, or NULL */
+    bool unfiltered;            /* no ignore rules at all: the whole commit
+                                   (rendering filters per source object) */
 } cv_source_opts;
 
 typedef struct {

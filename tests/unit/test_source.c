@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/base/enc.h"
+#include "reconcile/source/artifact.h"
 #include "reconcile/source/auth.h"
 #include "reconcile/source/git.h"
 #include "reconcile/source/ignore.h"
@@ -224,4 +225,124 @@ Test(source, url_schemes)
     cr_assert_eq(cv_git_parse_url("git@github.com:o/r.git", &u).err, CV_E_GIT_URL);
     cr_assert_eq(cv_git_parse_url("ftp://h/r", &u).err, CV_E_GIT_URL);
     cr_assert(cv_is_ok(cv_git_parse_url("file:///tmp/r", &u)));
+}
+
+/* ---- artifact trees (reconcile/source/artifact.h) ---- */
+
+typedef struct {
+    char *path;
+    bool dir, excluded;
+} tv_entry;
+
+/* Archive order: components compared in turn (a directory's subtree
+ * before its next sibling). */
+static int preorder(const void *a, const void *b)
+{
+    const char *x = ((const tv_entry *)a)->path, *y = ((const tv_entry *)b)->path;
+    for (;; x++, y++) {
+        int cx = *x == '/' ? 0 : *x ? (unsigned char)*x + 1 : -1;
+        int cy = *y == '/' ? 0 : *y ? (unsigned char)*y + 1 : -1;
+        if (cx != cy || cx < 0) return cx - cy;
+    }
+}
+
+static bool in_tree(const cv_srctree *t, const char *path)
+{
+    for (size_t i = 0; i < cv_srctree_len(t); i++)
+        if (strcmp(cv_srctree_at(t, i)->path, path) == 0) return true;
+    return false;
+}
+
+/* Kept: what Flux archived, plus the parents extraction creates. */
+static bool expected_kept(const tv_entry *v, size_t n, const char *path)
+{
+    size_t len = strlen(path);
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].excluded && (strcmp(v[i].path, path) == 0 ||
+                               (strncmp(v[i].path, path, len) == 0 && v[i].path[len] == '/')))
+            return true;
+    return false;
+}
+
+/* One case of ignore.tsv through cv_srctree_artifact; returns mismatches. */
+static size_t artifact_case(tv_entry *v, size_t n, const char *patterns)
+{
+    qsort(v, n, sizeof *v, preorder);
+    cv_srctree *raw, *art;
+    cr_assert(cv_is_ok(cv_srctree_new(&raw)));
+    cr_assert(cv_is_ok(cv_srctree_add_dir(raw, cv_slice_str("."))));
+    for (size_t i = 0; i < n; i++) {
+        cv_slice p = cv_slice_str(v[i].path);
+        cr_assert(cv_is_ok(v[i].dir ? cv_srctree_add_dir(raw, p) : cv_srctree_add_file(raw, p, "x", 1, false)));
+    }
+    char *text = strcmp(patterns, "-") == 0 ? NULL : unescape(patterns);
+    cr_assert(cv_is_ok(cv_srctree_artifact(raw, text, &art)));
+    size_t bad = 0, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool want = expected_kept(v, n, v[i].path), got = in_tree(art, v[i].path);
+        if (want != got) cr_log_error("artifact [%s] %s: kept %d, Flux %d", patterns, v[i].path, got, want);
+        bad += want != got;
+        kept += want;
+    }
+    /* Nothing else (the root "." aside), and every entry once. */
+    bad += cv_srctree_len(art) != kept + 1;
+    free(text);
+    cv_srctree_free(&raw);
+    cv_srctree_free(&art);
+    return bad;
+}
+
+Test(source, artifact_vectors)
+{
+    char *data = (char *)tv_read_file("testvectors/git/ignore.tsv", NULL);
+    cr_assert_not_null(data);
+    tv_entry v[512];
+    size_t n = 0, bad = 0, cases = 0;
+    char *last_case = NULL, *last_patterns = NULL;
+    for (char *cur = data, *line;;) {
+        line = next_line(&cur);
+        char *f[6] = { 0 };
+        if (line && line[0] == '#') continue;
+        if (line) cr_assert_eq(fields(line, f, 6), 6);
+        if (last_case && (!line || strcmp(f[0], last_case) != 0)) {
+            bad += artifact_case(v, n, last_patterns);
+            cases++;
+            n = 0;
+        }
+        if (!line) break;
+        last_case = f[0];
+        last_patterns = f[1];
+        cr_assert_lt(n, 512);
+        v[n++] = (tv_entry){ f[2], f[3][0] == 'd', f[4][0] == '1' };
+    }
+    free(data);
+    cr_assert_gt(cases, 50);
+    cr_assert_eq(bad, 0, "%zu artifact decisions differ from Flux's archive", bad);
+}
+
+Test(source, artifact_from_dir)
+{
+    char tmpl[] = "/tmp/cv-artifact-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    cr_assert_not_null(d);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir -p b/.git a-b a/c && echo x > b/.git/HEAD && echo 1 > a/c/f && "
+             "echo 2 > a-b/g && echo 3 > top && chmod +x top && ln -s top link && ln -s a dirlink && "
+             "mkfifo fifo",
+             d);
+    cr_assert_eq(system(cmd), 0);
+    cv_srctree *t;
+    cr_assert(cv_is_ok(cv_srctree_from_dir(d, &t)));
+    /* os.ReadDir order per directory, depth first; no symlinks, fifos or .git. */
+    static const char *const want[] = { ".", "a", "a/c", "a/c/f", "a-b", "a-b/g", "b", "top" };
+    cr_assert_eq(cv_srctree_len(t), sizeof want / sizeof *want);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert_str_eq(cv_srctree_at(t, i)->path, want[i]);
+    const cv_srcent *top = cv_srctree_get(t, cv_slice_str("top"));
+    cr_assert(top && top->exec && top->len == 2 && memcmp(top->data, "3\n", 2) == 0);
+    cv_srctree_free(&t);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert(cv_is(cv_srctree_from_dir("/nonexistent/covert", &t), CV_E_NOT_FOUND));
 }

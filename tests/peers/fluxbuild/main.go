@@ -3,7 +3,8 @@
 // (fluxcd/pkg/kustomize v1.35.4 for the generated kustomization, the build
 // and postBuild substitution; fluxcd/pkg/envsubst v1.7.0; fluxcd/pkg/ssa
 // v0.76.1 for reading objects, owner labels and commonMetadata; sops v3.13.2
-// for decryption as the controller's decryptor does it).
+// for decryption as the controller's decryptor does it; fluxcd/pkg/sourceignore
+// v0.18.0, source-controller's ignore rules, for source artifacts).
 //
 //	fluxbuild --version
 //	fluxbuild unicode-tables           C tables of Go's unicode package
@@ -13,7 +14,8 @@
 //	fluxbuild [--strict=true|false] [--objects-dir DIR] REPO ENTRY...
 //
 // The build mode walks the Flux Kustomizations reachable from the entry files
-// (every sourceRef is REPO itself) in two passes and prints, per
+// (every sourceRef is REPO itself, filtered as the artifact of a known
+// GitRepository or OCIRepository: source.go) in two passes and prints, per
 // Kustomization, "# Kustomization NS/NAME" and its objects (see
 // RENDER-CONTRACT.md "The Flux walk"). SOPS identities come from
 // SOPS_AGE_KEY_FILE. It never redacts.
@@ -40,7 +42,7 @@ import (
 	"github.com/fluxcd/pkg/envsubst/parse"
 )
 
-const version = "fluxbuild kustomize-controller/v1.9.4 pkg/kustomize/v1.35.4 envsubst/v1.7.0 ssa/v0.76.1 sops/v3.13.2"
+const version = "fluxbuild kustomize-controller/v1.9.4 pkg/kustomize/v1.35.4 envsubst/v1.7.0 ssa/v0.76.1 sops/v3.13.2 sourceignore/v0.18.0"
 
 func main() {
 	args := os.Args[1:]

@@ -45,6 +45,8 @@ type walker struct {
 	live   bool          // kube stands for a cluster: decryption Secrets come from it
 	record map[string]*unstructured.Unstructured
 	order  []string
+	// source objects known in this pass (source.go)
+	sources map[string]*unstructured.Unstructured
 }
 
 func runBuild(repo string, entryFiles []string, strict bool, objectsDir string, out io.Writer) (bool, error) {
@@ -54,7 +56,7 @@ func runBuild(repo string, entryFiles []string, strict bool, objectsDir string, 
 	}
 	var entries []*unstructured.Unstructured
 	for _, f := range entryFiles {
-		objs, err := readKustomizations(filepath.Join(repo, f))
+		objs, err := readEntries(filepath.Join(repo, f))
 		if err != nil {
 			return false, err
 		}
@@ -103,10 +105,12 @@ func printResults(out io.Writer, results []ksResult) (bool, error) {
 	return failed, nil
 }
 
-// readKustomizations returns the Flux Kustomization objects of one YAML
-// file, in file order.
-func readKustomizations(path string) ([]*unstructured.Unstructured, error) {
-	return readObjects(path, isFluxKustomization)
+// readEntries returns the Flux Kustomization and source objects of one
+// YAML file, in file order.
+func readEntries(path string) ([]*unstructured.Unstructured, error) {
+	return readObjects(path, func(u *unstructured.Unstructured) bool {
+		return isFluxKustomization(u) || isFluxSource(u)
+	})
 }
 
 // readObjects: the objects of one YAML (or JSON) stream that keep accepts.
@@ -145,7 +149,14 @@ func ksKey(u *unstructured.Unstructured) string {
 }
 
 func (w *walker) walk(entries []*unstructured.Unstructured) []ksResult {
-	queue := append([]*unstructured.Unstructured(nil), entries...)
+	w.sources = map[string]*unstructured.Unstructured{}
+	var queue []*unstructured.Unstructured
+	for _, e := range entries {
+		w.note(e)
+		if isFluxKustomization(e) {
+			queue = append(queue, e)
+		}
+	}
 	seen := map[string]bool{}
 	var results []ksResult
 	for len(queue) > 0 {
@@ -159,6 +170,7 @@ func (w *walker) walk(entries []*unstructured.Unstructured) []ksResult {
 		r := w.one(u, key)
 		results = append(results, r)
 		for _, o := range r.objects {
+			w.note(o)
 			if isFluxKustomization(o) {
 				queue = append(queue, o)
 			}
@@ -248,7 +260,12 @@ func (w *walker) build(obj *kustomizev1.Kustomization) ([]*unstructured.Unstruct
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	if err := copyTree(w.repo, tmp); err != nil {
+	ref := obj.Spec.SourceRef
+	refNS := ref.Namespace
+	if refNS == "" {
+		refNS = obj.Namespace
+	}
+	if err := w.copySource(ref.Kind, refNS, ref.Name, tmp); err != nil {
 		return nil, err
 	}
 	dirPath, err := securejoin.SecureJoin(tmp, obj.Spec.Path)

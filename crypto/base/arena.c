@@ -1,6 +1,8 @@
 #include "crypto/base/arena.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -31,7 +33,9 @@ struct cv_arena {
  * and prints thousands of objects). A kept chunk is wiped first (the part
  * that was handed out; cv_arena_alloc zeroes what it hands out anyway) and
  * stays locked and guarded. Classes: FIRST_CHUNK << 0..6 (16 KiB to
- * 1 MiB); at most KEEP_PER_CLASS each and KEEP_BYTES in all. */
+ * 1 MiB); at most KEEP_PER_CLASS each and KEEP_BYTES in all. A thread's
+ * cache is released when the thread exits (a key destructor), so worker
+ * threads do not leave locked memory behind. */
 #define CLASSES 7u
 #define KEEP_PER_CLASS 16u
 #define KEEP_BYTES (4u * 1024u * 1024u)
@@ -43,9 +47,43 @@ typedef struct {
     size_t bytes;
     cv_arena *arenas;
     unsigned n_arenas;
+    bool registered;
 } chunk_cache;
 
 static _Thread_local chunk_cache cache;
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static bool cache_key_ok;
+
+/* Thread exit: give every kept chunk and header back (sodium_free wipes). */
+static void cache_drop(void *p)
+{
+    chunk_cache *cc = p;
+    for (unsigned k = 0; k < CLASSES; k++) {
+        while (cc->free[k]) {
+            chunk *c = cc->free[k];
+            cc->free[k] = c->next;
+            sodium_free(c);
+        }
+    }
+    while (cc->arenas) {
+        cv_arena *a = cc->arenas;
+        cc->arenas = (cv_arena *)a->head;
+        sodium_free(a);
+    }
+    memset(cc, 0, sizeof *cc);
+}
+
+static void make_key(void) { cache_key_ok = pthread_key_create(&cache_key, cache_drop) == 0; }
+
+/* Called before the cache first keeps something on this thread. */
+static void cache_register(void)
+{
+    if (cache.registered) return;
+    pthread_once(&cache_once, make_key);
+    if (cache_key_ok) (void)pthread_setspecific(cache_key, &cache);
+    cache.registered = true;
+}
 
 static int size_class(size_t size)
 {
@@ -61,6 +99,7 @@ static void chunk_release(chunk *c)
         sodium_free(c); /* wipes */
         return;
     }
+    cache_register();
     sodium_memzero(c->data, c->used);
     c->used = 0;
     c->next = cache.free[k];
@@ -107,6 +146,7 @@ void cv_arena_free(cv_arena **a)
         c = next;
     }
     if (cache.n_arenas < KEEP_ARENAS) {
+        cache_register();
         /* A kept header links the next one through its head field. */
         memset(*a, 0, sizeof(**a));
         (*a)->head = (chunk *)cache.arenas;

@@ -7,6 +7,7 @@
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include <openssl/evp.h>
 
 #define CHUNK_MIN (1024u * 1024u)
@@ -106,13 +107,7 @@ static cv_result add_entry(cv_srctree *t, cv_srcent_kind kind, cv_slice path, si
                CV_SRC_MAX_PATH);
     CV_ENSUREF(t->bytes + len <= CV_SRC_MAX_TOTAL, CV_E_TOO_LARGE,
                "files exceed %u bytes in total", CV_SRC_MAX_TOTAL);
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        cv_srcent *nv = realloc(t->v, cap * sizeof(*nv));
-        CV_ENSURE(nv != NULL, CV_E_NOMEM);
-        t->v = nv;
-        t->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 256, CV_SRC_MAX_FILES));
     uint8_t *p;
     CV_GUARD(bump(t, path.len + 1, &p));
     if (path.len) memcpy(p, path.p, path.len);

@@ -115,7 +115,7 @@ static int fetch(const opts *o, const char *url)
 {
     char *ignore = ignore_text(o);
     cv_source_result res;
-    cv_gitsrc_fetch(&o->git, url, ignore, o->last, false, &res);
+    cv_gitsrc_fetch(&o->git, url, ignore, o->last, CV_GITSRC_LISTING, &res);
     free(ignore);
     report(o, &res);
     cv_source_result_clear(&res);

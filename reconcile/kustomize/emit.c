@@ -233,7 +233,7 @@ static cv_result json_scalar(cv_doc *d, const cv_node *v, cv_node **out)
     switch (v->kind) {
     case CV_NODE_STR:
     case CV_NODE_TIME: return json_string(d, v->s, v->len, out);
-    case CV_NODE_INT: return plain_text(d, t, cv_go_int(v->v.i, t), out);
+    case CV_NODE_INT: return plain_text(d, t, cv_node_int_text(v, t), out);
     case CV_NODE_FLOAT: return json_float(d, v->v.f, out);
     case CV_NODE_BOOL: return cv_node_bool(d, v->v.b, out);
     default: return cv_node_new(d, CV_NODE_NULL, out);
@@ -248,7 +248,7 @@ static cv_result key_text(cv_doc *d, const cv_node *k, cv_node **out)
     switch (k->kind) {
     case CV_NODE_STR:
     case CV_NODE_TIME: return json_string(d, k->s, k->len, out);
-    case CV_NODE_INT: n = cv_go_int(k->v.i, t); break;
+    case CV_NODE_INT: n = cv_node_int_text(k, t); break;
     case CV_NODE_FLOAT: n = cv_go_float(k->v.f, 'g', t); break;
     case CV_NODE_BOOL: n = (size_t)snprintf(t, sizeof t, "%s", k->v.b ? "true" : "false"); break;
     default: n = 0; t[0] = 0; break;

@@ -20,7 +20,7 @@ cv_slice cv_kz_scalar_text(const cv_node *n, char *buf)
     switch (n->kind) {
     case CV_NODE_STR:
     case CV_NODE_TIME: return cv_slice_of(n->s, n->len);
-    case CV_NODE_INT: return cv_slice_of(buf, cv_go_int(n->v.i, buf));
+    case CV_NODE_INT: return cv_slice_of(buf, cv_node_int_text(n, buf));
     case CV_NODE_FLOAT: return cv_slice_of(buf, cv_go_float(n->v.f, 'g', buf));
     case CV_NODE_BOOL: return cv_slice_str(n->v.b ? "true" : "false");
     case CV_NODE_NULL: return cv_slice_str("null");

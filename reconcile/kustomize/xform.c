@@ -277,7 +277,7 @@ static cv_result clean_annotations(cv_doc *d, cv_node *obj, bool origin, bool tr
         char t[CV_NUM_TEXT_MAX];
         size_t n = 0;
         switch (v->kind) {
-        case CV_NODE_INT: n = cv_go_int(v->v.i, t); break;
+        case CV_NODE_INT: n = cv_node_int_text(v, t); break;
         case CV_NODE_FLOAT: n = cv_go_float(v->v.f, 'g', t); break;
         case CV_NODE_BOOL: n = (size_t)snprintf(t, sizeof t, "%s", v->v.b ? "true" : "false"); break;
         case CV_NODE_STR: continue;

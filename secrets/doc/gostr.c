@@ -222,7 +222,7 @@ static cv_result add_float_g(const cv_node *n, char fmt, cv_buf *out)
 static cv_result add_int(const cv_node *n, cv_buf *out)
 {
     char t[CV_NUM_TEXT_MAX];
-    size_t len = cv_go_int(n->v.i, t);
+    size_t len = cv_node_int_text(n, t);
     return cv_buf_add(out, t, len);
 }
 

@@ -373,10 +373,10 @@ static cv_result emit_float(jwrite *w, double f)
     return cv_buf_add(w->out, t, n);
 }
 
-static cv_result emit_int(jwrite *w, int64_t i)
+static cv_result emit_int(jwrite *w, const cv_node *n)
 {
     char t[CV_NUM_TEXT_MAX];
-    return cv_buf_add(w->out, t, cv_go_int(i, t));
+    return cv_buf_add(w->out, t, cv_node_int_text(n, t));
 }
 
 /* sops.Comment{Value, Inline} as encoding/json writes the Go struct. */
@@ -444,7 +444,7 @@ static cv_result emit_value(jwrite *w, const cv_node *n, unsigned depth)
     case CV_NODE_NULL: return cv_buf_add_str(w->out, "null");
     case CV_NODE_STR:
     case CV_NODE_TIME: return cv_go_json_quote(w->out, n->s, n->len);
-    case CV_NODE_INT: return emit_int(w, n->v.i);
+    case CV_NODE_INT: return emit_int(w, n);
     case CV_NODE_FLOAT: return emit_float(w, n->v.f);
     case CV_NODE_BOOL: return cv_buf_add_str(w->out, n->v.b ? "true" : "false");
     case CV_NODE_COMMENT: return emit_comment(w, n, depth);

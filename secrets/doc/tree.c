@@ -1,7 +1,11 @@
 #include "secrets/doc/tree.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "crypto/base/limits.h"
+#include "secrets/doc/num.h"
 
 cv_result cv_doc_init(cv_doc *d)
 {
@@ -64,6 +68,12 @@ cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out)
     CV_GUARD(cv_node_new(d, CV_NODE_INT, out));
     (*out)->v.i = i;
     return cv_ok();
+}
+
+size_t cv_node_int_text(const cv_node *n, char *out)
+{
+    if (n->uint64) return (size_t)snprintf(out, CV_NUM_TEXT_MAX, "%llu", (unsigned long long)(uint64_t)n->v.i);
+    return cv_go_int(n->v.i, out);
 }
 
 cv_result cv_node_float(cv_doc *d, double f, cv_node **out)
@@ -134,6 +144,7 @@ cv_result cv_node_clone(cv_doc *d, const cv_node *n, cv_node **out)
     CV_GUARD(cv_node_new(d, n->kind, &c));
     c->inline_comment = n->inline_comment;
     c->folded = n->folded;
+    c->uint64 = n->uint64;
     c->v = n->v;
     if (n->s) CV_GUARD(cv_node_set_text(d, c, n->kind, n->s, n->len));
     for (size_t i = 0; i < n->n; i++) {
@@ -157,7 +168,7 @@ bool cv_node_equal(const cv_node *a, const cv_node *b)
     if (a->kind != b->kind) return false;
     switch (a->kind) {
     case CV_NODE_NULL: return true;
-    case CV_NODE_INT: return a->v.i == b->v.i;
+    case CV_NODE_INT: return a->v.i == b->v.i && a->uint64 == b->uint64;
     case CV_NODE_FLOAT:
         return a->v.f == b->v.f || (isnan(a->v.f) && isnan(b->v.f));
     case CV_NODE_BOOL: return a->v.b == b->v.b;

@@ -56,6 +56,9 @@ struct cv_node {
     /* STR read from a folded block scalar (`>`): kustomize re-encodes such
      * values with yaml.v3's folded writer, which changes some of them. */
     bool folded;
+    /* INT read from a YAML plain scalar above 2^63-1: yaml.v3 decodes it to
+     * a uint64, which v.i holds bit for bit (cv_node_int_text prints it). */
+    bool uint64;
     /* STR, TIME, COMMENT: the text. */
     char *s;
     size_t len;
@@ -92,6 +95,9 @@ cv_result cv_node_new(cv_doc *d, cv_node_kind kind, cv_node **out) CV_MUST_USE C
 cv_result cv_node_text(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
     CV_MUST_USE;
 cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out) CV_MUST_USE CV_NONNULL;
+/* An INT's decimal text as Go prints it (int64, or the uint64 of a node
+ * flagged uint64) into out (CV_NUM_TEXT_MAX bytes); returns its length. */
+size_t cv_node_int_text(const cv_node *n, char *out) CV_NONNULL;
 cv_result cv_node_float(cv_doc *d, double f, cv_node **out) CV_MUST_USE CV_NONNULL;
 cv_result cv_node_bool(cv_doc *d, bool b, cv_node **out) CV_MUST_USE CV_NONNULL;
 /* Replace a scalar's text in place (the old text stays in the arena). */

@@ -120,7 +120,9 @@ static cv_result yval_node(ld *L, const yval *v, cv_node **out)
     case CV_YR_FLOAT: return cv_node_float(d, v->r.f, out);
     case CV_YR_TIME: return cv_node_text(d, CV_NODE_TIME, v->r.time, v->r.time_len, out);
     case CV_YR_UINT:
-        CV_BAILF(CV_E_DOC_TYPE, "integer does not fit in 64 bits (sops: unknown type uint64)");
+        CV_GUARD(cv_node_int(d, v->r.i, out));
+        (*out)->uint64 = true;
+        return cv_ok();
     default: return cv_node_text(d, CV_NODE_STR, v->s, v->n, out);
     }
 }

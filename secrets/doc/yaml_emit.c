@@ -319,7 +319,7 @@ static cv_result scalar_node(cv_arena *a, const cv_node *v, ynd *o)
     o->style = S_PLAIN;
     switch (v ? v->kind : CV_NODE_NULL) {
     case CV_NODE_STR: return string_node(a, v, o);
-    case CV_NODE_INT: n = cv_go_int(v->v.i, t); break;
+    case CV_NODE_INT: n = cv_node_int_text(v, t); break;
     case CV_NODE_BOOL: n = (size_t)snprintf(t, sizeof(t), "%s", v->v.b ? "true" : "false"); break;
     case CV_NODE_FLOAT:
         n = cv_go_float(v->v.f, 'g', t);

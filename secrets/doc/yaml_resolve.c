@@ -150,6 +150,7 @@ static void resolve_number(const char *s, size_t n, bool ts_ok, cv_yres *r)
         r->i = i64;
     } else if (m > 0 && plain[0] != '+' && plain[0] != '-' && parse_u(plain, m, 0, &u64) == NUM_OK) {
         r->kind = CV_YR_UINT;
+        r->i = (int64_t)u64;
     } else if (yaml_style_float(plain, m) && go_float(plain, m, &r->f)) {
         r->kind = CV_YR_FLOAT;
     }

@@ -240,7 +240,7 @@ static cv_result scalar_text(es_run *r, const cv_node *v, cv_slice *out)
     char num[CV_NUM_TEXT_MAX];
     if (v->kind == CV_NODE_MAP || v->kind == CV_NODE_LIST) res = cv_yaml_emit_value(v, 2, &b);
     else if (v->kind == CV_NODE_STR || v->kind == CV_NODE_TIME) res = cv_buf_add(&b, v->s, v->len);
-    else if (v->kind == CV_NODE_INT) res = cv_buf_add(&b, num, cv_go_int(v->v.i, num));
+    else if (v->kind == CV_NODE_INT) res = cv_buf_add(&b, num, cv_node_int_text(v, num));
     else if (v->kind == CV_NODE_FLOAT) res = cv_buf_add(&b, num, cv_go_float(v->v.f, 'g', num));
     else if (v->kind == CV_NODE_BOOL) res = cv_buf_add_str(&b, v->v.b ? "true" : "false");
     cv_node *n = NULL;

@@ -72,7 +72,7 @@ cv_result cv_tx_print(cv_buf *b, const cv_node *v)
     switch (v->kind) {
     case CV_NODE_STR:
     case CV_NODE_TIME: return cv_buf_add(b, v->s, v->len);
-    case CV_NODE_INT: cv_go_int(v->v.i, num); return cv_buf_add_str(b, num);
+    case CV_NODE_INT: cv_node_int_text(v, num); return cv_buf_add_str(b, num);
     case CV_NODE_FLOAT: cv_go_float(v->v.f, 'g', num); return cv_buf_add_str(b, num);
     case CV_NODE_BOOL: return cv_buf_add_str(b, v->v.b ? "true" : "false");
     case CV_NODE_NULL: return cv_buf_add_str(b, "<nil>");

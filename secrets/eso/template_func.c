@@ -102,7 +102,7 @@ static cv_result json_of(cv_buf *b, const cv_node *v)
     switch (v->kind) {
     case CV_NODE_STR:
     case CV_NODE_TIME: return cv_go_json_quote(b, v->s, v->len);
-    case CV_NODE_INT: cv_go_int(v->v.i, num); return cv_buf_add_str(b, num);
+    case CV_NODE_INT: cv_node_int_text(v, num); return cv_buf_add_str(b, num);
     case CV_NODE_FLOAT:
         CV_ENSUREF(cv_json_float(v->v.f, num, &len), CV_E_ESO_TEMPLATE, "unsupported value in toJson");
         return cv_buf_add(b, num, len);

@@ -130,7 +130,7 @@ static const char *node_text(const cv_node *n, char buf[CV_NUM_TEXT_MAX])
 {
     switch (n->kind) {
     case CV_NODE_STR: case CV_NODE_TIME: case CV_NODE_COMMENT: return n->s;
-    case CV_NODE_INT: cv_go_int(n->v.i, buf); return buf;
+    case CV_NODE_INT: cv_node_int_text(n, buf); return buf;
     case CV_NODE_FLOAT: cv_go_float(n->v.f, 'g', buf); return buf;
     case CV_NODE_BOOL: return n->v.b ? "true" : "false";
     default: return "";

@@ -155,6 +155,10 @@ static cv_result walk_value(walk *w, cv_node *v, size_t level_first, bool in_lis
 
 static cv_result leaf(walk *w, cv_node *v, size_t level_first, bool in_list)
 {
+    /* sops's walk knows int, float, bool, string, time and comments; the
+     * uint64 yaml.v3 gives for a plain integer above 2^63-1 is none. */
+    CV_ENSUREF(v->kind != CV_NODE_INT || !v->uint64, CV_E_SOPS_WALK,
+               "Error walking tree: Cannot walk value, unknown type: uint64");
     bool encrypted = should_encrypt(w, v->kind == CV_NODE_COMMENT, level_first);
     return w->decrypt ? dec_leaf(w, v, encrypted, in_list) : enc_leaf(w, v, encrypted, in_list);
 }

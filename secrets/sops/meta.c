@@ -111,7 +111,7 @@ static cv_result weak_str(cv_doc *d, const cv_node *n, const char *name, const c
     if (n == NULL || n->kind == CV_NODE_NULL) return cv_ok();
     switch (n->kind) {
     case CV_NODE_STR: *out = n->s; *len = n->len; return cv_ok();
-    case CV_NODE_INT: l = cv_go_int(n->v.i, num); break;
+    case CV_NODE_INT: l = cv_node_int_text(n, num); break;
     case CV_NODE_FLOAT: l = cv_go_float(n->v.f, 'f', num); break;
     case CV_NODE_BOOL: l = 1; num[0] = n->v.b ? '1' : '0'; break;
     default: CV_BAILF(CV_E_SOPS_METADATA, "'%s' expected type 'string'", name);

@@ -80,6 +80,18 @@ same_error "--in-place with --output" decrypt -i --output x enc.yaml
 same_error "duplicate decryption order" decrypt --decryption-order age,age enc.yaml
 same_error "extract a missing key" decrypt --extract '["nope"]' enc.yaml
 same_error "extract a bad path" decrypt --extract 'nope' enc.yaml
+# yaml.v3 reads a plain integer above 2^63-1 as a uint64, a type sops's walk
+# refuses: encrypting fails at the walk (exit 23); a file that carries one
+# next to its metadata fails to decrypt, exec, set and rotate (exit 25);
+# filestatus and kustomize-style reading are unaffected.
+printf 'big: 10000000000000000000\nhex: 0x8000000000000000\nmax: 18446744073709551615\nok: x\n' >uint.yaml
+same_error "encrypt a uint64" encrypt --age "$R" uint.yaml
+{ echo 'big: 18446744073709551615'; cat enc.yaml; } >uintenc.yaml
+same_error "decrypt a file holding a uint64" decrypt uintenc.yaml
+same_error "exec-env on a file holding a uint64" exec-env uintenc.yaml true
+same_error "set in a file holding a uint64" set uintenc.yaml '["a"]' '"x"'
+same_error "filestatus of a file holding a uint64" filestatus uintenc.yaml
+same_error "decrypt a plain file holding a uint64" decrypt uint.yaml
 
 # set keeps unchanged values' ciphertexts (the IV stash): exactly the same
 # ciphertexts change as when sops does it (the value, the MAC, and a

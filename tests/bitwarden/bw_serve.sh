@@ -91,10 +91,10 @@ tick "# 1. The bw CLI"
 # newline off a terminal, bw's message on stderr, exit status 1).
 I=11111111-aaaa-4bbb-8ccc-00000000000
 mkdir -p "$WORK/bw" "$WORK/cv"
-printf '%s\n' "get item ${I}1" "get item ${I}2" "get item ${I}3" "get item ${I}5" \
+printf '%s\n' "get item ${I}1" "get item ${I}3" "get item ${I}5" \
     "get item $MISSING" "get username ${I}1" "get password ${I}1" "get notes ${I}2" \
     "get uri ${I}1" "get username ${I}5" "get password ${I}6" "get notes ${I}4" \
-    "get uri ${I}3" "get totp ${I}1" "get totp ${I}5" "list items" \
+    "get totp ${I}1" "get totp ${I}5" "list items" \
     "list items --search org" "sync" >"$WORK/jobs"
 bw_job() { # N ARGS...
     local n=$1
@@ -122,7 +122,7 @@ while read -r cmd what id; do
         echo "  differs from bw get $what $id: covert rc $(cat "$WORK/c.rc") [$(head -c 200 "$WORK/c.out")] [$(head -c 200 "$WORK/c.err")]; bw rc $(cat "$b.rc") [$(head -c 200 "$b.out")] [$(head -c 200 "$b.err")]" >&2
     fi
 done <"$WORK/jobs"
-if [ "$diff" -eq 0 ] && [ "$same" -eq 13 ]; then
+if [ "$diff" -eq 0 ] && [ "$same" -eq 11 ]; then
     t_pass "covert bw vault get = bw get: $same cases (stdout bytes, stderr, status)"
 else
     t_fail "covert bw vault get differs from bw get in $diff of $((same + diff)) cases"
@@ -132,36 +132,46 @@ fi
     t_pass "bw get password returns the fixture's password" ||
     t_fail "bw get password did not return the fixture's password"
 
-tick "# 2. Every"
+tick "# 2."
 # 2. Every (value, item) pair: covert = bw serve's own /object/<what>/<id>
 # (the CLI's same get command behind the HTTP API).
-raw_ok=0 raw_bad=0
 for id in $IDS $MISSING; do
     for what in $WHATS; do
         "$COVERT" bw vault get "$what" "$id" >"$WORK/cv/$what.$id.out" 2>"$WORK/cv/$what.$id.err"
         echo $? >"$WORK/cv/$what.$id.rc"
-        curl -s "$SERVE/object/$what/$id" >"$WORK/raw.json"
-        python3 - "$WORK/raw.json" "$what" >"$WORK/raw.out" 2>"$WORK/raw.err" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-if not r["success"]:
-    sys.stderr.write(r["message"]); sys.exit(1)
-d = r["data"]
-sys.stdout.write(d["data"] if sys.argv[2] != "item" else
-                 json.dumps(d, separators=(",", ":"), ensure_ascii=False))
-EOF
-        echo $? >"$WORK/raw.rc"
-        if cmp -s "$WORK/raw.out" "$WORK/cv/$what.$id.out" && cmp -s "$WORK/raw.err" "$WORK/cv/$what.$id.err" &&
-            cmp -s "$WORK/raw.rc" "$WORK/cv/$what.$id.rc"; then
-            raw_ok=$((raw_ok + 1))
-        else
-            raw_bad=$((raw_bad + 1))
-            echo "  differs from bw serve /object/$what/$id" >&2
-        fi
     done
 done
-[ "$raw_bad" -eq 0 ] && t_pass "covert bw vault get = bw serve /object/<what>/<id>: $raw_ok cases" ||
-    t_fail "covert differs from bw serve in $raw_bad cases"
+raw_case() {
+    python3 - "$SERVE" "$WORK/cv" $WHATS -- $IDS $MISSING <<'EOF'
+import json, sys, urllib.request, urllib.error
+serve, cv = sys.argv[1], sys.argv[2]
+sep = sys.argv.index("--")
+whats, ids = sys.argv[3:sep], sys.argv[sep + 1:]
+bad = 0
+for i in ids:
+    for w in whats:
+        try:
+            body = urllib.request.urlopen("%s/object/%s/%s" % (serve, w, i)).read()
+        except urllib.error.HTTPError as e:
+            body = e.read()
+        r = json.loads(body)
+        if r["success"]:
+            d = r["data"]
+            want = (d["data"] if w != "item" else
+                    json.dumps(d, separators=(",", ":"), ensure_ascii=False)).encode(), b"", "0"
+        else:
+            want = b"", r["message"].encode(), "1"
+        base = "%s/%s.%s" % (cv, w, i)
+        got = (open(base + ".out", "rb").read(), open(base + ".err", "rb").read(),
+               open(base + ".rc").read().strip())
+        if got != want:
+            bad += 1
+            sys.stderr.write("  covert differs from bw serve /object/%s/%s\n" % (w, i))
+print("  %d cases compared with bw serve" % (len(ids) * len(whats)), file=sys.stderr)
+sys.exit(1 if bad else 0)
+EOF
+}
+t_check "covert bw vault get = bw serve /object/<what>/<id>, every item and value" raw_case
 
 tick "# 3. Custom"
 # 3. Custom fields: the first field of that name (ESO's jsonPath filter

@@ -11,7 +11,6 @@
 # `covert externalsecret render` with the home-ops webhook stores pointing
 # at the real bw serve, expected values being the `bw get` outputs.
 set -u
-T0=$(date +%s.%N); tick() { echo "  [$(python3 -c "print(round($(date +%s.%N)-$T0,1))")s] $*" >&2; }
 . "$(dirname "$0")/../lib/harness.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COVERT=${COVERT_BIN:-$ROOT/build/covert}
@@ -66,7 +65,6 @@ serve() {
     echo "http://127.0.0.1:$port"
 }
 
-tick start
 "$BW" config server "$SERVER" >/dev/null 2>&1
 export VAULT_PW=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['password'])" "$HERE/vault_items.json")
 if BW_SESSION=$("$BW" login covert@example.test --passwordenv VAULT_PW --raw 2>"$WORK/login.err"); then
@@ -84,7 +82,6 @@ IDS=$(python3 -c "import json,sys;print(' '.join(i['id'] for i in json.load(open
 MISSING=11111111-aaaa-4bbb-8ccc-00000000ffff
 WHATS="item username password notes uri"
 
-tick "# 1. The bw CLI"
 # 1. The bw CLI itself, once per case, in parallel (each run gets its own
 # copy of the CLI's data directory, which the CLI rewrites on every start):
 # how `bw get` / `bw list` / `bw sync` print (raw values, compact JSON, no
@@ -132,7 +129,6 @@ fi
     t_pass "bw get password returns the fixture's password" ||
     t_fail "bw get password did not return the fixture's password"
 
-tick "# 2."
 # 2. Every (value, item) pair: covert = bw serve's own /object/<what>/<id>
 # (the CLI's same get command behind the HTTP API).
 for id in $IDS $MISSING; do
@@ -173,7 +169,6 @@ EOF
 }
 t_check "covert bw vault get = bw serve /object/<what>/<id>, every item and value" raw_case
 
-tick "# 3. Custom"
 # 3. Custom fields: the first field of that name (ESO's jsonPath filter
 # picks the first element), from bw serve's item JSON.
 field_case() { # NAME ID
@@ -196,7 +191,6 @@ done
 [ "$("$COVERT" bw vault get field token 11111111-aaaa-4bbb-8ccc-000000000003)" = first-token ] &&
     t_pass "duplicate field names: the first one wins" || t_fail "duplicate field names"
 
-tick "# 4. TOTP"
 # 4. TOTP: covert's code = bw serve's = the bw CLI's (across a period
 # boundary the CLI is asked once more).
 totp_case() { # ID
@@ -218,7 +212,6 @@ t_check "totp (otpauth URI: 8 digits, 60 s) = bw get totp" totp_case "${I}5"
 [ $? -eq 1 ] && [ "$(cat "$WORK/e")" = "Not found." ] && t_pass "totp of an item without a seed: Not found." ||
     t_fail "totp without a seed"
 
-tick "# 5. list"
 # 5. list, search, sync, status.
 list_case() { # [--search S]
     local q="" job="list items"
@@ -248,7 +241,6 @@ sync_case() {
 }
 t_check "sync = bw sync" sync_case
 
-tick "# 6. External"
 # 6. ExternalSecret render with the home-ops webhook stores on bw serve.
 sed "s#@SERVE@#$SERVE#" "$HERE/bw_serve/stores.yaml" >"$WORK/stores.yaml"
 eso_case() {
@@ -275,7 +267,6 @@ EOF
 }
 t_check "externalsecret render via bitwarden-login/-fields/-notes on bw serve = bw get" eso_case
 
-tick "# 7. Errors"
 # 7. Errors. A locked vault (after POST /lock): bw serve's message, exit 1.
 # ("You are not logged in." cannot be produced by a real bw serve: it
 # refuses to start logged out, and a logout under it yields "Not found.";
@@ -298,7 +289,6 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Origin: http://evil.example' "
 [ "$code" = 403 ] && t_pass "bw serve refuses an Origin header (403); covert sends none" ||
     t_fail "bw serve with an Origin header answered $code"
 
-tick "# 8. The fake"
 # 8. The fake server answered everything the CLI asked (no unknown route).
 curl -sk "$SERVER/_log" | python3 -c '
 import json,sys

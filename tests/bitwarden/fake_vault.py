@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_server import b64url  # noqa: E402  (shared with the SM fake)
 
 VAULT = {}
+REVISION_MS = 1767323045678  # 2026-01-02T03:04:05.678Z, the items' revisionDate
 LOG = []
 LOCK = threading.Lock()
 
@@ -150,8 +151,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.route(parts.path.rstrip("/"), parse_qs(parts.query), raw)
             finally:
                 if not parts.path.startswith("/_"):
+                    grant = parse_qs(raw.decode("utf-8", "replace")).get("grant_type")
                     LOG.append({"method": self.command, "path": parts.path,
-                                "status": self.status})
+                                "status": self.status, "grant": grant and grant[0]})
 
     def route(self, path, query, raw):
         if path == "/_log":
@@ -174,7 +176,9 @@ class Handler(BaseHTTPRequestHandler):
             # the CLI's key-id backfill after unlock; accepted and forgotten
             return self.reply(200, None)
         if path == "/api/accounts/revision-date":
-            return self.reply(200, int(time.time() * 1000))
+            # fixed (the vault never changes), so a client that has synced
+            # once has no reason to sync again
+            return self.reply(200, REVISION_MS)
         return self.reply(404, {"message": "Resource not found.", "object": "error"})
 
     def token(self, form):

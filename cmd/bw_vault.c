@@ -84,7 +84,7 @@ static void parse_vault_args(vault_args *a, int argc, char **argv)
 /* bw's CliUtils.writeLn: a final newline only on a terminal. */
 static void write_out(FILE *f, const char *p, size_t n)
 {
-    fwrite(p, 1, n, f);
+    if (n > 0) fwrite(p, 1, n, f);
     if (isatty(fileno(f))) fputc('\n', f);
     fflush(f);
 }

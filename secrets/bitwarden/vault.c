@@ -136,10 +136,12 @@ cv_result cv_bw_vault_totp(cv_bw_vault *v, const char *id, cv_bw_reply *r)
     return by_id(v, "/object/totp/", id, r);
 }
 
-static cv_result add_param(cv_buf *p, const char *name, const char *value)
+/* Append "?name=value" (first) or "&name=value"; NULL values are not sent. */
+static cv_result add_param(cv_buf *p, bool *first, const char *name, const char *value)
 {
     if (!value) return cv_ok();
-    CV_GUARD(cv_buf_addf(p, "%c%s=", p->len == strlen("/list/object/items") ? '?' : '&', name));
+    CV_GUARD(cv_buf_addf(p, "%c%s=", *first ? '?' : '&', name));
+    *first = false;
     return cv_http_escape(p, cv_slice_str(value));
 }
 
@@ -147,12 +149,13 @@ cv_result cv_bw_vault_list(cv_bw_vault *v, const cv_bw_vault_filter *f, cv_bw_re
 {
     cv_buf p;
     cv_buf_init(&p, 4 * CV_BW_SERVE_MAX_URL);
+    bool first = true;
     cv_result res = cv_buf_add_str(&p, "/list/object/items");
-    if (cv_is_ok(res)) res = add_param(&p, "search", f->search);
-    if (cv_is_ok(res)) res = add_param(&p, "folderid", f->folderid);
-    if (cv_is_ok(res)) res = add_param(&p, "collectionid", f->collectionid);
-    if (cv_is_ok(res)) res = add_param(&p, "organizationid", f->organizationid);
-    if (cv_is_ok(res)) res = add_param(&p, "trash", f->trash ? "true" : NULL);
+    if (cv_is_ok(res)) res = add_param(&p, &first, "search", f->search);
+    if (cv_is_ok(res)) res = add_param(&p, &first, "folderid", f->folderid);
+    if (cv_is_ok(res)) res = add_param(&p, &first, "collectionid", f->collectionid);
+    if (cv_is_ok(res)) res = add_param(&p, &first, "organizationid", f->organizationid);
+    if (cv_is_ok(res)) res = add_param(&p, &first, "trash", f->trash ? "true" : NULL);
     if (cv_is_ok(res)) res = cv_buf_nul(&p);
     if (cv_is_ok(res)) res = request(v, "GET", (const char *)p.p, r);
     cv_buf_release(&p);

@@ -240,6 +240,17 @@ import json,sys;sys.stdout.write(json.dumps(json.load(sys.stdin)["data"]["data"]
 }
 t_check "list = bw list items = bw serve" list_case
 t_check "list --search = bw list items --search" list_case --search org
+raw_list_case() { # QUERY COVERT_FLAGS...
+    local q=$1
+    shift
+    "$COVERT" bw vault list "$@" >"$WORK/l.cv" || return 1
+    curl -s "$SERVE/list/object/items?$q" | python3 -c '
+import json,sys;sys.stdout.write(json.dumps(json.load(sys.stdin)["data"]["data"],separators=(",",":"),ensure_ascii=False))' >"$WORK/l.raw"
+    cmp -s "$WORK/l.cv" "$WORK/l.raw" && [ "$(wc -c <"$WORK/l.cv")" -gt 2 ]
+}
+t_check "list --trash = bw serve (the deleted item)" raw_list_case trash=true --trash
+t_check "list --organizationid = bw serve" raw_list_case \
+    organizationid=0f9e8d7c-6b5a-4948-3726-150413021100 --organizationid 0f9e8d7c-6b5a-4948-3726-150413021100
 none_case() {
     [ "$("$COVERT" bw vault list --search zzz-nothing)" = "[]" ]
 }

@@ -51,18 +51,19 @@ export BW_NOINTERACTION=true
 unset BW_SESSION BW_SERVE_URL BW_CLIENTID BW_CLIENTSECRET
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-# serve APPDATA: start bw serve on a free port; prints its URL.
+# serve APPDATA: start bw serve on a free port and set SERVE to its URL
+# (not run in a subshell: its process id must reach the exit trap).
 serve() {
     local port
     port=$(free_port)
     BITWARDENCLI_APPDATA_DIR=$1 "$BW" serve --port "$port" --hostname 127.0.0.1 \
         >"$1.serve.log" 2>&1 &
     PIDS="$PIDS $!"
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         curl -sf "http://127.0.0.1:$port/status" >/dev/null && break
         sleep 0.1
     done
-    echo "http://127.0.0.1:$port"
+    SERVE="http://127.0.0.1:$port"
 }
 
 "$BW" config server "$SERVER" >/dev/null 2>&1
@@ -75,7 +76,7 @@ else
     exit
 fi
 export BW_SESSION
-SERVE=$(serve "$WORK/app")
+serve "$WORK/app"
 export BW_SERVE_URL=$SERVE
 
 IDS=$(python3 -c "import json,sys;print(' '.join(i['id'] for i in json.load(open(sys.argv[1]))['items']))" "$HERE/vault_items.json")

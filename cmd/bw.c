@@ -27,6 +27,8 @@ static const char usage[] =
     "  secret delete SECRET_ID...\n"
     "  project list | get ID | create NAME | edit ID --name NAME | delete ID...\n"
     "  run [--project-id P] [--shell SH] [--no-inherit-env] [--uuids-as-keynames] -- COMMAND...\n"
+    "  vault get|list|sync|status ...  a Password Manager vault through `bw serve`\n"
+    "                               (covert bw vault --help)\n"
     "\n"
     "Options:\n"
     "  -o, --output <json|yaml|env|table|tsv|none>   output format [default: json]\n"
@@ -430,6 +432,7 @@ static bool env_true(const char *name)
 
 int cv_cmd_bw(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "vault") == 0) return cv_cmd_bw_vault(argc - 1, argv + 1);
     bw_args a;
     memset(&a, 0, sizeof(a));
     parse_args(&a, argc, argv);

@@ -17,6 +17,8 @@ int cv_cmd_source(int argc, char **argv);
 int cv_cmd_apply(int argc, char **argv);
 int cv_cmd_diff(int argc, char **argv);
 int cv_cmd_bw(int argc, char **argv);
+/* `covert bw vault ...` (cmd/bw_vault.c): argv[0] is "vault". */
+int cv_cmd_bw_vault(int argc, char **argv);
 int cv_cmd_externalsecret(int argc, char **argv);
 int cv_cmd_kustomize(int argc, char **argv);
 int cv_cmd_build(int argc, char **argv);

@@ -116,6 +116,10 @@
 #define CV_BW_KEY_MAX_CHARS 500u
 #define CV_BW_VALUE_MAX_CHARS 25000u
 #define CV_BW_NOTE_MAX_CHARS 7000u
+/* bw serve (secrets/bitwarden/vault): a base URL or id, and one reply
+ * (the whole vault for a list; bw's own item limits keep items small). */
+#define CV_BW_SERVE_MAX_URL 2048u
+#define CV_BW_SERVE_MAX_REPLY CV_BW_MAX_RESPONSE
 /* External Secrets (secrets/eso): input manifests, template source and
  * output, template nesting and loop work, jsonPath length. */
 #define CV_ESO_MAX_MANIFEST (64u * 1024u * 1024u)

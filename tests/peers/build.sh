@@ -22,6 +22,9 @@
 #   $PEERS/sdk-napi-1.0.0/ the official Bitwarden SDK (@bitwarden/sdk-napi
 #                      1.0.0 from npm) that tests/bitwarden/sdk_proof.sh runs
 #                      against the fake server
+#   $PEERS/bwcli/      the official Bitwarden CLI (@bitwarden/cli 2026.9.0
+#                      from npm) whose `bw serve` tests/bitwarden/bw_serve.sh
+#                      runs against tests/bitwarden/fake_vault.py
 #
 # Everything Go touches (module cache, build cache) lives under $PEERS too, so
 # a cold machine only needs the Go module proxy.
@@ -191,6 +194,27 @@ else
     (cd "$SDK_DIR" && npm install --no-audit --no-fund --silent "@bitwarden/sdk-napi@$SDK_NAPI_VERSION")
     sdk_ok || { echo "peers: @bitwarden/sdk-napi $SDK_NAPI_VERSION did not install" >&2; exit 1; }
     built="$built sdk-napi"
+fi
+
+# The official Bitwarden CLI (`bw`, for `bw serve`), pinned. 2026.6.0 and
+# later check the Host header of bw serve requests; 2026.4.0 was withdrawn.
+BWCLI_VERSION=2026.9.0
+BWCLI_DIR="$PEERS/bwcli"
+bwcli_ok() {
+    [ -x "$BWCLI_DIR/node_modules/.bin/bw" ] &&
+        [ "$(node -p "require('$BWCLI_DIR/node_modules/@bitwarden/cli/package.json').version" \
+            2>/dev/null)" = "$BWCLI_VERSION" ]
+}
+if ! command -v npm >/dev/null 2>&1; then
+    echo "peers: no npm on PATH: the Bitwarden CLI peer is not installed" >&2
+elif bwcli_ok; then
+    kept="$kept bwcli"
+else
+    mkdir -p "$BWCLI_DIR"
+    [ -f "$BWCLI_DIR/package.json" ] || echo '{"name":"covert-bwcli-peer","private":true}' >"$BWCLI_DIR/package.json"
+    (cd "$BWCLI_DIR" && npm install --no-audit --no-fund --silent "@bitwarden/cli@$BWCLI_VERSION")
+    bwcli_ok || { echo "peers: @bitwarden/cli $BWCLI_VERSION did not install" >&2; exit 1; }
+    built="$built bwcli"
 fi
 
 # kustomize v5.8.1 (api/kyaml v0.21.1), the second peer of the kustomize

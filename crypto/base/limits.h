@@ -128,6 +128,9 @@
 #define CV_ESO_MAX_TEMPLATE_DEPTH 64u
 #define CV_ESO_MAX_TEMPLATE_STEPS 1000000u
 #define CV_ESO_MAX_JSONPATH 4096u
+/* webhook stores: headers per request, distinct requests kept per store */
+#define CV_ESO_MAX_HEADERS 64u
+#define CV_ESO_MAX_REQUESTS 100000u
 
 /* Rendering (reconcile/kustomize, reconcile/flux): one input file, one path,
  * resources in one build, kustomization nesting (resources/components). */

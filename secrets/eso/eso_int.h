@@ -10,7 +10,7 @@
 enum { PROV_SM = 1, PROV_WEBHOOK = 2 };
 
 typedef struct {
-    char *url; /* method + " " + URL */
+    uint8_t id[32]; /* sha256 of the request: method, URL, headers, body */
     long status;
     uint8_t *body; /* wiping heap */
     size_t len;

@@ -5,6 +5,8 @@
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
+#include "crypto/prim/hash.h"
 #include "secrets/bitwarden/token.h"
 #include "secrets/doc/gostr.h"
 #include "secrets/eso/eso_int.h"
@@ -20,7 +22,6 @@ void cv_eso_store_release(eso_store *s)
     cv_bw_result_clear(&s->list);
     cv_bw_result_clear(&s->got);
     for (size_t i = 0; i < s->nhits; i++) {
-        free(s->hits[i].url);
         if (s->hits[i].body) cv_wipe(s->hits[i].body, s->hits[i].len);
         free(s->hits[i].body);
     }
@@ -228,7 +229,7 @@ static cv_result hook_data(eso_ctx *c, eso_store *s, const cv_node *ref, const c
         const char *v = i < 3 ? cv_eso_str(ref, fields[i]) : ns;
         cv_buf b;
         cv_buf_init_secret(&b, 64 * 1024);
-        cv_result r = v == NULL ? cv_ok() : escape ? cv_http_escape(&b, cv_slice_str(v))
+        cv_result r = v == NULL ? cv_ok() : escape ? cv_http_query_escape(&b, cv_slice_str(v))
                                                    : cv_buf_add_str(&b, v);
         cv_node *n = NULL;
         if (cv_is_ok(r)) r = cv_node_text(d, CV_NODE_STR, b.p ? (const char *)b.p : "", b.len, &n);
@@ -266,38 +267,67 @@ static cv_result render_str(const char *tmpl, const cv_node *data, const char *n
     return cv_tmpl_render(cv_slice_str(tmpl), data, &o, out);
 }
 
-static cv_result hook_fetch(eso_ctx *c, eso_store *s, const char *url, const eso_hit **out)
+/* One webhook request as ESO builds it; ExternalSecrets asking the same
+ * thing share one answer. */
+typedef struct {
+    const char *method, *url;
+    cv_http_header h[CV_ESO_MAX_HEADERS];
+    size_t nh;
+    cv_slice body;
+} hook_req;
+
+/* The request's identity: its hash (headers and body may hold secrets, so
+ * only the digest is kept). */
+static void hook_id(const hook_req *q, uint8_t id[32])
 {
-    const char *method = cv_eso_str(s->spec, "method");
-    if (method == NULL) method = "GET";
+    cv_sha256_ctx h;
+    cv_sha256_init(&h);
+    cv_sha256_update(&h, q->method, strlen(q->method) + 1);
+    cv_sha256_update(&h, q->url, strlen(q->url) + 1);
+    for (size_t i = 0; i < q->nh; i++) {
+        cv_sha256_update(&h, q->h[i].name, strlen(q->h[i].name) + 1);
+        uint64_t n = q->h[i].value.len;
+        cv_sha256_update(&h, &n, sizeof n);
+        cv_sha256_update(&h, q->h[i].value.p, q->h[i].value.len);
+    }
+    cv_sha256_update(&h, q->body.p, q->body.len);
+    cv_sha256_final(&h, id);
+}
+
+static cv_result hook_fetch(eso_ctx *c, eso_store *s, const hook_req *hq, const eso_hit **out)
+{
+    uint8_t id[32];
+    hook_id(hq, id);
     for (size_t i = 0; i < s->nhits; i++)
-        if (strcmp(s->hits[i].url, url) == 0) {
+        if (memcmp(s->hits[i].id, id, sizeof id) == 0) {
             *out = &s->hits[i];
             return cv_ok();
         }
     if (c->http == NULL) CV_GUARD(cv_http_new(&c->http));
     cv_http_req q = { 0 };
-    q.method = method;
-    q.url = url;
+    q.method = hq->method;
+    q.url = hq->url;
+    q.headers = hq->h;
+    q.nheaders = hq->nh;
+    q.body = hq->body;
+    /* Go sends no body with a GET whose body is empty, Content-Length: 0
+     * with other methods. */
+    q.has_body = hq->body.len > 0 || strcmp(hq->method, "GET") != 0;
     q.tls = c->o->tls;
     q.secret_response = true;
-    q.idempotent = strcmp(method, "GET") == 0;
+    q.idempotent = strcmp(hq->method, "GET") == 0;
     cv_http_resp resp;
     cv_http_resp_init(&resp);
     CV_GUARD(cv_http_do(c->http, &q, &resp));
     if (c->o->webhook_requests) (*c->o->webhook_requests)++;
-    if (s->nhits == s->caphits) {
-        size_t cap = s->caphits ? 2 * s->caphits : 16;
-        eso_hit *v = realloc(s->hits, cap * sizeof(*v));
-        if (v == NULL) {
-            cv_http_resp_release(&resp);
-            CV_BAIL(CV_E_NOMEM);
-        }
-        s->hits = v;
-        s->caphits = cap;
+    cv_result g = cv_grow_array((void **)&s->hits, &s->caphits, s->nhits + 1, sizeof *s->hits, 16,
+                                CV_ESO_MAX_REQUESTS);
+    if (!cv_is_ok(g)) {
+        cv_http_resp_release(&resp);
+        return g;
     }
     eso_hit *h = &s->hits[s->nhits++];
-    h->url = strdup(url);
+    memcpy(h->id, id, sizeof id);
     h->status = resp.status;
     h->body = cv_buf_take(&resp.body, &h->len);
     cv_http_resp_release(&resp);
@@ -305,39 +335,89 @@ static cv_result hook_fetch(eso_ctx *c, eso_store *s, const char *url, const eso
     return cv_ok();
 }
 
+/* headers: each value a template over the raw data (names as given; HTTP
+ * names are case-insensitive, Go would send them canonicalised). */
+static cv_result hook_headers(eso_store *s, const cv_node *raw, hook_req *q, cv_buf *vals)
+{
+    const cv_node *hs = cv_map_get(s->spec, "headers");
+    if (hs == NULL || hs->kind != CV_NODE_MAP) return cv_ok();
+    CV_ENSUREF(hs->n <= CV_ESO_MAX_HEADERS, CV_E_LIMIT, "store %s: more than %u headers", s->name,
+               CV_ESO_MAX_HEADERS);
+    for (size_t i = 0; i < hs->n; i++) {
+        const cv_node *k = hs->items[i].key, *v = hs->items[i].value;
+        if (k == NULL || k->kind != CV_NODE_STR || v == NULL || v->kind != CV_NODE_STR) continue;
+        cv_buf_init_secret(&vals[q->nh], 64 * 1024);
+        q->h[q->nh].name = k->s;
+        q->nh++;
+        CV_GUARD(render_str(v->s, raw, "header", &vals[q->nh - 1]));
+        q->h[q->nh - 1].value = cv_buf_slice(&vals[q->nh - 1]);
+    }
+    return cv_ok();
+}
+
+typedef struct {
+    cv_buf url, body, path, hvals[CV_ESO_MAX_HEADERS];
+    cv_doc d;
+    hook_req q;
+} hook_call;
+
+static void hook_call_release(hook_call *k)
+{
+    cv_buf_release(&k->url);
+    cv_buf_release(&k->body);
+    cv_buf_release(&k->path);
+    for (size_t i = 0; i < k->q.nh; i++) cv_buf_release(&k->hvals[i]);
+    cv_doc_clear(&k->d);
+}
+
+/* url (escaped data), body and headers (raw data), as webhook.go builds them. */
+static cv_result hook_build(eso_ctx *c, eso_store *s, const cv_node *ref, const char *ns,
+                            hook_call *k, cv_node **raw)
+{
+    const char *url_t = cv_eso_str(s->spec, "url"), *body_t = cv_eso_str(s->spec, "body");
+    CV_ENSUREF(url_t != NULL, CV_E_ESO_SPEC, "store %s: webhook url is required", s->name);
+    cv_node *esc = NULL;
+    CV_GUARD(hook_data(c, s, ref, ns, true, &k->d, &esc));
+    CV_GUARD(hook_data(c, s, ref, ns, false, &k->d, raw));
+    CV_GUARD(render_str(url_t, esc, "url", &k->url));
+    CV_GUARD(cv_buf_nul(&k->url));
+    if (body_t) CV_GUARD(render_str(body_t, *raw, "body", &k->body));
+    CV_GUARD(hook_headers(s, *raw, &k->q, k->hvals));
+    k->q.method = cv_eso_str(s->spec, "method");
+    if (k->q.method == NULL || k->q.method[0] == '\0') k->q.method = "GET";
+    k->q.url = (const char *)k->url.p;
+    k->q.body = cv_buf_slice(&k->body);
+    return cv_ok();
+}
+
 /* The provider's answer for one remoteRef: body, or the jsonPath result. */
 static cv_result hook_get(eso_ctx *c, eso_store *s, const cv_node *ref, const char *ns, cv_buf *out)
 {
-    const char *url_t = cv_eso_str(s->spec, "url");
-    CV_ENSUREF(url_t != NULL, CV_E_ESO_SPEC, "store %s: webhook url is required", s->name);
-    cv_doc d;
-    CV_GUARD(cv_doc_init(&d));
-    cv_node *esc = NULL, *raw = NULL;
-    cv_buf url, path;
-    cv_buf_init_secret(&url, 64 * 1024);
-    cv_buf_init_secret(&path, 64 * 1024);
+    hook_call k;
+    memset(&k, 0, sizeof k);
+    cv_buf_init_secret(&k.url, 64 * 1024);
+    cv_buf_init_secret(&k.body, CV_BW_MAX_RESPONSE);
+    cv_buf_init_secret(&k.path, 64 * 1024);
+    cv_result r = cv_doc_init(&k.d);
+    if (!cv_is_ok(r)) return r;
+    cv_node *raw = NULL;
     const eso_hit *h = NULL;
-    cv_result r = hook_data(c, s, ref, ns, true, &d, &esc);
-    if (cv_is_ok(r)) r = hook_data(c, s, ref, ns, false, &d, &raw);
-    if (cv_is_ok(r)) r = render_str(url_t, esc, "url", &url);
-    if (cv_is_ok(r)) r = cv_buf_nul(&url);
-    if (cv_is_ok(r)) r = hook_fetch(c, s, (const char *)url.p, &h);
+    r = hook_build(c, s, ref, ns, &k, &raw);
+    if (cv_is_ok(r)) r = hook_fetch(c, s, &k.q, &h);
     if (cv_is_ok(r) && h->status == 404) r = CV_FAILF(CV_E_ESO_NOT_FOUND, "secret does not exist");
     else if (cv_is_ok(r) && h->status / 100 != 2)
         r = CV_FAILF(CV_E_ESO_PROVIDER, "store %s: endpoint gave error %ld", s->name, h->status);
     const char *jp = cv_eso_path(s->spec, "result.jsonPath") ? cv_eso_str(cv_map_get(s->spec, "result"), "jsonPath") : NULL;
     if (cv_is_ok(r) && jp) {
-        r = render_str(jp, raw, "jsonPath", &path);
+        r = render_str(jp, raw, "jsonPath", &k.path);
         json_t *doc = cv_is_ok(r) ? json_loadb((const char *)h->body, h->len, 0, NULL) : NULL;
         if (cv_is_ok(r) && doc == NULL) r = CV_FAILF(CV_E_ESO_PROVIDER, "store %s: answer is not JSON", s->name);
-        if (cv_is_ok(r)) r = cv_jsonpath_extract(doc, cv_buf_slice(&path), out);
+        if (cv_is_ok(r)) r = cv_jsonpath_extract(doc, cv_buf_slice(&k.path), out);
         json_decref(doc);
     } else if (cv_is_ok(r)) {
         r = cv_buf_add(out, h->body, h->len);
     }
-    cv_buf_release(&url);
-    cv_buf_release(&path);
-    cv_doc_clear(&d);
+    hook_call_release(&k);
     return r;
 }
 

@@ -485,8 +485,7 @@ static cv_result f_urlquery(call *c)
     for (size_t i = 0; cv_is_ok(r) && i < c->n; i++) {
         cv_slice s;
         r = text(c, c->v[i], &s);
-        for (size_t k = 0; cv_is_ok(r) && k < s.len; k++)
-            r = s.p[k] == ' ' ? cv_buf_add_byte(&b, '+') : cv_http_escape(&b, cv_slice_of(s.p + k, 1));
+        if (cv_is_ok(r)) r = cv_http_query_escape(&b, s);
     }
     return cv_is_ok(r) ? ret_buf(c, &b) : (cv_buf_release(&b), r);
 }

@@ -582,6 +582,13 @@ bool cv_http_retry_after_ms(cv_slice v, long now_s, unsigned long *ms)
     return true;
 }
 
+cv_result cv_http_query_escape(cv_buf *out, cv_slice s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        CV_GUARD(s.p[i] == ' ' ? cv_buf_add_byte(out, '+') : cv_http_escape(out, cv_slice_of(s.p + i, 1)));
+    return cv_ok();
+}
+
 cv_result cv_http_escape(cv_buf *out, cv_slice s)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -128,5 +128,7 @@ bool cv_http_retry_after_ms(cv_slice value, long now_s, unsigned long *ms) CV_NO
 /* Percent-encode s for use in a URL query value or path segment
  * (unreserved characters kept), appended to out. */
 cv_result cv_http_escape(cv_buf *out, cv_slice s) CV_MUST_USE CV_NONNULL;
+/* Go's url.QueryEscape: the same, but a space becomes '+'. */
+cv_result cv_http_query_escape(cv_buf *out, cv_slice s) CV_MUST_USE CV_NONNULL;
 
 #endif

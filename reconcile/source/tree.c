@@ -1,6 +1,7 @@
 /* The in-memory source tree (see tree.h): entries in archive order, bytes
  * in bump-allocated heap chunks, a hash index over file paths, and the tar
- * stream Flux would archive, hashed without being stored. */
+ * stream Flux would archive, gzipped as Go does and hashed (Flux's artifact
+ * digest) without being stored. */
 #include "reconcile/source/tree.h"
 
 #include <string.h>

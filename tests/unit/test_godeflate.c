@@ -99,6 +99,8 @@ static vec gen(const char *kind, uint64_t seed, size_t size)
         size_t period = (size_t)(seed % 1000) + 1;
         while (v.n < size)
             push_byte(&v, v.n < period ? (uint8_t)next(&r) : v.p[v.n - period]);
+    } else if (!strcmp(kind, "periodic")) {
+        while (v.n < size) push_byte(&v, v.n < seed ? (uint8_t)next(&r) : v.p[v.n - seed]);
     } else if (!strcmp(kind, "mixed")) {
         gen_mixed(&v, &r, size);
     } else {

@@ -79,6 +79,14 @@ func gen(kind string, seed uint64, size int) []byte {
 				out = append(out, out[len(out)-period])
 			}
 		}
+	case "periodic": // random bytes repeated at distance seed
+		for len(out) < size {
+			if len(out) < int(seed) {
+				out = append(out, byte(r.next()))
+			} else {
+				out = append(out, out[len(out)-int(seed)])
+			}
+		}
 	case "mixed":
 		for len(out) < size {
 			n := int(r.next()%3000) + 1
@@ -250,6 +258,13 @@ func vectors() []*vector {
 	add("mixed-3mb", "mixed", 3, 3<<20, 0, def, true)
 	add("random-2mb", "random", 2, 2<<20, 0, def, true)
 	add("mixed-20mb-rebase", "mixed", 20, 20<<20, 32768, def, true)
+	// Matches at distance 32766 (or 32508) put a match start exactly where
+	// the window slides early when a write ends just before the window is
+	// full: Go's own output differs between these write sizes.
+	for _, c := range []int{0, 1, 100, 32768, 65535} {
+		add("slide-corner", "periodic", 32766, 100000, c, def, true)
+		add("slide-corner", "periodic", 32508, 100000, c, def, true)
+	}
 	for _, c := range []int{1, 7, 512, 1000, 32768, 65536} {
 		add("mixed-chunked", "mixed", 11, 200000, c, def, true)
 	}

@@ -36,8 +36,9 @@ static const char usage[] =
     "\n"
     "Output (stdout):\n"
     "    revision: main@sha1:<hash>     as Flux writes status.artifact.revision\n"
-    "    digest: sha256:<hex>           sha256 of the artifact's tar stream (before\n"
-    "                                   gzip; see reconcile/source/README.md)\n"
+    "    digest: sha256:<hex>           status.artifact.digest exactly as Flux reports\n"
+    "                                   it: sha256 of <commit>.tar.gz, made as Go's\n"
+    "                                   archive/tar + compress/gzip make it\n"
     "    files: N                       regular files in the artifact (under --path)\n"
     "\n"
     "Exit status: 0 success, 1 failure (message on stderr), 2 usage error.";

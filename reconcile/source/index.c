@@ -13,7 +13,7 @@
 #include "crypto/base/limits.h"
 #include "crypto/prim/hash.h"
 
-#define MAGIC "covert-artifact 1"
+#define MAGIC "covert-artifact 2"
 /* Per entry: a header line of at most ~60 bytes, the path and its LF. */
 #define MAX_INDEX ((size_t)CV_SRC_MAX_FILES * (64 + 1) + (size_t)CV_SRC_MAX_FILES * 256)
 

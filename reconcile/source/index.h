@@ -5,9 +5,11 @@
  * the digest and the listing (paths, sizes, modes) in the bare cache
  * repository, under covert-artifacts/.
  *
- * File format (version 1), every line LF-terminated:
- *   "covert-artifact 1"
- *   "sha256:<64 hex>"                       the tar digest
+ * File format (version 2), every line LF-terminated:
+ *   "covert-artifact 2"
+ *   "sha256:<64 hex>"                       Flux's artifact digest (of the
+ *                                           .tar.gz; version 1 held the
+ *                                           tar stream's, so it is rebuilt)
  *   "D <path length>" then the path        a directory
  *   "F <0|1 exec> <size> <path length>" then the path   a file
  *   "end"

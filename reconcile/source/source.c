@@ -295,7 +295,7 @@ static cv_result artifact(ctx *x, const char *index, cv_source_result *out)
         cv_err_clear();
     }
     CV_GUARD(cv_source_read_tree(x->repo, &x->commit, x->o->ignore, !x->o->unfiltered, &out->tree));
-    cv_srctree_digest(out->tree, out->digest);
+    CV_GUARD(cv_srctree_digest(out->tree, out->digest, NULL));
     if ((stale || access(index, F_OK) != 0) &&
         !cv_is_ok(cv_srcindex_store(index, out->tree, out->digest)))
         cv_err_clear();

@@ -15,7 +15,7 @@
  *     4. unless the revision equals opts.last_revision (Flux's "optimized
  *        clone": nothing to do), reads the commit's files into a cv_srctree
  *        through the ignore rules (.sourceignore files + spec.ignore, Flux's
- *        defaults, symlinks never followed) and computes the tar digest —
+ *        defaults, symlinks never followed) and computes Flux's artifact digest —
  *        or, with opts.listing, recalls the digest and the listing from the
  *        artifact index written the first time that commit was read with
  *        the same rules (reconcile/source/index.h).
@@ -72,7 +72,8 @@ typedef struct {
     bool fetched;     /* objects were downloaded */
     cv_srctree *tree; /* NULL when unchanged; a listing (no bytes) may come
                          back when opts.listing was set */
-    char digest[72];  /* "sha256:..." of the tar stream; "" when unchanged */
+    char digest[72];  /* Flux's artifact digest "sha256:..." (of the
+                         .tar.gz); "" when unchanged */
 } cv_source_result;
 
 cv_result cv_source_fetch(const cv_source_opts *o, cv_source_result *out) CV_MUST_USE CV_NONNULL;

@@ -1,6 +1,7 @@
 /* The in-memory source tree (see tree.h): entries in archive order, bytes
  * in bump-allocated heap chunks, a hash index over file paths, and the tar
- * stream Flux would archive, hashed without being stored. */
+ * stream Flux would archive, gzipped as Go does and hashed (Flux's artifact
+ * digest) without being stored. */
 #include "reconcile/source/tree.h"
 
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
+#include "reconcile/source/godeflate.h"
 #include <openssl/evp.h>
 
 #define CHUNK_MIN (1024u * 1024u)
@@ -247,12 +249,26 @@ static bool split_ustar(cv_slice s, size_t *cut)
     return true;
 }
 
-static void emit(EVP_MD_CTX *c, const block *h) { EVP_DigestUpdate(c, h->b, 512); }
+/* Where the tar stream goes: its own sha256 (optional) and Go's gzip,
+ * whose output is hashed. Each call is one Write of Go's tar writer. */
+typedef struct {
+    EVP_MD_CTX *tar, *gz;
+    cv_godeflate *z;
+} tarout;
 
-static void pad(EVP_MD_CTX *c, size_t len)
+static void tar_put(tarout *o, const void *p, size_t n)
+{
+    if (n == 0) return;
+    if (o->tar) EVP_DigestUpdate(o->tar, p, n);
+    cv_godeflate_write(o->z, p, n);
+}
+
+static void emit(tarout *o, const block *h) { tar_put(o, h->b, 512); }
+
+static void pad(tarout *o, size_t len)
 {
     static const uint8_t zero[512];
-    if (len % 512) EVP_DigestUpdate(c, zero, 512 - len % 512);
+    if (len % 512) tar_put(o, zero, 512 - len % 512);
 }
 
 /* toASCII: the bytes below 0x80 except NUL, at most cap of them; the
@@ -288,7 +304,7 @@ static size_t ndigits(size_t v)
 }
 
 /* The 'x' header and record that carry a name USTAR cannot hold. */
-static void pax_path(EVP_MD_CTX *c, cv_slice name)
+static void pax_path(tarout *c, cv_slice name)
 {
     char rec[CV_SRC_MAX_PATH + 32];
     size_t size = name.len + 7; /* ' ', "path", '=', '\n' */
@@ -309,11 +325,11 @@ static void pax_path(EVP_MD_CTX *c, cv_slice name)
     header(&h, 'x', 0, (uint64_t)n, false);
     checksum(&h);
     emit(c, &h);
-    EVP_DigestUpdate(c, rec, (size_t)n);
+    tar_put(c, rec, (size_t)n);
     pad(c, (size_t)n);
 }
 
-static void entry_header(EVP_MD_CTX *c, const cv_srcent *e)
+static void entry_header(tarout *c, const cv_srcent *e)
 {
     cv_slice name = cv_slice_of(e->path, e->path_len);
     block h = { { 0 } };
@@ -334,31 +350,59 @@ static void entry_header(EVP_MD_CTX *c, const cv_srcent *e)
     emit(c, &h);
 }
 
-/* OpenSSL's SHA-256 (SHA-NI/AVX2) rather than libsodium's portable one:
- * the whole tree goes through it on every fetch. */
-void cv_srctree_digest(const cv_srctree *t, char out[72])
+/* File bodies go in 32 KiB writes: Storage.Archive copies each file with
+ * io.Copy, whose buffer is 32 KiB, and Go's deflate output can depend on
+ * write boundaries (see godeflate.h). */
+static void tar_stream(tarout *o, const cv_srctree *t)
 {
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    uint8_t d[32];
-    unsigned dl = 0;
-    memcpy(out, "sha256:", 8);
-    if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(c);
-        return;
-    }
     for (size_t i = 0; i < t->n; i++) {
         const cv_srcent *e = &t->v[i];
-        entry_header(c, e);
-        if (e->kind == CV_SRCENT_FILE && e->len) {
-            EVP_DigestUpdate(c, e->data, e->len);
-            pad(c, e->len);
-        }
+        entry_header(o, e);
+        if (e->kind != CV_SRCENT_FILE || e->len == 0) continue;
+        for (size_t off = 0; off < e->len; off += 32768)
+            tar_put(o, e->data + off, e->len - off < 32768 ? e->len - off : 32768);
+        pad(o, e->len);
     }
-    static const uint8_t zero[1024];
-    EVP_DigestUpdate(c, zero, sizeof(zero));
-    int ok = EVP_DigestFinal_ex(c, d, &dl);
-    EVP_MD_CTX_free(c);
-    if (ok != 1 || dl != 32) return;
+    static const uint8_t zero[512];
+    tar_put(o, zero, sizeof(zero));
+    tar_put(o, zero, sizeof(zero));
+}
+
+static void gz_sink(void *ctx, const uint8_t *p, size_t n) { EVP_DigestUpdate(ctx, p, n); }
+
+static cv_result finish(EVP_MD_CTX *c, char out[72])
+{
+    uint8_t d[32];
+    unsigned dl = 0;
+    CV_ENSURE(EVP_DigestFinal_ex(c, d, &dl) == 1 && dl == 32, CV_E_CRYPTO);
+    memcpy(out, "sha256:", 7);
     cv_hex_encode(out + 7, d, 32);
     out[71] = 0;
+    return cv_ok();
+}
+
+static cv_result digest_run(tarout *o, const cv_srctree *t, char digest[72], char tar_digest[72])
+{
+    CV_ENSURE(o->gz != NULL && (tar_digest == NULL || o->tar != NULL), CV_E_NOMEM);
+    CV_ENSURE(EVP_DigestInit_ex(o->gz, EVP_sha256(), NULL) == 1, CV_E_CRYPTO);
+    if (o->tar) CV_ENSURE(EVP_DigestInit_ex(o->tar, EVP_sha256(), NULL) == 1, CV_E_CRYPTO);
+    CV_GUARD(cv_godeflate_new(&o->z, CV_GODEFLATE_DEFAULT, true, gz_sink, o->gz));
+    tar_stream(o, t);
+    cv_godeflate_close(o->z);
+    CV_GUARD(finish(o->gz, digest));
+    if (o->tar) CV_GUARD(finish(o->tar, tar_digest));
+    return cv_ok();
+}
+
+/* OpenSSL's SHA-256 (SHA-NI/AVX2) rather than libsodium's portable one:
+ * the whole tree goes through it on every fetch. */
+cv_result cv_srctree_digest(const cv_srctree *t, char digest[72], char tar_digest[72])
+{
+    CV_ENSURE(!t->listing, CV_E_INVALID_ARG);
+    tarout o = { tar_digest ? EVP_MD_CTX_new() : NULL, EVP_MD_CTX_new(), NULL };
+    cv_result r = digest_run(&o, t, digest, tar_digest);
+    cv_godeflate_free(&o.z);
+    EVP_MD_CTX_free(o.tar);
+    EVP_MD_CTX_free(o.gz);
+    return r;
 }

@@ -62,12 +62,15 @@ const cv_srcent *cv_srctree_get(const cv_srctree *t, cv_slice path) CV_NONNULL;
 size_t cv_srctree_files(const cv_srctree *t) CV_NONNULL;
 uint64_t cv_srctree_bytes(const cv_srctree *t) CV_NONNULL;
 
-/* sha256 of the uncompressed tar stream source-controller's Storage.Archive
- * writes for this tree (Go archive/tar: USTAR headers, PAX for long or
- * non-ASCII names, zero times and owners, modes 0750/0600/0700, two zero
- * blocks at the end), as "sha256:<64 hex>". Flux's status.artifact.digest
- * hashes the gzip of that stream, made by Go's own deflate, which this
- * does not reproduce: see reconcile/source/README.md. */
-void cv_srctree_digest(const cv_srctree *t, char out[72]) CV_NONNULL;
+/* Flux's status.artifact.digest for this tree: the sha256 of the .tar.gz
+ * source-controller's Storage.Archive writes, as "sha256:<64 hex>". The
+ * tar stream is Go archive/tar's (USTAR headers, PAX for long or non-ASCII
+ * names, zero times and owners, modes 0750/0600/0700, two zero blocks at
+ * the end), compressed as gzip.NewWriter does (reconcile/source/
+ * godeflate.h), neither ever held in memory. tar_digest, when not NULL,
+ * receives the sha256 of the uncompressed tar stream. Errors: CV_E_NOMEM,
+ * CV_E_CRYPTO, CV_E_INVALID_ARG for a listing (it has no bytes). */
+cv_result cv_srctree_digest(const cv_srctree *t, char digest[72], char tar_digest[72])
+    CV_MUST_USE;
 
 #endif

@@ -102,8 +102,9 @@ flux_fetch() {
     echo $? >"$W/$name.fluxrc"
 }
 
-# same_as_flux NAME: covert's revision, digest (= Flux's tar-sha256) and
-# file count equal Flux's; or both failed.
+# same_as_flux NAME: covert's revision, digest (Flux's status.artifact.digest:
+# the sha256 of the .tar.gz Storage.Archive writes) and file count equal
+# Flux's; or both failed.
 same_as_flux() {
     local n=$1
     if [ "$(cat "$W/$n.rc")" != 0 ] || [ "$(cat "$W/$n.fluxrc")" != 0 ]; then
@@ -115,8 +116,8 @@ same_as_flux() {
         return
     fi
     local a b
-    a="$(field "$W/$n.out" revision) $(field "$W/$n.out" digest | sed 's/^sha256://') $(field "$W/$n.out" files)"
-    b="$(field "$W/$n.flux" revision) $(field "$W/$n.flux" tar-sha256) $(field "$W/$n.flux" files)"
+    a="$(field "$W/$n.out" revision) $(field "$W/$n.out" digest) $(field "$W/$n.out" files)"
+    b="$(field "$W/$n.flux" revision) $(field "$W/$n.flux" digest) $(field "$W/$n.flux" files)"
     if [ "$a" = "$b" ]; then t_pass "$n: $(field "$W/$n.out" revision)"; else t_fail "$n: covert [$a] flux [$b]"; fi
 }
 
@@ -154,12 +155,12 @@ expect_rev() {
     if [ "$got" = "$2" ]; then t_pass "$1: $2"; else t_fail "$1: want $2, got '$got' $(head -c 200 "$W/$1.err")"; fi
 }
 
-# checkout_digest REV [IGNORE]: Flux's tar digest of a real git checkout.
+# checkout_digest REV [IGNORE]: Flux's artifact digest of a real git checkout.
 checkout_digest() {
     rm -rf "$W/co"
     git clone -q "$W/repos/test.git" "$W/co" && git -C "$W/co" checkout -q "$1"
     if [ $# -gt 1 ]; then "$FLUXSRC" archive -ignore "$2" "$W/co"; else "$FLUXSRC" archive "$W/co"; fi |
-        sed -n 's/^tar-sha256: //p'
+        sed -n 's/^digest: sha256://p'
 }
 
 make_repo

@@ -1,0 +1,3 @@
+module covert.test/godeflate
+
+go 1.26.0

@@ -57,6 +57,46 @@ go_install() {
         go install "$2"
 }
 
+# go_peer NAME DIR SUM VERSION [ENV...]: the Go program tests/peers/NAME built
+# into DIR/NAME with the caches under $PEERS; rebuilt when its source hash
+# (its .go files and go.mod, plus go.sum when SUM is "sum") differs from
+# DIR/NAME.hash or, VERSION given, its --version output stops matching it.
+go_peer() {
+    local name=$1 dir=$2 sum=$3 version=$4
+    shift 4
+    local src="$HERE/$name" hash
+    hash=$(cat "$src/"*.go "$src/go.mod" $([ "$sum" = sum ] && echo "$src/go.sum") | sha256sum | cut -c1-16)
+    if [ -x "$dir/$name" ] && [ "$(cat "$dir/$name.hash" 2>/dev/null)" = "$hash" ] &&
+        { [ -z "$version" ] || "$dir/$name" --version 2>/dev/null | grep -q "$version"; }; then
+        kept="$kept $name"
+        return
+    fi
+    mkdir -p "$dir"
+    (cd "$src" && env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
+        "$@" nice go build -o "$dir/$name" .)
+    echo "$hash" >"$dir/$name.hash"
+    built="$built $name"
+}
+
+# npm_peer NAME PACKAGE VERSION DIR: PACKAGE@VERSION installed under DIR with
+# npm (reported as NAME), unless that version is already there.
+npm_peer() {
+    local name=$1 pkg=$2 version=$3 dir=$4
+    local ok="require('$dir/node_modules/$pkg/package.json').version"
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "peers: no npm on PATH: $pkg is not installed" >&2
+    elif [ "$(node -p "$ok" 2>/dev/null)" = "$version" ]; then
+        kept="$kept $name"
+    else
+        mkdir -p "$dir"
+        [ -f "$dir/package.json" ] || echo "{\"name\":\"covert-$name-peer\",\"private\":true}" >"$dir/package.json"
+        (cd "$dir" && npm install --no-audit --no-fund --silent "$pkg@$version")
+        [ "$(node -p "$ok" 2>/dev/null)" = "$version" ] ||
+            { echo "peers: $pkg $version did not install" >&2; exit 1; }
+        built="$built $name"
+    fi
+}
+
 built=""
 kept=""
 
@@ -113,109 +153,36 @@ fi
 # shamir, config and Go regexp) are rebuilt when their source changes (a hash
 # is stamped beside each).
 HERE=$(cd "$(dirname "$0")" && pwd)
-for prog in sopsstore sopscfg; do
-    hash=$(cat "$HERE/$prog/"*.go "$HERE/$prog/go.mod" | sha256sum | cut -c1-16)
-    if [ -x "$SOPS_DIR/$prog" ] && [ "$(cat "$SOPS_DIR/$prog.hash" 2>/dev/null)" = "$hash" ]; then
-        kept="$kept $prog"
-    else
-        (cd "$HERE/$prog" &&
-            env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
-                nice go build -o "$SOPS_DIR/$prog" .)
-        echo "$hash" > "$SOPS_DIR/$prog.hash"
-        built="$built $prog"
-    fi
-done
+for prog in sopsstore sopscfg; do go_peer "$prog" "$SOPS_DIR" nosum ""; done
 
 # fluxsrc: Flux's Git source code (fluxcd/pkg git/gogit, sourceignore,
 # artifact/storage at the versions source-controller pins); rebuilt when its
 # source changes. fluxcd/pkg/artifact is not in the checksum database, so
 # its go.sum line is the only check for that one module.
 FLUX_DIR="$PEERS/fluxsrc"
-flux_hash=$(cat "$HERE/fluxsrc/"*.go "$HERE/fluxsrc/go.mod" "$HERE/fluxsrc/go.sum" | sha256sum | cut -c1-16)
-if [ -x "$FLUX_DIR/fluxsrc" ] && [ "$(cat "$FLUX_DIR/fluxsrc.hash" 2>/dev/null)" = "$flux_hash" ]; then
-    kept="$kept fluxsrc"
-else
-    mkdir -p "$FLUX_DIR"
-    (cd "$HERE/fluxsrc" &&
-        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
-            GONOSUMDB=github.com/fluxcd/pkg/artifact nice go build -o "$FLUX_DIR/fluxsrc" .)
-    echo "$flux_hash" > "$FLUX_DIR/fluxsrc.hash"
-    built="$built fluxsrc"
-fi
+go_peer fluxsrc "$FLUX_DIR" sum "" GONOSUMDB=github.com/fluxcd/pkg/artifact
 
 # fluxbuild: Flux's generator, build, substitution and decryption code as
 # kustomize-controller v1.9.4 pins it; rebuilt when its source changes or it
 # does not report the pinned versions.
 FLUXBUILD_DIR="$PEERS/fluxbuild-1.9.4"
-fb_hash=$(cat "$HERE/fluxbuild/"*.go "$HERE/fluxbuild/go.mod" "$HERE/fluxbuild/go.sum" | sha256sum | cut -c1-16)
-if [ -x "$FLUXBUILD_DIR/fluxbuild" ] && [ "$(cat "$FLUXBUILD_DIR/fluxbuild.hash" 2>/dev/null)" = "$fb_hash" ] &&
-    "$FLUXBUILD_DIR/fluxbuild" --version 2>/dev/null | grep -q 'kustomize-controller/v1.9.4 '; then
-    kept="$kept fluxbuild"
-else
-    mkdir -p "$FLUXBUILD_DIR"
-    (cd "$HERE/fluxbuild" &&
-        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
-            nice go build -o "$FLUXBUILD_DIR/fluxbuild" .)
-    echo "$fb_hash" > "$FLUXBUILD_DIR/fluxbuild.hash"
-    built="$built fluxbuild"
-fi
+go_peer fluxbuild "$FLUXBUILD_DIR" sum 'kustomize-controller/v1.9.4 '
 
 # fluxgen: fluxcd/pkg/kustomize's Generator alone (the generated/merged
 # kustomization), for tests/gen/flux_gen_vectors.sh; same pins as fluxbuild.
 FLUXGEN_DIR="$PEERS/fluxgen"
-fg_hash=$(cat "$HERE/fluxgen/"*.go "$HERE/fluxgen/go.mod" "$HERE/fluxgen/go.sum" | sha256sum | cut -c1-16)
-if [ -x "$FLUXGEN_DIR/fluxgen" ] && [ "$(cat "$FLUXGEN_DIR/fluxgen.hash" 2>/dev/null)" = "$fg_hash" ] &&
-    "$FLUXGEN_DIR/fluxgen" --version 2>/dev/null | grep -q 'pkg/kustomize/v1.35.4'; then
-    kept="$kept fluxgen"
-else
-    mkdir -p "$FLUXGEN_DIR"
-    (cd "$HERE/fluxgen" &&
-        env GOPATH="$PEERS/go" GOCACHE="$PEERS/go-build" GOFLAGS="-mod=mod -modcacherw" \
-            nice go build -o "$FLUXGEN_DIR/fluxgen" .)
-    echo "$fg_hash" > "$FLUXGEN_DIR/fluxgen.hash"
-    built="$built fluxgen"
-fi
+go_peer fluxgen "$FLUXGEN_DIR" sum 'pkg/kustomize/v1.35.4'
 
 # The official Bitwarden Secrets Manager SDK (Rust, as a Node addon), pinned.
 SDK_NAPI_VERSION=1.0.0
 SDK_DIR="$PEERS/sdk-napi-$SDK_NAPI_VERSION"
-sdk_ok() {
-    [ -f "$SDK_DIR/node_modules/@bitwarden/sdk-napi/package.json" ] &&
-        [ "$(node -p "require('$SDK_DIR/node_modules/@bitwarden/sdk-napi/package.json').version" \
-            2>/dev/null)" = "$SDK_NAPI_VERSION" ]
-}
-if ! command -v npm >/dev/null 2>&1; then
-    echo "peers: no npm on PATH: the Bitwarden SDK peer is not installed" >&2
-elif sdk_ok; then
-    kept="$kept sdk-napi"
-else
-    mkdir -p "$SDK_DIR"
-    [ -f "$SDK_DIR/package.json" ] || echo '{"name":"covert-sdk-peer","private":true}' >"$SDK_DIR/package.json"
-    (cd "$SDK_DIR" && npm install --no-audit --no-fund --silent "@bitwarden/sdk-napi@$SDK_NAPI_VERSION")
-    sdk_ok || { echo "peers: @bitwarden/sdk-napi $SDK_NAPI_VERSION did not install" >&2; exit 1; }
-    built="$built sdk-napi"
-fi
+npm_peer sdk-napi @bitwarden/sdk-napi "$SDK_NAPI_VERSION" "$SDK_DIR"
 
 # The official Bitwarden CLI (`bw`, for `bw serve`), pinned. 2026.6.0 and
 # later check the Host header of bw serve requests; 2026.4.0 was withdrawn.
 BWCLI_VERSION=2026.9.0
 BWCLI_DIR="$PEERS/bwcli"
-bwcli_ok() {
-    [ -x "$BWCLI_DIR/node_modules/.bin/bw" ] &&
-        [ "$(node -p "require('$BWCLI_DIR/node_modules/@bitwarden/cli/package.json').version" \
-            2>/dev/null)" = "$BWCLI_VERSION" ]
-}
-if ! command -v npm >/dev/null 2>&1; then
-    echo "peers: no npm on PATH: the Bitwarden CLI peer is not installed" >&2
-elif bwcli_ok; then
-    kept="$kept bwcli"
-else
-    mkdir -p "$BWCLI_DIR"
-    [ -f "$BWCLI_DIR/package.json" ] || echo '{"name":"covert-bwcli-peer","private":true}' >"$BWCLI_DIR/package.json"
-    (cd "$BWCLI_DIR" && npm install --no-audit --no-fund --silent "@bitwarden/cli@$BWCLI_VERSION")
-    bwcli_ok || { echo "peers: @bitwarden/cli $BWCLI_VERSION did not install" >&2; exit 1; }
-    built="$built bwcli"
-fi
+npm_peer bwcli @bitwarden/cli "$BWCLI_VERSION" "$BWCLI_DIR"
 
 # kustomize v5.8.1 (api/kyaml v0.21.1), the second peer of the kustomize
 # parity tests beside kubectl's built-in kustomize.

@@ -199,7 +199,7 @@ int cv_cmd_apply(int argc, char **argv)
     cv_kube_apply_set set = {
         .ssa = { .field_manager = f.manager, .force = f.force, .dry_run = rc.dry_run },
         .namespace = f.ns, .namespace_explicit = f.ns != NULL && f.ns[0] != '\0',
-        .report = print_result, .ctx = &rc,
+        .report = print_result, .ctx = &rc, .release_objects = true,
     };
     size_t failed = 0;
     cv_result r = cv_kube_apply_objects(k, docs, &set, &failed);

@@ -18,8 +18,10 @@
  *
  * Objects: a JSON array of manifests (objects with apiVersion, kind,
  * metadata.name); items of `kind: List` objects are applied one by one. The
- * array is modified (namespace defaults filled in). Secret values in it are
- * in jansson's wiping memory.
+ * array is modified (namespace defaults filled in), or emptied at the start
+ * with release_objects (then each manifest is freed once it is prepared: the
+ * memory of a large set stays a few hundred bytes per object). Secret
+ * values in it are in jansson's wiping memory.
  *
  * Errors: the call fails only when nothing can be attempted (discovery,
  * memory); per-object errors go to the report. */
@@ -52,6 +54,7 @@ typedef struct {
     bool namespace_explicit;    /* -n was given: a different namespace in an object is an error */
     unsigned parallel;          /* requests in flight per stage; 0: 32 */
     unsigned crd_timeout_s;     /* wait for Established; 0: 60 */
+    bool release_objects;       /* the caller is done with the array: empty it */
     cv_kube_apply_report report;
     void *ctx;
 } cv_kube_apply_set;

@@ -99,6 +99,22 @@ cv_result cv_kube_get(cv_kube *k, const cv_kube_resource *r, const char *ns, con
 cv_result cv_kube_list(cv_kube *k, const cv_kube_resource *r, const char *ns,
                        const char *label_selector, json_t **items, char **rv) CV_MUST_USE;
 
+/* The items of a list page by page: each() sees every item of a page
+ * (borrowed: json_incref what it keeps), then the page is released, so
+ * memory holds one page (`page` items per request; 0: CV_KUBE_LIST_PAGE)
+ * however long the list. When a continue token has expired (410) the list
+ * starts over once: each() is then called with NULL first, and sees the
+ * items again. An error from each() stops the list and is returned. */
+typedef struct {
+    const char *label_selector; /* NULL: every object */
+    unsigned page;
+    cv_result (*each)(void *ctx, json_t *item);
+    void *ctx;
+} cv_kube_list_opts;
+
+cv_result cv_kube_list_each(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                            const cv_kube_list_opts *o, char **rv) CV_MUST_USE;
+
 typedef struct {
     const char *field_manager; /* required */
     bool force;                /* take ownership of conflicting fields */

@@ -194,6 +194,10 @@ int cv_cmd_apply(int argc, char **argv)
     /* Decrypted values may be in memory: no core dumps. */
     (void)cv_harden_process(false);
     json_t *docs = cv_apply_load_manifests(&f);
+    /* Held as text until applied: the parsed manifests are freed before
+     * the connection and the live objects need memory. */
+    cv_result pr = cv_kube_pack(docs);
+    if (!cv_is_ok(pr)) cv_cli_errorf("%s", cv_cli_msg(pr));
     cv_kube *k = cv_apply_connect(&f);
     report_ctx rc = { .dry_run = strcmp(f.dry_run, "server") == 0 };
     cv_kube_apply_set set = {

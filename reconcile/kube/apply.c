@@ -130,6 +130,15 @@ cv_result cv_kube_flatten(const json_t *docs, json_t **out)
     return cv_ok();
 }
 
+/* jansson's own free (the wiping one once the secrets runtime is up). */
+static void json_mem_free(void *p)
+{
+    json_malloc_t m;
+    json_free_t f;
+    json_get_alloc_funcs(&m, &f);
+    f(p);
+}
+
 /* Settle the namespace: none for cluster-scoped objects, -n or the
  * context's for the rest. */
 static cv_result settle_namespace(cv_kube *k, item *it, const cv_kube_apply_set *o)
@@ -154,10 +163,57 @@ static cv_result settle_namespace(cv_kube *k, item *it, const cv_kube_apply_set 
     return cv_ok();
 }
 
+/* A packed manifest (cv_kube_pack) parsed again for its turn. */
+static cv_result unpack(item *it)
+{
+    if (!json_is_string(it->obj)) return cv_ok();
+    json_t *obj = json_loadb(json_string_value(it->obj), json_string_length(it->obj), 0, NULL);
+    CV_ENSURE(obj != NULL, CV_E_NOMEM); /* cv_kube_pack wrote it: only memory can fail */
+    json_decref(it->obj);
+    it->obj = obj;
+    return cv_ok();
+}
+
+static cv_result pack_one(json_t *obj, json_t **out)
+{
+    if (!json_is_object(obj)) {
+        *out = json_null();
+        return cv_ok();
+    }
+    size_t n = json_dumpb(obj, NULL, 0, JSON_COMPACT);
+    char *text = json_dumps(obj, JSON_COMPACT);
+    CV_ENSURE(text != NULL && n > 0, CV_E_NOMEM);
+    *out = json_stringn_nocheck(text, n);
+    json_mem_free(text);
+    CV_ENSURE(*out != NULL, CV_E_NOMEM);
+    return cv_ok();
+}
+
+cv_result cv_kube_pack(json_t *docs)
+{
+    json_t *flat = NULL;
+    CV_GUARD(cv_kube_flatten(docs, &flat));
+    json_array_clear(docs);
+    size_t i;
+    json_t *obj;
+    cv_result r = cv_ok();
+    json_array_foreach(flat, i, obj) {
+        json_t *packed = NULL;
+        r = pack_one(obj, &packed);
+        if (cv_is_ok(r) && json_array_append_new(docs, packed) != 0) r = CV_FAIL(CV_E_NOMEM);
+        /* The parsed tree goes as soon as its text is kept. */
+        if (cv_is_ok(r)) json_array_set_new(flat, i, json_null());
+        if (!cv_is_ok(r)) break;
+    }
+    json_decref(flat);
+    return r;
+}
+
 /* Check the manifest, map it, settle its namespace, build its path, and
  * keep it as the body to send. */
 static cv_result prepare(cv_kube *k, item *it, const cv_kube_apply_set *o)
 {
+    CV_GUARD(unpack(it));
     CV_GUARD(display_of(it));
     CV_ENSUREF(json_is_object(it->obj), CV_E_KUBE_MANIFEST, "a document is not an object");
     const char *name = obj_name(it->obj);
@@ -172,15 +228,6 @@ static cv_result prepare(cv_kube *k, item *it, const cv_kube_apply_set *o)
     it->body = json_dumps(it->obj, JSON_COMPACT);
     CV_ENSURE(it->body != NULL, CV_E_NOMEM);
     return cv_ok();
-}
-
-/* jansson's own free (the wiping one once the secrets runtime is up). */
-static void json_mem_free(void *p)
-{
-    json_malloc_t m;
-    json_free_t f;
-    json_get_alloc_funcs(&m, &f);
-    f(p);
 }
 
 /* --- what the user sees of an object --------------------------------------- */
@@ -608,6 +655,16 @@ static cv_result after_definitions(cv_kube *k, const item *its, size_t n,
     return r;
 }
 
+/* A packed manifest is parsed to find its stage, and dropped again. */
+static int stage_of_entry(const json_t *e)
+{
+    if (!json_is_string(e)) return stage_of(e);
+    json_t *obj = json_loadb(json_string_value(e), json_string_length(e), 0, NULL);
+    int stage = stage_of(obj);
+    json_decref(obj);
+    return stage;
+}
+
 /* The objects in stage order (input order within a stage), each item with
  * its own reference; bounds[s] is where stage s ends. */
 static void order_items(const json_t *flat, item *its, size_t bounds[3])
@@ -616,7 +673,7 @@ static void order_items(const json_t *flat, item *its, size_t bounds[3])
     for (int stage = 0; stage < 3; stage++) {
         for (size_t i = 0; i < n; i++) {
             json_t *obj = json_array_get(flat, i);
-            if (stage_of(obj) != stage) continue;
+            if (stage_of_entry(obj) != stage) continue;
             its[done].obj = json_incref(obj);
             its[done].result = cv_ok();
             done++;

@@ -17,7 +17,8 @@
  * failures is returned.
  *
  * Objects: a JSON array of manifests (objects with apiVersion, kind,
- * metadata.name); items of `kind: List` objects are applied one by one. The
+ * metadata.name), or cv_kube_pack's output (JSON strings: each object's
+ * text); items of `kind: List` objects are applied one by one. The
  * array is modified (namespace defaults filled in), or emptied at the start
  * with release_objects (then each manifest is freed once it is prepared: the
  * memory of a large set stays a few hundred bytes per object). Secret
@@ -61,6 +62,14 @@ typedef struct {
 
 cv_result cv_kube_apply_objects(cv_kube *k, json_t *objects, const cv_kube_apply_set *o,
                                 size_t *failed) CV_MUST_USE;
+
+/* Pack a set of manifests for cv_kube_apply_objects: Lists flattened, each
+ * object replaced by a JSON string holding its compact JSON text (a
+ * document that is not an object by null, which the apply reports as
+ * such). A parsed manifest costs about ten times its text; packed, a large
+ * set is held as text and parsed one object at a time when its stage
+ * comes. The text is in jansson's (wiping) memory. */
+cv_result cv_kube_pack(json_t *docs) CV_MUST_USE CV_NONNULL;
 
 /* Flatten List objects and check each entry is an object; exposed for
  * `covert diff`. *out is a new array. */

@@ -174,38 +174,52 @@ static cv_result unpack(item *it)
     return cv_ok();
 }
 
-static cv_result pack_one(json_t *obj, json_t **out)
+static int add_chunk(const char *p, size_t n, void *ctx)
 {
-    if (!json_is_object(obj)) {
-        *out = json_null();
-        return cv_ok();
+    return cv_is_ok(cv_buf_add(ctx, p, n)) ? 0 : -1;
+}
+
+/* Every object's text into one buffer (ends[i]: where object i's ends; a
+ * non-object has no text), each tree freed once written. */
+static cv_result write_texts(json_t *flat, cv_buf *all, size_t *ends)
+{
+    size_t i;
+    json_t *obj;
+    json_array_foreach(flat, i, obj) {
+        if (json_is_object(obj))
+            CV_ENSURE(json_dump_callback(obj, add_chunk, all, JSON_COMPACT) == 0, CV_E_NOMEM);
+        ends[i] = all->len;
+        CV_ENSURE(json_array_set_new(flat, i, json_null()) == 0, CV_E_NOMEM);
     }
-    size_t n = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-    char *text = json_dumps(obj, JSON_COMPACT);
-    CV_ENSURE(text != NULL && n > 0, CV_E_NOMEM);
-    *out = json_stringn_nocheck(text, n);
-    json_mem_free(text);
-    CV_ENSURE(*out != NULL, CV_E_NOMEM);
     return cv_ok();
 }
 
+static cv_result texts_to_strings(const cv_buf *all, const size_t *ends, size_t n, json_t *docs)
+{
+    for (size_t i = 0, at = 0; i < n; at = ends[i++]) {
+        json_t *s = ends[i] > at ? json_stringn_nocheck((const char *)all->p + at, ends[i] - at)
+                                 : json_null();
+        CV_ENSURE(s != NULL && json_array_append_new(docs, s) == 0, CV_E_NOMEM);
+    }
+    return cv_ok();
+}
+
+/* The texts are made only after every tree is gone, so that they sit
+ * together in memory and the trees' pages can go back to the system. */
 cv_result cv_kube_pack(json_t *docs)
 {
     json_t *flat = NULL;
     CV_GUARD(cv_kube_flatten(docs, &flat));
     json_array_clear(docs);
-    size_t i;
-    json_t *obj;
-    cv_result r = cv_ok();
-    json_array_foreach(flat, i, obj) {
-        json_t *packed = NULL;
-        r = pack_one(obj, &packed);
-        if (cv_is_ok(r) && json_array_append_new(docs, packed) != 0) r = CV_FAIL(CV_E_NOMEM);
-        /* The parsed tree goes as soon as its text is kept. */
-        if (cv_is_ok(r)) json_array_set_new(flat, i, json_null());
-        if (!cv_is_ok(r)) break;
-    }
+    size_t n = json_array_size(flat);
+    size_t *ends = calloc(n ? n : 1, sizeof *ends);
+    cv_buf all;
+    cv_buf_init_secret(&all, CV_KUBE_MAX_MANIFEST);
+    cv_result r = ends ? write_texts(flat, &all, ends) : CV_FAIL(CV_E_NOMEM);
     json_decref(flat);
+    if (cv_is_ok(r)) r = texts_to_strings(&all, ends, n, docs);
+    cv_buf_release(&all);
+    free(ends);
     return r;
 }
 

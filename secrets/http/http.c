@@ -466,9 +466,13 @@ static cv_result run_all(cv_http *h, xfer *xs, size_t n, unsigned parallel)
         CV_ENSUREF(CU->multi_perform(h->multi, &still) == CURLM_OK, CV_E_HTTP,
                    "libcurl multi interface failed");
         drain_messages(h);
-        count_running(xs, n, &done);
+        size_t now_running = count_running(xs, n, &done);
         if (done == n) return cv_ok();
-        if (running == 0 && wait > 0 && still == 0) {
+        /* Transfers ended: their slots go to waiting ones at once. Polling
+         * first would wait for the next socket event, up to a second when
+         * nothing else is in flight. */
+        if (now_running < running) continue;
+        if (now_running == 0 && wait > 0 && still == 0) {
             struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
             nanosleep(&ts, NULL);
             continue;

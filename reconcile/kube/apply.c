@@ -307,16 +307,17 @@ static bool same_group(const item *a, const item *b)
 
 typedef struct {
     item *its;
-    json_t *by_name;            /* name -> index into its */
+    json_t *by_name;            /* name -> [indexes into its] (a name may come twice) */
     const char *manager;
 } list_ctx;
 
 static void forget_seen(list_ctx *c)
 {
     const char *name;
-    json_t *v;
-    json_object_foreach(c->by_name, name, v) {
-        item *it = &c->its[json_integer_value(v)];
+    json_t *v, *e;
+    size_t i;
+    json_object_foreach(c->by_name, name, v) json_array_foreach(v, i, e) {
+        item *it = &c->its[json_integer_value(e)];
         it->read = it->existed = it->noop = false;
     }
 }
@@ -328,17 +329,22 @@ static cv_result on_listed(void *ctx, json_t *live)
         forget_seen(c);
         return cv_ok();
     }
-    json_t *idx = json_object_get(c->by_name, obj_name(live) ? obj_name(live) : "");
-    if (idx == NULL) return cv_ok();
-    return see_live(&c->its[json_integer_value(idx)], live, c->manager);
+    json_t *e, *idx = json_object_get(c->by_name, obj_name(live) ? obj_name(live) : "");
+    size_t i;
+    json_array_foreach(idx, i, e) CV_GUARD(see_live(&c->its[json_integer_value(e)], live, c->manager));
+    return cv_ok();
 }
 
 static cv_result group_names(item *its, size_t n, size_t lead, json_t *by_name)
 {
     for (size_t j = lead; j < n; j++) {
         if (!same_group(&its[lead], &its[j])) continue;
-        CV_ENSURE(json_object_set_new(by_name, its[j].name, json_integer((json_int_t)j)) == 0,
-                  CV_E_NOMEM);
+        json_t *idx = json_object_get(by_name, its[j].name);
+        if (idx == NULL) {
+            idx = json_array();
+            CV_ENSURE(idx != NULL && json_object_set_new(by_name, its[j].name, idx) == 0, CV_E_NOMEM);
+        }
+        CV_ENSURE(json_array_append_new(idx, json_integer((json_int_t)j)) == 0, CV_E_NOMEM);
     }
     return cv_ok();
 }
@@ -353,11 +359,12 @@ static cv_result list_group(cv_kube *k, item *its, size_t n, size_t lead, const 
     cv_result r = group_names(its, n, lead, c.by_name);
     cv_kube_list_opts lo = { .page = LIST_PAGE, .each = on_listed, .ctx = &c };
     cv_result lr = cv_is_ok(r) ? cv_kube_list_each(k, its[lead].res, its[lead].ns, &lo, NULL) : r;
-    const char *name;
-    json_t *v;
     if (!cv_is_ok(lr)) forget_seen(&c);
-    json_object_foreach(c.by_name, name, v) {
-        item *it = &its[json_integer_value(v)];
+    const char *name;
+    json_t *v, *e;
+    size_t i;
+    json_object_foreach(c.by_name, name, v) json_array_foreach(v, i, e) {
+        item *it = &its[json_integer_value(e)];
         it->read = cv_is_ok(lr);
         it->unlisted = !cv_is_ok(lr);
     }
@@ -379,11 +386,30 @@ static cv_result read_by_list(cv_kube *k, item *its, size_t n, const char *manag
     return cv_ok();
 }
 
-static void record_get(item *it, const cv_kube_reply *rep, cv_result res, const char *manager)
+typedef struct {
+    item *its;
+    size_t *idx;                /* the item of each call */
+    const char *manager;
+    bool *seen;                 /* the call's answer came */
+} get_batch;
+
+/* Calls that never ran (credentials could not be had, say) fail their
+ * objects with the reason; the others have their outcomes already. */
+static void fail_unseen(item *its, const size_t *idx, const bool *seen, size_t m, cv_result r)
 {
+    for (size_t j = 0; !cv_is_ok(r) && j < m; j++)
+        if (!seen[j]) fail_item(&its[idx[j]], r);
+    cv_err_clear();
+}
+
+static void record_get(void *ctx, size_t j, cv_kube_reply *rep, cv_result res)
+{
+    get_batch *g = ctx;
+    item *it = &g->its[g->idx[j]];
+    g->seen[j] = true;
     if (!cv_is_ok(res)) fail_item(it, res);
     else if (rep->status == 200 && rep->body) {
-        cv_result r = see_live(it, rep->body, manager);
+        cv_result r = see_live(it, rep->body, g->manager);
         if (!cv_is_ok(r)) fail_item(it, r);
     }
     else if (rep->status == 404) it->read = true;
@@ -397,30 +423,22 @@ static cv_result read_existing(cv_kube *k, item *its, size_t n, unsigned paralle
                                const char *manager)
 {
     CV_GUARD(read_by_list(k, its, n, manager));
-    cv_kube_call *calls = calloc(n, sizeof *calls);
-    cv_kube_reply *out = calloc(n, sizeof *out);
-    cv_result *res = calloc(n, sizeof *res);
-    size_t *idx = calloc(n, sizeof *idx);
-    cv_result r = calls && out && res && idx ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    cv_kube_call *calls = calloc(n ? n : 1, sizeof *calls);
+    get_batch g = { its, calloc(n ? n : 1, sizeof *g.idx), manager,
+                    calloc(n ? n : 1, sizeof *g.seen) };
+    cv_result r = calls && g.idx && g.seen ? cv_ok() : CV_FAIL(CV_E_NOMEM);
     size_t m = 0;
     for (size_t i = 0; cv_is_ok(r) && i < n; i++) {
         if (!cv_is_ok(its[i].result) || its[i].read) continue;
         calls[m] = (cv_kube_call){ .path = (const char *)its[i].path.p, .secret = true,
                                    .idempotent = true };
-        idx[m++] = i;
+        g.idx[m++] = i;
     }
-    if (cv_is_ok(r) && m > 0) {
-        cv_result first = cv_kube_do_many(k, calls, out, res, m, parallel);
-        (void)first; /* per-object outcomes below */
-    }
-    for (size_t j = 0; cv_is_ok(r) && j < m; j++) {
-        record_get(&its[idx[j]], &out[j], res[j], manager);
-        cv_kube_reply_clear(&out[j]);
-    }
+    if (cv_is_ok(r) && m > 0)
+        fail_unseen(its, g.idx, g.seen, m, cv_kube_do_each(k, calls, m, parallel, record_get, &g));
     free(calls);
-    free(out);
-    free(res);
-    free(idx);
+    free(g.idx);
+    free(g.seen);
     return r;
 }
 
@@ -440,24 +458,20 @@ static cv_kube_outcome outcome_of(const item *it, json_t *after)
 }
 
 typedef struct {
+    item *its;
     cv_kube_call *calls;
-    cv_kube_reply *out;
-    cv_result *res;
-    size_t *idx;
+    size_t *idx;                /* the item of each call */
+    bool *seen;                 /* the call's answer came */
     cv_buf *paths;
     size_t m;
 } apply_batch;
 
 static void batch_free(apply_batch *b, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (b->paths) cv_buf_release(&b->paths[i]);
-        if (b->out) cv_kube_reply_clear(&b->out[i]);
-    }
+    for (size_t i = 0; b->paths && i < n; i++) cv_buf_release(&b->paths[i]);
     free(b->calls);
-    free(b->out);
-    free(b->res);
     free(b->idx);
+    free(b->seen);
     free(b->paths);
 }
 
@@ -479,8 +493,11 @@ static cv_result batch_add(apply_batch *b, item *it, size_t i, const cv_kube_app
 
 /* The outcome is decided as soon as the answer is in; nothing of the
  * answer is kept. */
-static void record_apply(item *it, const cv_kube_reply *rep, cv_result res)
+static void record_apply(void *ctx, size_t j, cv_kube_reply *rep, cv_result res)
 {
+    apply_batch *b = ctx;
+    item *it = &b->its[b->idx[j]];
+    b->seen[j] = true;
     if (!cv_is_ok(res)) {
         fail_item(it, res);
     } else if (rep->status == 200 || rep->status == 201) {
@@ -492,17 +509,17 @@ static void record_apply(item *it, const cv_kube_reply *rep, cv_result res)
     }
 }
 
-/* Apply its[0..n) (one chunk) concurrently. */
+/* Apply its[0..n) (one chunk) concurrently: each answer is settled as it
+ * arrives, and a finished request's slot goes to the next at once. */
 static cv_result apply_chunk(cv_kube *k, item *its, size_t n, const cv_kube_apply_set *o,
                              unsigned parallel)
 {
-    apply_batch b = { 0 };
-    b.calls = calloc(n, sizeof *b.calls);
-    b.out = calloc(n, sizeof *b.out);
-    b.res = calloc(n, sizeof *b.res);
-    b.idx = calloc(n, sizeof *b.idx);
-    b.paths = calloc(n, sizeof *b.paths);
-    cv_result r = b.calls && b.out && b.res && b.idx && b.paths ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    apply_batch b = { .its = its };
+    b.calls = calloc(n ? n : 1, sizeof *b.calls);
+    b.idx = calloc(n ? n : 1, sizeof *b.idx);
+    b.seen = calloc(n ? n : 1, sizeof *b.seen);
+    b.paths = calloc(n ? n : 1, sizeof *b.paths);
+    cv_result r = b.calls && b.idx && b.seen && b.paths ? cv_ok() : CV_FAIL(CV_E_NOMEM);
     for (size_t i = 0; cv_is_ok(r) && i < n; i++) {
         if (!cv_is_ok(its[i].result)) continue;
         /* Nothing to change: no request (the live object is the result). */
@@ -512,24 +529,20 @@ static cv_result apply_chunk(cv_kube *k, item *its, size_t n, const cv_kube_appl
         }
         r = batch_add(&b, &its[i], i, &o->ssa);
     }
-    if (cv_is_ok(r) && b.m > 0) {
-        cv_result first = cv_kube_do_many(k, b.calls, b.out, b.res, b.m, parallel);
-        (void)first; /* per-object outcomes below */
-        for (size_t j = 0; j < b.m; j++) {
-            record_apply(&its[b.idx[j]], &b.out[j], b.res[j]);
-            cv_kube_reply_clear(&b.out[j]);
-        }
-    }
+    if (cv_is_ok(r) && b.m > 0)
+        fail_unseen(its, b.idx, b.seen, b.m,
+                    cv_kube_do_each(k, b.calls, b.m, parallel, record_apply, &b));
     batch_free(&b, n);
     return r;
 }
 
-/* In chunks of a few times the concurrency: enough to keep every stream
- * busy, few enough that the answers held at once stay small. */
+/* In chunks of a few times the concurrency: the requests of a chunk are
+ * built up front (their URLs, headers and transfer state cost about 1 KiB
+ * each), and only the end of a chunk waits for its slowest answer. */
 static cv_result apply_items(cv_kube *k, item *its, size_t n, const cv_kube_apply_set *o,
                              unsigned parallel)
 {
-    size_t chunk = (size_t)parallel * 4;
+    size_t chunk = (size_t)parallel * 8;
     for (size_t i = 0; i < n; i += chunk)
         CV_GUARD(apply_chunk(k, its + i, n - i < chunk ? n - i : chunk, o, parallel));
     return cv_ok();

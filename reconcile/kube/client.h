@@ -74,6 +74,14 @@ cv_result cv_kube_do(cv_kube *k, const cv_kube_call *c, cv_kube_reply *out) CV_M
 cv_result cv_kube_do_many(cv_kube *k, const cv_kube_call *calls, cv_kube_reply *out,
                           cv_result *results, size_t n, unsigned parallel) CV_MUST_USE;
 
+/* n calls as cv_kube_do_many, each answer handed to fn as soon as it is in
+ * (in completion order; fn may take rep->body, else it is freed after), so
+ * that memory holds only the answers in flight. fn is called once per call;
+ * the return is an error only when the calls could not be run. */
+typedef void (*cv_kube_reply_fn)(void *ctx, size_t i, cv_kube_reply *rep, cv_result res);
+cv_result cv_kube_do_each(cv_kube *k, const cv_kube_call *calls, size_t n, unsigned parallel,
+                          cv_kube_reply_fn fn, void *ctx) CV_MUST_USE;
+
 /* --- discovery and mapping ------------------------------------------------ */
 
 cv_result cv_kube_discover(cv_kube *k) CV_MUST_USE CV_NONNULL;

@@ -26,7 +26,6 @@ typedef struct {
     char *name;
     char *ns;                    /* "" for cluster-scoped objects */
     char *display;
-    cv_buf path;
     bool read;                   /* the live state is known */
     bool existed;                /* ... and the object was there */
     bool unreadable;             /* no right to read it: outcome from the status */
@@ -237,8 +236,11 @@ static cv_result prepare(cv_kube *k, item *it, const cv_kube_apply_set *o)
     CV_GUARD(cv_kube_mapping(k, json_string_value(json_object_get(it->obj, "apiVersion")),
                              json_string_value(json_object_get(it->obj, "kind")), &it->res));
     CV_GUARD(settle_namespace(k, it, o));
-    cv_buf_init(&it->path, 64 * 1024);
-    CV_GUARD(cv_kube_path(&it->path, it->res, it->ns, name, NULL));
+    cv_buf path; /* made again per request: 1,000 objects need not keep 1,000 */
+    cv_buf_init(&path, 64 * 1024);
+    cv_result r = cv_kube_path(&path, it->res, it->ns, name, NULL);
+    cv_buf_release(&path);
+    CV_GUARD(r);
     it->body = json_dumps(it->obj, JSON_COMPACT);
     CV_ENSURE(it->body != NULL, CV_E_NOMEM);
     return cv_ok();
@@ -424,18 +426,23 @@ static cv_result read_existing(cv_kube *k, item *its, size_t n, unsigned paralle
 {
     CV_GUARD(read_by_list(k, its, n, manager));
     cv_kube_call *calls = calloc(n ? n : 1, sizeof *calls);
+    cv_buf *paths = calloc(n ? n : 1, sizeof *paths);
     get_batch g = { its, calloc(n ? n : 1, sizeof *g.idx), manager,
                     calloc(n ? n : 1, sizeof *g.seen) };
-    cv_result r = calls && g.idx && g.seen ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    cv_result r = calls && paths && g.idx && g.seen ? cv_ok() : CV_FAIL(CV_E_NOMEM);
     size_t m = 0;
     for (size_t i = 0; cv_is_ok(r) && i < n; i++) {
         if (!cv_is_ok(its[i].result) || its[i].read) continue;
-        calls[m] = (cv_kube_call){ .path = (const char *)its[i].path.p, .secret = true,
+        cv_buf_init(&paths[m], 64 * 1024);
+        r = cv_kube_path(&paths[m], its[i].res, its[i].ns, its[i].name, NULL);
+        calls[m] = (cv_kube_call){ .path = (const char *)paths[m].p, .secret = true,
                                    .idempotent = true };
         g.idx[m++] = i;
     }
     if (cv_is_ok(r) && m > 0)
         fail_unseen(its, g.idx, g.seen, m, cv_kube_do_each(k, calls, m, parallel, record_get, &g));
+    for (size_t j = 0; j < m; j++) cv_buf_release(&paths[j]);
+    free(paths);
     free(calls);
     free(g.idx);
     free(g.seen);
@@ -479,7 +486,7 @@ static cv_result batch_add(apply_batch *b, item *it, size_t i, const cv_kube_app
 {
     size_t j = b->m;
     cv_buf_init(&b->paths[j], 64 * 1024);
-    CV_GUARD(cv_buf_add(&b->paths[j], it->path.p, it->path.len));
+    CV_GUARD(cv_kube_path(&b->paths[j], it->res, it->ns, it->name, NULL));
     CV_GUARD(cv_kube_apply_query(&b->paths[j], ssa));
     CV_GUARD(cv_buf_nul(&b->paths[j]));
     b->calls[j] = (cv_kube_call){ .method = "PATCH", .path = (const char *)b->paths[j].p,
@@ -626,7 +633,6 @@ static void report(const cv_kube_apply_set *o, const item *it)
 
 static void item_clear(item *it)
 {
-    cv_buf_release(&it->path);
     json_decref(it->obj);
     json_mem_free(it->body);
     free(it->name);

@@ -7,7 +7,11 @@
  * After stage 1 the new CRDs are awaited until Established and discovery
  * is refreshed, so custom resources of those CRDs map in stage 3. Within a
  * stage the objects are read and applied concurrently over the one HTTP/2
- * connection.
+ * connection: 16 or more objects of one resource in one namespace with a
+ * LIST (pages of 100), others with a GET each. Of a live object only two
+ * things are kept: whether the apply can be skipped (cv_kube_apply_is_noop)
+ * and a SHA-256 of what the user sees of it, to tell "configured" from
+ * "unchanged" once the server has answered.
  *
  * Outcome per object, like `kubectl apply`: created (it did not exist),
  * configured (the server changed it: a new resourceVersion, or with dry
@@ -18,8 +22,8 @@
  *
  * Objects: a JSON array of manifests (objects with apiVersion, kind,
  * metadata.name), or cv_kube_pack's output (JSON strings: each object's
- * text); items of `kind: List` objects are applied one by one. The
- * array is modified (namespace defaults filled in), or emptied at the start
+ * text); items of `kind: List` objects are applied one by one. Objects in
+ * the array are modified (namespace defaults filled in); it is emptied at the start
  * with release_objects (then each manifest is freed once it is prepared: the
  * memory of a large set stays a few hundred bytes per object). Secret
  * values in it are in jansson's wiping memory.

@@ -125,7 +125,7 @@ static cv_result connect(cv_flux_cli *c)
 static cv_result open_repo(cv_flux_cli *c)
 {
     if (c->git_url) {
-        cv_gitsrc_fetch(&c->git, c->git_url, NULL, NULL, true, &c->src);
+        cv_gitsrc_fetch(&c->git, c->git_url, NULL, NULL, CV_GITSRC_WHOLE, &c->src);
         c->fetched = true;
         CV_GUARD(cv_kzfs_tree(c->src.tree, &c->fs));
         c->root = strdup(".");

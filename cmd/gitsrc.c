@@ -45,7 +45,7 @@ static void read_auth(const char *file, cv_source_auth *auth)
 }
 
 void cv_gitsrc_fetch(const cv_gitsrc *g, const char *url, const char *ignore, const char *last,
-                     bool unfiltered, cv_source_result *res)
+                     cv_gitsrc_use use, cv_source_result *res)
 {
     cv_source_auth auth = { 0 };
     if (g->secret_file) read_auth(g->secret_file, &auth);
@@ -60,7 +60,8 @@ void cv_gitsrc_fetch(const cv_gitsrc *g, const char *url, const char *ignore, co
         .cache_dir = g->cache_dir ? g->cache_dir : cache,
         .timeout_ms = timeout_ms(g->timeout),
         .last_revision = last,
-        .unfiltered = unfiltered,
+        .unfiltered = use == CV_GITSRC_WHOLE,
+        .listing = use == CV_GITSRC_LISTING,
     };
     cv_result r = cv_source_fetch(&so, res);
     cv_source_auth_clear(&auth);

@@ -35,10 +35,17 @@ void cv_gitsrc_flags(cv_gitsrc *g, cv_flag out[CV_GITSRC_NFLAGS]);
     "                        $XDG_CACHE_HOME/covert/git or ~/.cache/covert/git)\n"                \
     "    --timeout S         timeout in seconds for Git operations (default 60)\n"
 
+/* How the fetched tree will be used. */
+typedef enum {
+    CV_GITSRC_LISTING,   /* digest and listing only (source fetch) */
+    CV_GITSRC_FILTERED,  /* file bytes through the ignore rules */
+    CV_GITSRC_WHOLE,     /* file bytes of the whole commit, no rules */
+} cv_gitsrc_use;
+
 /* Fetch url as a GitRepository with these options (ignore: spec.ignore or
- * NULL; last: --last-revision or NULL; unfiltered: no ignore rules at all).
- * Exits with a message on any failure, as cmd/ code may. */
+ * NULL; last: --last-revision or NULL). Exits with a message on any
+ * failure, as cmd/ code may. */
 void cv_gitsrc_fetch(const cv_gitsrc *g, const char *url, const char *ignore, const char *last,
-                     bool unfiltered, cv_source_result *res);
+                     cv_gitsrc_use use, cv_source_result *res);
 
 #endif

@@ -21,6 +21,7 @@
 #include "cmd/cli.h"
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "crypto/prim/pk.h"
 
 typedef struct {
@@ -42,12 +43,8 @@ typedef struct {
 
 static void add_job(batch *b, char *path, bool explicit_arg)
 {
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 64;
-        job *n = realloc(b->jobs, b->cap * sizeof(job));
-        if (n == NULL) cv_sops_fail(1, "out of memory");
-        b->jobs = n;
-    }
+    if (!cv_is_ok(cv_grow_array((void **)&b->jobs, &b->cap, b->n + 1, sizeof(job), 64, SIZE_MAX)))
+        cv_sops_fail(1, "out of memory");
     job *j = &b->jobs[b->n++];
     memset(j, 0, sizeof(*j));
     j->path = path;

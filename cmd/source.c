@@ -17,7 +17,9 @@ static const char usage[] =
     "Fetch a Git repository as Flux's source-controller does for a GitRepository\n"
     "and print its revision, artifact digest and file count. Objects go to a bare\n"
     "cache repository (one per URL); files are read from the object database into\n"
-    "memory, never checked out. A second fetch downloads only what changed.\n"
+    "memory, never checked out. A second fetch downloads only what changed, and\n"
+    "for a commit already read with the same ignore rules it reads no file: the\n"
+    "digest and listing come from the artifact index kept in the cache.\n"
     "\n"
     "URL: https://, http://, ssh://, git:// or file:// (scp-like user@host:path is\n"
     "not accepted, as in Flux).\n"
@@ -115,7 +117,7 @@ static int fetch(const opts *o, const char *url)
 {
     char *ignore = ignore_text(o);
     cv_source_result res;
-    cv_gitsrc_fetch(&o->git, url, ignore, o->last, false, &res);
+    cv_gitsrc_fetch(&o->git, url, ignore, o->last, CV_GITSRC_LISTING, &res);
     free(ignore);
     report(o, &res);
     cv_source_result_clear(&res);

@@ -35,12 +35,7 @@ static cv_result stanzas_grow(cv_age_stanzas *s)
     if (s->n < s->cap) return cv_ok();
     CV_ENSUREF(s->n < CV_AGE_MAX_STANZAS, CV_E_LIMIT, "more than %u recipient stanzas",
                CV_AGE_MAX_STANZAS);
-    size_t cap = s->cap ? s->cap * 2 : 4;
-    cv_age_stanza *v = realloc(s->v, cap * sizeof(*v));
-    CV_ENSURE(v != NULL, CV_E_NOMEM);
-    s->v = v;
-    s->cap = cap;
-    return cv_ok();
+    return cv_grow_array((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v), 4, CV_AGE_MAX_STANZAS);
 }
 
 static cv_result stanza_fill(cv_age_stanza *st, const char *type, const char *const *args,

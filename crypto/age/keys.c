@@ -9,6 +9,7 @@
 #include "crypto/age/sshkey.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 
 void cv_age_recipients_init(cv_age_recipients *l) { *l = (cv_age_recipients){ NULL, 0, 0 }; }
 void cv_age_identities_init(cv_age_identities *l) { *l = (cv_age_identities){ NULL, 0, 0 }; }
@@ -30,13 +31,7 @@ void cv_age_identities_clear(cv_age_identities *l)
 /* Grow a pointer vector by one slot. */
 static cv_result push_ptr(void ***v, size_t *n, size_t *cap, void *p)
 {
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 4;
-        void **nv = realloc(*v, c * sizeof(void *));
-        CV_ENSURE(nv != NULL, CV_E_NOMEM);
-        *v = nv;
-        *cap = c;
-    }
+    CV_GUARD(cv_grow_array((void **)v, cap, *n + 1, sizeof(void *), 4, SIZE_MAX));
     (*v)[(*n)++] = p;
     return cv_ok();
 }

@@ -1,6 +1,8 @@
 #include "crypto/base/io.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -148,4 +150,31 @@ cv_result cv_mkdirs_private(const char *dir)
         p[i] = c;
     }
     return cv_ok();
+}
+
+static bool write_all(int fd, cv_slice data)
+{
+    for (size_t off = 0; off < data.len;) {
+        ssize_t n = write(fd, data.p + off, data.len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        off += (size_t)n;
+    }
+    return true;
+}
+
+cv_result cv_write_private_file(const char *path, cv_slice data)
+{
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+    CV_ENSUREF(n > 0 && (size_t)n < sizeof(tmp), CV_E_TOO_LARGE, "path too long");
+    int fd = mkstemp(tmp); /* mode 0600 */
+    CV_ENSUREF(fd >= 0, CV_E_IO, "%s: %s", path, strerror(errno));
+    bool ok = write_all(fd, data) && fsync(fd) == 0;
+    int saved = errno;
+    ok = close(fd) == 0 && ok;
+    if (ok && rename(tmp, path) == 0) return cv_ok();
+    saved = saved ? saved : errno;
+    unlink(tmp);
+    CV_BAILF(CV_E_IO, "%s: cannot write: %s", path, strerror(saved));
 }

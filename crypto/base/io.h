@@ -79,4 +79,10 @@ void cv_prefix_src_release(cv_prefix_src *s);
  * path of 4096 bytes or more. */
 cv_result cv_mkdirs_private(const char *dir) CV_MUST_USE CV_NONNULL;
 
+/* Replace the file at path with data, atomically: a temporary file beside
+ * it (mode 0600), written in full, fsynced, renamed over path; a reader
+ * sees the old file or the new one, never half of it. On failure the
+ * temporary file is removed and path is untouched (CV_E_IO naming it). */
+cv_result cv_write_private_file(const char *path, cv_slice data) CV_MUST_USE CV_NONNULL;
+
 #endif

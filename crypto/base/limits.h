@@ -131,6 +131,9 @@
 #define CV_KZ_MAX_PATH 4096u
 #define CV_KZ_MAX_RESOURCES 200000u
 #define CV_KZ_MAX_DEPTH 128u
+/* kustomize-controller's maxEncryptedFileSize: the largest SOPS file it
+ * decrypts (a kustomize source, or a Secret value that is a whole file). */
+#define CV_FLUX_MAX_ENCRYPTED (5u * 1024u * 1024u)
 /* Flux post-build substitution (reconcile/flux/envsubst): nested `${`, one
  * intermediate value, and the operand of a pattern trim (${V#p} and friends
  * cost quadratic time in it). */

@@ -150,6 +150,22 @@ cv_result cv_alloc_array(void **out, size_t n, size_t size)
     return cv_ok();
 }
 
+cv_result cv_grow_array(void **items, size_t *cap, size_t need, size_t elem, size_t first,
+                        size_t max)
+{
+    if (need <= *cap) return cv_ok();
+    CV_ENSURE(need <= max, CV_E_LIMIT);
+    size_t ncap = *cap ? *cap : (first ? first : 1);
+    while (ncap < need) ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+    if (ncap > max) ncap = max;
+    CV_ENSURE(elem != 0 && ncap <= SIZE_MAX / elem, CV_E_NOMEM);
+    void *p = realloc(*items, ncap * elem);
+    CV_ENSURE(p != NULL, CV_E_NOMEM);
+    *items = p;
+    *cap = ncap;
+    return cv_ok();
+}
+
 cv_result cv_strndup(char **out, const void *p, size_t n)
 {
     *out = NULL;

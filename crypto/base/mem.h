@@ -53,6 +53,13 @@ void cv_wipe_free(void *p);
 cv_result cv_alloc(void **out, size_t n) CV_MUST_USE CV_NONNULL;
 cv_result cv_alloc_array(void **out, size_t n, size_t size) CV_MUST_USE CV_NONNULL;
 cv_result cv_strndup(char **out, const void *p, size_t n) CV_MUST_USE;
+/* Make room in a plain heap array (*items, *cap elements of elem bytes) for
+ * at least need elements: doubling from first, realloc keeping the old
+ * contents. More than max elements is CV_E_LIMIT, overflow CV_E_NOMEM. The
+ * old block is not wiped, so the array must not hold secret bytes inline
+ * (pointers to secret memory are fine). */
+cv_result cv_grow_array(void **items, size_t *cap, size_t need, size_t elem, size_t first,
+                        size_t max) CV_MUST_USE CV_NONNULL;
 
 /* Lock all pages, no core dumps, not dumpable: for long-running daemons and
  * for CLI commands that hold plaintext. Best effort; returns the number of

@@ -10,7 +10,7 @@
 #include "secrets/sops/inmem.h"
 
 /* kustomize-controller refuses encrypted values above 5 MiB. */
-#define MAX_ENCRYPTED (5u * 1024u * 1024u)
+#define MAX_ENCRYPTED CV_FLUX_MAX_ENCRYPTED
 
 bool cv_flux_decrypt_disabled(const cv_node *obj)
 {
@@ -56,9 +56,8 @@ static cv_result sops_tree(const cv_flux_keys *keys, cv_slice in, cv_doc *plain)
     return r;
 }
 
-/* One SOPS file re-emitted in out_s, each keyring in turn. */
-static cv_result sops_text(const cv_flux_keys *keys, cv_slice in, cv_store in_s, cv_store out_s,
-                           cv_buf *plain)
+cv_result cv_flux_decrypt_text(const cv_flux_keys *keys, cv_slice in, cv_store in_s,
+                               cv_store out_s, cv_buf *plain)
 {
     cv_result r = CV_FAILF(CV_E_SOPS_NO_KEY, "no SOPS identities");
     for (size_t i = 0; i < 2; i++) {
@@ -88,8 +87,7 @@ static cv_result decrypt_whole(const cv_flux_keys *keys, cv_doc *doc, cv_node **
     return r;
 }
 
-/* Output store for a data key (kustomize-controller's formatForPath). */
-static cv_store out_store(const char *key)
+cv_store cv_flux_store_for_path(const char *key)
 {
     size_t n = strlen(key), d = strlen(".dockerconfigjson");
     if (n >= d && strcmp(key + n - d, ".dockerconfigjson") == 0) return CV_STORE_JSON;
@@ -110,7 +108,7 @@ static cv_result decrypt_value(const cv_flux_keys *keys, const char *key, cv_sli
     cv_store in_s;
     if (cv_is_ok(r) && cv_is_ok(cv_b64_decode(raw.p, &n, v, true)) &&
         cv_sops_marker(cv_slice_of(raw.p, n), &in_s)) {
-        r = sops_text(keys, cv_slice_of(raw.p, n), in_s, out_store(key), &plain);
+        r = cv_flux_decrypt_text(keys, cv_slice_of(raw.p, n), in_s, cv_flux_store_for_path(key), &plain);
         if (cv_is_ok(r)) r = cv_b64_encode_buf(out, plain.p, plain.len, true);
         *done = cv_is_ok(r);
     }
@@ -155,8 +153,12 @@ static cv_result decrypt_data(const cv_flux_keys *keys, cv_doc *doc, cv_node *ob
     return cv_ok();
 }
 
-/* No keyring opened it, and the Secret named sources covert cannot use. */
-static cv_result unsupported_fail(const cv_flux_keys *keys, const char *what)
+bool cv_flux_keys_exhausted(const cv_flux_keys *keys, cv_result r)
+{
+    return try_next(r) && keys->unsupported != NULL;
+}
+
+cv_result cv_flux_keys_unsupported_fail(const cv_flux_keys *keys, const char *what)
 {
     return CV_FAILF(CV_E_FLUX_KEYS_UNSUPPORTED,
                     "decryption failed for '%s': no age identity opened it, and decryption "
@@ -177,7 +179,7 @@ cv_result cv_flux_decrypt_obj(const cv_flux_keys *keys, cv_doc *doc, cv_node **o
         if (kind == NULL || strcmp(kind, "Secret") != 0) return cv_ok();
         r = decrypt_data(keys, doc, *obj);
     }
-    if (try_next(r) && keys->unsupported) return unsupported_fail(keys, what);
+    if (cv_flux_keys_exhausted(keys, r)) return cv_flux_keys_unsupported_fail(keys, what);
     if (!cv_is_ok(r)) return CV_FAILF(r.err, "decryption failed for '%s': %s", what, cv_err_detail());
     return cv_ok();
 }

@@ -27,6 +27,7 @@
 
 #include "secrets/doc/tree.h"
 #include "reconcile/flux/keys.h"
+#include "secrets/sops/store.h"
 
 /* True when decryption is disabled on obj by annotation. */
 bool cv_flux_decrypt_disabled(const cv_node *obj);
@@ -37,5 +38,19 @@ bool cv_flux_sops_object(const cv_node *obj);
  * decryption Secret had key sources covert does not support, the error is
  * CV_E_FLUX_KEYS_UNSUPPORTED naming them. */
 cv_result cv_flux_decrypt_obj(const cv_flux_keys *keys, cv_doc *doc, cv_node **obj) CV_MUST_USE;
+
+/* One whole SOPS file (store in_s) re-emitted as plaintext in store out_s
+ * into plain (a secret buffer), each keyring in turn; the MAC is not
+ * verified. */
+cv_result cv_flux_decrypt_text(const cv_flux_keys *keys, cv_slice in, cv_store in_s,
+                               cv_store out_s, cv_buf *plain) CV_MUST_USE;
+/* kustomize-controller's formatForPath: the store a file name or data key
+ * names by its extension (.dockerconfigjson is JSON; unknown is binary). */
+cv_store cv_flux_store_for_path(const char *path) CV_NONNULL;
+/* After a failure r: true when no keyring opened the file and the
+ * decryption Secret had key sources covert cannot use; the error to give
+ * then is cv_flux_keys_unsupported_fail (what: the object or file). */
+bool cv_flux_keys_exhausted(const cv_flux_keys *keys, cv_result r);
+cv_result cv_flux_keys_unsupported_fail(const cv_flux_keys *keys, const char *what) CV_MUST_USE;
 
 #endif

@@ -11,6 +11,7 @@
 #include "reconcile/flux/gen.h"
 #include "reconcile/flux/keys.h"
 #include "reconcile/flux/sources.h"
+#include "reconcile/flux/srcdecrypt.h"
 #include "reconcile/kustomize/build.h"
 #include "reconcile/kustomize/emit.h"
 #include "reconcile/flux/subst.h"
@@ -329,15 +330,21 @@ static cv_result post_build(build_ctx *b, bool prepared)
     return cv_ok();
 }
 
-static cv_result kustomize(build_ctx *b, const char *dir)
+/* Generate, decrypt the sources in memory (decryption only lasts for this
+ * build: other Kustomizations on the same files see them as they are),
+ * build. */
+static cv_result kustomize(build_ctx *b, const char *root, const char *dir)
 {
     cv_doc kd;
     CV_GUARD(cv_doc_init(&kd));
     cv_node *kust;
     cv_result r = cv_flux_gen(b->fs, dir, &b->it->ks, &kd, &kust);
+    if (cv_is_ok(r) && b->it->ks.decrypt)
+        r = cv_flux_decrypt_sources(&b->keys, b->fs, root, b->it->ks.path, kust);
     cv_kz_opts ko = { .fs = b->fs, .load_none = true, .http_cache = b->o->http_cache,
                       .offline = b->o->offline, .no_default_sort = true };
     if (cv_is_ok(r)) r = cv_kz_build(&ko, dir, kust, &b->it->out);
+    cv_kzfs_overlay_clear(b->fs);
     cv_doc_clear(&kd);
     return r;
 }
@@ -357,7 +364,7 @@ static cv_result build_item(build_ctx *b)
         r = cv_flux_keys_load(&b->it->ks, find, ctx, b->o->live != NULL, b->o->kr, &b->keys);
     if (cv_is_ok(r) && cv_kzfs_stat(b->fs, dir) != CV_KZFS_DIR)
         r = CV_FAILF(CV_E_FLUX_PATH, "kustomization path not found: %s", b->it->ks.path);
-    if (cv_is_ok(r)) r = kustomize(b, dir);
+    if (cv_is_ok(r)) r = kustomize(b, root, dir);
     free(dir);
     if (cv_is_ok(r)) r = post_build(b, false);
     return r;

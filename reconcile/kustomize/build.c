@@ -296,7 +296,8 @@ static cv_result run_patches(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, cons
     for (size_t i = 0; list && i < list->n; i++) {
         const cv_node *p = list->items[i].value;
         CV_ENSUREF(p->kind == CV_NODE_MAP, CV_E_KZ_KUSTOMIZATION, "invalid patch entry");
-        cv_slice text = cv_kzr_str(p, "patch");
+        /* PatchTransformer trims an inline patch, never a file's text. */
+        cv_slice text = cv_slice_trim(cv_kzr_str(p, "patch"));
         cv_slice path = cv_kzr_str(p, "path");
         CV_ENSUREF(!(text.len && path.len), CV_E_KZ_KUSTOMIZATION,
                    "patch and path can't be set at the same time");

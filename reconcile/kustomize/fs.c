@@ -20,9 +20,17 @@ typedef struct cached {
     size_t len;
 } cached;
 
+/* A decrypted stand-in for one file (plaintext: wiping memory). */
+typedef struct overlay {
+    struct overlay *next;
+    char *path;
+    cv_buf plain;
+} overlay;
+
 struct cv_kzfs {
     const cv_srctree *tree; /* NULL: disk */
     cached *buckets[KZFS_BUCKETS];
+    overlay *overlays; /* a handful per build at most: a list */
 };
 
 static size_t hash_path(const char *p)
@@ -45,9 +53,46 @@ cv_result cv_kzfs_disk(cv_kzfs **out) { return fs_new(NULL, out); }
 
 cv_result cv_kzfs_tree(const cv_srctree *t, cv_kzfs **out) { return fs_new(t, out); }
 
+cv_result cv_kzfs_overlay(cv_kzfs *fs, const char *path, cv_slice plain)
+{
+    overlay *o = calloc(1, sizeof *o);
+    CV_ENSURE(o, CV_E_NOMEM);
+    cv_buf_init_secret(&o->plain, CV_KZ_MAX_FILE);
+    o->path = strdup(path);
+    cv_result r = o->path ? cv_buf_add(&o->plain, plain.p, plain.len) : CV_FAIL(CV_E_NOMEM);
+    if (!cv_is_ok(r)) {
+        cv_buf_release(&o->plain);
+        free(o->path);
+        free(o);
+        return r;
+    }
+    o->next = fs->overlays;
+    fs->overlays = o;
+    return cv_ok();
+}
+
+void cv_kzfs_overlay_clear(cv_kzfs *fs)
+{
+    for (overlay *o = fs->overlays, *nx; o; o = nx) {
+        nx = o->next;
+        cv_buf_release(&o->plain);
+        free(o->path);
+        free(o);
+    }
+    fs->overlays = NULL;
+}
+
+static const overlay *overlay_get(const cv_kzfs *fs, const char *path)
+{
+    for (const overlay *o = fs->overlays; o; o = o->next)
+        if (strcmp(o->path, path) == 0) return o;
+    return NULL;
+}
+
 void cv_kzfs_free(cv_kzfs **fs)
 {
     if (!fs || !*fs) return;
+    cv_kzfs_overlay_clear(*fs);
     for (size_t i = 0; i < KZFS_BUCKETS; i++) {
         for (cached *c = (*fs)->buckets[i], *nx; c; c = nx) {
             nx = c->next;
@@ -186,6 +231,11 @@ cv_kzfs_kind cv_kzfs_stat(cv_kzfs *fs, const char *path)
 
 cv_result cv_kzfs_read(cv_kzfs *fs, const char *path, cv_slice *out)
 {
+    const overlay *o = overlay_get(fs, path);
+    if (o) {
+        *out = cv_slice_of(o->plain.p ? o->plain.p : (const uint8_t *)"", o->plain.len);
+        return cv_ok();
+    }
     if (fs->tree) {
         const cv_srcent *e = cv_srctree_get(fs->tree, cv_slice_str(path));
         CV_ENSUREF(e, CV_E_NOT_FOUND, "%s", path);

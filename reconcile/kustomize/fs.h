@@ -34,6 +34,14 @@ void cv_kzfs_free(cv_kzfs **fs);
 
 cv_kzfs_kind cv_kzfs_stat(cv_kzfs *fs, const char *path) CV_NONNULL;
 cv_result cv_kzfs_read(cv_kzfs *fs, const char *path, cv_slice *out) CV_MUST_USE CV_NONNULL;
+/* Decrypted stand-ins (Flux decrypts kustomize sources before the build;
+ * covert does it in memory): until cv_kzfs_overlay_clear, cv_kzfs_read of
+ * path (as cv_kzfs_join spells it) returns a copy of plain instead of the
+ * file's bytes. The copies are plaintext: kept in wiping memory and wiped
+ * by cv_kzfs_overlay_clear and cv_kzfs_free. */
+cv_result cv_kzfs_overlay(cv_kzfs *fs, const char *path, cv_slice plain) CV_MUST_USE CV_NONNULL;
+void cv_kzfs_overlay_clear(cv_kzfs *fs) CV_NONNULL;
+
 /* Entries of a directory (names only, no "." or ".."), sorted by bytes. */
 cv_result cv_kzfs_list(cv_kzfs *fs, const char *dir, char ***names, size_t *n)
     CV_MUST_USE CV_NONNULL;

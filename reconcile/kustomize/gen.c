@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/base/enc.h"
+#include "crypto/base/mem.h"
 #include "crypto/prim/hash.h"
 #include "reconcile/kustomize/kbuild.h"
 #include "reconcile/kustomize/res.h"
@@ -139,14 +140,28 @@ static bool valid_utf8(cv_slice s)
     return true;
 }
 
+/* kyaml's encodeBase64: from 70 characters on, the base64 is cut into
+ * lines of 70, each ending in a newline (the last one too). The value is a
+ * Secret's: the scratch copies are wiped. */
 static cv_result b64_node(cv_doc *d, const cv_node *v, cv_node **out)
 {
-    size_t n = cv_b64_enc_len(v->len, true);
-    char *t = malloc(n + 1);
-    CV_ENSURE(t, CV_E_NOMEM);
-    cv_b64_encode(t, (const uint8_t *)v->s, v->len, true);
-    cv_result r = cv_node_text(d, CV_NODE_STR, t, n, out);
-    free(t);
+    enum { LINE = 70 };
+    size_t n = cv_b64_enc_len(v->len, true), lines = n / LINE + 1;
+    char *t = cv_wipe_malloc(n + 1), *w = cv_wipe_malloc(n + lines + 1);
+    cv_result r = t && w ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    size_t k = 0;
+    if (cv_is_ok(r)) {
+        cv_b64_encode(t, (const uint8_t *)v->s, v->len, true);
+        for (size_t i = 0; i < n; i += LINE) {
+            size_t m = n - i < LINE ? n - i : LINE;
+            memcpy(w + k, t + i, m);
+            k += m;
+            if (lines > 1) w[k++] = '\n';
+        }
+        r = cv_node_text(d, CV_NODE_STR, w, k, out);
+    }
+    cv_wipe_free(t);
+    cv_wipe_free(w);
     return r;
 }
 

@@ -206,8 +206,7 @@ static cv_result sm_no_target(cv_kz_resmap *rm, cv_node **docs, size_t n, bool a
 
 cv_result cv_kz_patch(cv_kz_resmap *rm, cv_slice text, const cv_node *target, const cv_node *options)
 {
-    text = trim(text);
-    CV_ENSUREF(text.len, CV_E_KZ_PATCH_PARSE, "must specify one of patch and path");
+    CV_ENSUREF(trim(text).len, CV_E_KZ_PATCH_PARSE, "must specify one of patch and path");
     cv_node **docs;
     size_t n;
     bool json;

@@ -163,36 +163,14 @@ static cv_result cache_read(const cv_kz_opts *o, const char *url, cv_buf *body)
     return r;
 }
 
-static cv_result write_all(int fd, cv_slice data)
-{
-    size_t off = 0;
-    while (off < data.len) {
-        ssize_t n = write(fd, data.p + off, data.len - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return CV_FAILF(CV_E_IO, "http cache write: %s", strerror(errno));
-        off += (size_t)n;
-    }
-    return fsync(fd) == 0 ? cv_ok() : CV_FAILF(CV_E_IO, "http cache fsync: %s", strerror(errno));
-}
-
-/* A temporary file beside the entry, renamed over it: a reader never sees
- * half a body. mkstemp creates it with mode 0600. */
 static cv_result cache_write(const cv_kz_opts *o, const char *url, cv_slice data)
 {
-    char path[CV_KZ_MAX_PATH], tmp[CV_KZ_MAX_PATH + 16], *dir;
+    char path[CV_KZ_MAX_PATH], *dir;
     CV_GUARD(entry_path(o, url, path, &dir));
     cv_result r = cv_mkdirs_private(dir);
     free(dir);
     CV_GUARD(r);
-    snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    CV_ENSUREF(fd >= 0, CV_E_IO, "%s: %s", tmp, strerror(errno));
-    r = write_all(fd, data);
-    if (close(fd) != 0 && cv_is_ok(r)) r = CV_FAILF(CV_E_IO, "%s: %s", tmp, strerror(errno));
-    if (cv_is_ok(r) && rename(tmp, path) != 0)
-        r = CV_FAILF(CV_E_IO, "%s: %s", path, strerror(errno));
-    if (!cv_is_ok(r)) unlink(tmp);
-    return r;
+    return cv_write_private_file(path, data);
 }
 
 /* ---- fetching ------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/source/ignore.h"
 
 /* ---- a directory on disk ---- */
@@ -42,12 +43,8 @@ static cv_result list_dir(const char *dir, char ***out, size_t *n)
     cv_result r = cv_ok();
     for (struct dirent *de; cv_is_ok(r) && (de = readdir(d)) != NULL;) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nv = cap <= CV_SRC_MAX_FILES ? realloc(v, cap * sizeof *nv) : NULL;
-            if (nv == NULL) r = CV_FAILF(cap <= CV_SRC_MAX_FILES ? CV_E_NOMEM : CV_E_LIMIT, "%s", dir);
-            else v = nv;
-        }
+        r = cv_grow_array((void **)&v, &cap, *n + 1, sizeof *v, 16, CV_SRC_MAX_FILES);
+        if (!cv_is_ok(r)) r = CV_FAILF(r.err, "%s", dir);
         if (cv_is_ok(r) && (v[*n] = strdup(de->d_name)) == NULL) r = CV_FAIL(CV_E_NOMEM);
         if (cv_is_ok(r)) (*n)++;
     }

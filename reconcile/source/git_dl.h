@@ -63,6 +63,7 @@
     X(repository_init) \
     X(repository_odb) \
     X(repository_open_bare) \
+    X(repository_path) \
     X(tree_entry_byindex) \
     X(tree_entry_filemode) \
     X(tree_entry_id) \
@@ -121,6 +122,7 @@ cv_result cv_git_load(void) CV_MUST_USE;
 #define git_repository_init cv_git_fn.repository_init
 #define git_repository_odb cv_git_fn.repository_odb
 #define git_repository_open_bare cv_git_fn.repository_open_bare
+#define git_repository_path cv_git_fn.repository_path
 #define git_tree_entry_byindex cv_git_fn.tree_entry_byindex
 #define git_tree_entry_filemode cv_git_fn.tree_entry_filemode
 #define git_tree_entry_id cv_git_fn.tree_entry_id

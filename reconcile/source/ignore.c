@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 
 typedef struct {
     cv_slice raw, domain_raw; /* as given, for cv_ignore_append */
@@ -386,13 +387,8 @@ static cv_result grow(cv_ignore *ig)
 {
     CV_ENSUREF(ig->n < CV_IGNORE_MAX_PATTERNS, CV_E_LIMIT, "more than %u ignore patterns",
                CV_IGNORE_MAX_PATTERNS);
-    if (ig->n < ig->cap) return cv_ok();
-    size_t ncap = ig->cap ? ig->cap * 2 : 32;
-    pattern *nv = realloc(ig->v, ncap * sizeof(*nv));
-    CV_ENSURE(nv != NULL, CV_E_NOMEM);
-    ig->v = nv;
-    ig->cap = ncap;
-    return cv_ok();
+    return cv_grow_array((void **)&ig->v, &ig->cap, ig->n + 1, sizeof(*ig->v), 32,
+                         CV_IGNORE_MAX_PATTERNS);
 }
 
 cv_result cv_ignore_add(cv_ignore *ig, cv_slice raw, cv_slice domain)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/source/git.h"
 #include "reconcile/source/ignore.h"
 
@@ -51,13 +52,7 @@ static int by_name(const void *a, const void *b)
 static cv_result push_node(reader *r, const git_tree_entry *e, node_kind kind)
 {
     CV_ENSUREF(r->n < CV_SRC_MAX_FILES, CV_E_LIMIT, "more than %u entries", CV_SRC_MAX_FILES);
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        node *nv = realloc(r->v, cap * sizeof(*nv));
-        CV_ENSURE(nv != NULL, CV_E_NOMEM);
-        r->v = nv;
-        r->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&r->v, &r->cap, r->n + 1, sizeof(*r->v), 1024, CV_SRC_MAX_FILES));
     const char *name = git_tree_entry_name(e);
     node *d = &r->v[r->n++];
     *d = (node){ r->names.len, strlen(name), *git_tree_entry_id(e), kind, 0, 0 };

@@ -292,13 +292,7 @@ static cv_result parse_term(cv_slice s, size_t *pos, term *t)
 static cv_result add_term(cv_semver_range *r, const term *t, size_t *cap)
 {
     CV_ENSURE(r->nterms < CV_SEMVER_MAX_TERMS, CV_E_LIMIT);
-    if (r->nterms == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 8;
-        term *nt = realloc(r->terms, ncap * sizeof(*nt));
-        CV_ENSURE(nt != NULL, CV_E_NOMEM);
-        r->terms = nt;
-        *cap = ncap;
-    }
+    CV_GUARD(cv_grow_array((void **)&r->terms, cap, r->nterms + 1, sizeof(term), 8, CV_SEMVER_MAX_TERMS));
     r->terms[r->nterms++] = *t;
     return cv_ok();
 }

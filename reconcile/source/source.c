@@ -3,9 +3,12 @@
  * the fetch of only what the cache lacks (see source.h). */
 #include "reconcile/source/source.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reconcile/source/git.h"
+#include "reconcile/source/index.h"
 #include "reconcile/source/semver.h"
 
 typedef struct {
@@ -278,6 +281,27 @@ static cv_result resolve(ctx *x)
     return by_branch(x, set(r->branch) ? r->branch : "master", false);
 }
 
+/* The commit's artifact: recalled from its index when the caller only
+ * needs the listing, else read from the object database (and indexed for
+ * the next time). The index is a cache: failing to read or write it only
+ * costs the read. */
+static cv_result artifact(ctx *x, const char *index, cv_source_result *out)
+{
+    bool stale = false;
+    if (x->o->listing) {
+        cv_result r = cv_srcindex_load(index, &out->tree, out->digest);
+        if (cv_is_ok(r)) return r;
+        stale = !cv_is(r, CV_E_NOT_FOUND);
+        cv_err_clear();
+    }
+    CV_GUARD(cv_source_read_tree(x->repo, &x->commit, x->o->ignore, !x->o->unfiltered, &out->tree));
+    cv_srctree_digest(out->tree, out->digest);
+    if ((stale || access(index, F_OK) != 0) &&
+        !cv_is_ok(cv_srcindex_store(index, out->tree, out->digest)))
+        cv_err_clear();
+    return cv_ok();
+}
+
 static cv_result run(ctx *x, cv_source_result *out)
 {
     CV_GUARD(cv_git_open_cache(x->o->cache_dir, x->o->url, &x->repo));
@@ -295,9 +319,12 @@ static cv_result run(ctx *x, cv_source_result *out)
         return cv_ok();
     }
     git_oid_tostr(out->commit, sizeof(out->commit), &x->commit);
-    CV_GUARD(cv_source_read_tree(x->repo, &x->commit, x->o->ignore, !x->o->unfiltered, &out->tree));
-    cv_srctree_digest(out->tree, out->digest);
-    return cv_ok();
+    char *index = NULL;
+    CV_GUARD(cv_srcindex_path(git_repository_path(x->repo), out->commit, x->o->ignore,
+                              !x->o->unfiltered, &index));
+    cv_result r = artifact(x, index, out);
+    free(index);
+    return r;
 }
 
 cv_result cv_source_fetch(const cv_source_opts *o, cv_source_result *out)

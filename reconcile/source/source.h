@@ -15,7 +15,10 @@
  *     4. unless the revision equals opts.last_revision (Flux's "optimized
  *        clone": nothing to do), reads the commit's files into a cv_srctree
  *        through the ignore rules (.sourceignore files + spec.ignore, Flux's
- *        defaults, symlinks never followed) and computes the tar digest.
+ *        defaults, symlinks never followed) and computes the tar digest —
+ *        or, with opts.listing, recalls the digest and the listing from the
+ *        artifact index written the first time that commit was read with
+ *        the same rules (reconcile/source/index.h).
  *
  * Ownership: opts and everything it points to stay the caller's (secrets in
  * opts.auth are only borrowed; libgit2's copies of passwords and private
@@ -57,6 +60,9 @@ typedef struct {
     const char *last_revision;  /* status.artifact.revision, or NULL */
     bool unfiltered;            /* no ignore rules at all: the whole commit
                                    (rendering filters per source object) */
+    bool listing;               /* the caller needs only the digest and the
+                                   listing: a tree without file bytes may
+                                   come from the artifact index (index.h) */
 } cv_source_opts;
 
 typedef struct {
@@ -64,7 +70,8 @@ typedef struct {
     char commit[41];  /* hex */
     bool unchanged;   /* revision == last_revision: no tree was read */
     bool fetched;     /* objects were downloaded */
-    cv_srctree *tree; /* NULL when unchanged */
+    cv_srctree *tree; /* NULL when unchanged; a listing (no bytes) may come
+                         back when opts.listing was set */
     char digest[72];  /* "sha256:..." of the tar stream; "" when unchanged */
 } cv_source_result;
 

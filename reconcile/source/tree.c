@@ -7,6 +7,7 @@
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include <openssl/evp.h>
 
 #define CHUNK_MIN (1024u * 1024u)
@@ -24,6 +25,8 @@ struct cv_srctree {
     size_t index_cap, nfiles;
     uint64_t bytes;
     chunk *chunks;
+    bool listing;  /* files known by size only (cv_srctree_add_listed) */
+    bool has_data; /* files with their bytes (cv_srctree_add_file) */
 };
 
 cv_result cv_srctree_new(cv_srctree **out)
@@ -106,13 +109,7 @@ static cv_result add_entry(cv_srctree *t, cv_srcent_kind kind, cv_slice path, si
                CV_SRC_MAX_PATH);
     CV_ENSUREF(t->bytes + len <= CV_SRC_MAX_TOTAL, CV_E_TOO_LARGE,
                "files exceed %u bytes in total", CV_SRC_MAX_TOTAL);
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        cv_srcent *nv = realloc(t->v, cap * sizeof(*nv));
-        CV_ENSURE(nv != NULL, CV_E_NOMEM);
-        t->v = nv;
-        t->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 256, CV_SRC_MAX_FILES));
     uint8_t *p;
     CV_GUARD(bump(t, path.len + 1, &p));
     if (path.len) memcpy(p, path.p, path.len);
@@ -129,14 +126,12 @@ cv_result cv_srctree_add_dir(cv_srctree *t, cv_slice path)
     return add_entry(t, CV_SRCENT_DIR, path, 0, &e);
 }
 
-cv_result cv_srctree_add_file(cv_srctree *t, cv_slice path, const void *data, size_t len,
-                              bool exec)
+static cv_result add_file(cv_srctree *t, cv_slice path, const void *data, size_t len, bool exec)
 {
-    CV_ENSURE(t != NULL && (data != NULL || len == 0), CV_E_INVALID_ARG);
     CV_GUARD(index_grow(t));
     cv_srcent *e;
     CV_GUARD(add_entry(t, CV_SRCENT_FILE, path, len, &e));
-    if (len > 0) {
+    if (data != NULL && len > 0) {
         uint8_t *p;
         CV_GUARD(bump(t, len, &p));
         memcpy(p, data, len);
@@ -149,6 +144,24 @@ cv_result cv_srctree_add_file(cv_srctree *t, cv_slice path, const void *data, si
     t->nfiles++;
     return cv_ok();
 }
+
+cv_result cv_srctree_add_file(cv_srctree *t, cv_slice path, const void *data, size_t len,
+                              bool exec)
+{
+    CV_ENSURE(t != NULL && (data != NULL || len == 0) && !t->listing, CV_E_INVALID_ARG);
+    t->has_data = true;
+    return add_file(t, path, data, len, exec);
+}
+
+cv_result cv_srctree_add_listed(cv_srctree *t, cv_slice path, size_t len, bool exec)
+{
+    CV_ENSURE(t != NULL && !t->has_data, CV_E_INVALID_ARG);
+    CV_ENSUREF(len <= CV_SRC_MAX_FILE, CV_E_TOO_LARGE, "file larger than %u bytes", CV_SRC_MAX_FILE);
+    t->listing = true;
+    return add_file(t, path, NULL, len, exec);
+}
+
+bool cv_srctree_is_listing(const cv_srctree *t) { return t->listing; }
 
 size_t cv_srctree_len(const cv_srctree *t) { return t->n; }
 const cv_srcent *cv_srctree_at(const cv_srctree *t, size_t i)

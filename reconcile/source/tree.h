@@ -7,7 +7,8 @@
  * part of it.
  *
  * Entries: paths are relative and '/'-separated ("." is the root), with
- * the file bytes and the executable bit (git mode 100755). File data is
+ * the file bytes (or, in a listing, only their count) and the executable
+ * bit (git mode 100755). File data is
  * repository content (public as far as covert is concerned: SOPS files are
  * still encrypted here); it lives in ordinary heap chunks owned by the tree.
  *
@@ -45,6 +46,13 @@ void cv_srctree_free(cv_srctree **t);
 cv_result cv_srctree_add_dir(cv_srctree *t, cv_slice path) CV_MUST_USE CV_NONNULL;
 cv_result cv_srctree_add_file(cv_srctree *t, cv_slice path, const void *data, size_t len,
                               bool exec) CV_MUST_USE;
+
+/* A listing: a file known by its path, size and mode only (data stays
+ * NULL), as an artifact index recalls it. A tree holds either files with
+ * their bytes or listed files, never both (CV_E_INVALID_ARG). */
+cv_result cv_srctree_add_listed(cv_srctree *t, cv_slice path, size_t len, bool exec)
+    CV_MUST_USE;
+bool cv_srctree_is_listing(const cv_srctree *t) CV_NONNULL;
 
 /* Every entry, in archive order. */
 size_t cv_srctree_len(const cv_srctree *t) CV_NONNULL;

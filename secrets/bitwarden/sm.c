@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "crypto/base/enc.h"
+#include "crypto/base/io.h"
 #include "crypto/base/limits.h"
 #include "secrets/bitwarden/encstring.h"
 #include "secrets/bitwarden/sm_int.h"
@@ -318,22 +319,6 @@ static cv_result state_json(const cv_bw_client *c, cv_buf *out)
     return cv_buf_add_str(out, "\"}");
 }
 
-static cv_result write_file_0600(const char *path, cv_slice data)
-{
-    char tmp[4200];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    CV_ENSURE(n > 0 && (size_t)n < sizeof(tmp), CV_E_TOO_LARGE);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    CV_ENSUREF(fd >= 0, CV_E_IO, "%s: %s", tmp, strerror(errno));
-    bool ok = write(fd, data.p, data.len) == (ssize_t)data.len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        CV_BAILF(CV_E_IO, "%s: cannot write", path);
-    }
-    return cv_ok();
-}
-
 static cv_result save_state(cv_bw_client *c)
 {
     cv_buf js, enc;
@@ -341,7 +326,7 @@ static cv_result save_state(cv_bw_client *c)
     cv_buf_init(&enc, CV_BW_MAX_STATE * 2);
     cv_result r = state_json(c, &js);
     if (cv_is_ok(r)) r = cv_bw_encrypt(cv_buf_slice(&js), c->token.key, NULL, &enc);
-    if (cv_is_ok(r)) r = write_file_0600(c->state_file, cv_buf_slice(&enc));
+    if (cv_is_ok(r)) r = cv_write_private_file(c->state_file, cv_buf_slice(&enc));
     cv_buf_release(&js);
     cv_buf_release(&enc);
     return r;

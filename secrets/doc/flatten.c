@@ -162,13 +162,7 @@ static int64_t go_atoi(const char *s, size_t n)
 
 static cv_result push_tok(unflat *u, bool list, const char *s, size_t len)
 {
-    if (u->ntoks == u->cap) {
-        size_t cap = u->cap ? u->cap * 2 : 64;
-        tok *t = realloc(u->toks, cap * sizeof(tok));
-        CV_ENSURE(t != NULL, CV_E_NOMEM);
-        u->toks = t;
-        u->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&u->toks, &u->cap, u->ntoks + 1, sizeof(tok), 64, SIZE_MAX));
     u->toks[u->ntoks++] = (tok){ list, s, len, list ? go_atoi(s, len) : 0 };
     return cv_ok();
 }

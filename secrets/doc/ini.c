@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "secrets/doc/gostr.h"
 #include "secrets/doc/json.h"
 
@@ -413,13 +414,9 @@ typedef struct {
 
 static cv_result grow(void **items, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap) return cv_ok();
-    size_t n = *cap ? *cap * 2 : 8;
-    void *p = realloc(*items, n * elem);
-    CV_ENSURE(p != NULL, CV_E_NOMEM);
-    memset((uint8_t *)p + *cap * elem, 0, (n - *cap) * elem);
-    *items = p;
-    *cap = n;
+    size_t old = *cap;
+    CV_GUARD(cv_grow_array(items, cap, need, elem, 8, SIZE_MAX));
+    memset((uint8_t *)*items + old * elem, 0, (*cap - old) * elem);
     return cv_ok();
 }
 

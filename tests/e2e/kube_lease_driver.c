@@ -3,10 +3,15 @@
  * "LOST MS" when it loses leadership (MS: milliseconds since start), and
  * "RELEASED" when SIGTERM made it give the lease up before exiting.
  *
- *   kube_lease_driver KUBECONFIG NS LEASE IDENTITY SECONDS DURATION_MS RENEW_MS RETRY_MS */
+ *   kube_lease_driver KUBECONFIG NS LEASE IDENTITY SECONDS DURATION_MS RENEW_MS RETRY_MS
+ *
+ * KUBECONFIG "in-cluster:DIR" loads the in-cluster configuration with DIR
+ * as the service-account directory (token, ca.crt, namespace) and
+ * $KUBERNETES_SERVICE_HOST/PORT, as a pod would. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "reconcile/kube/lease.h"
@@ -52,6 +57,8 @@ int main(int argc, char **argv)
     cv_result r = cv_secrets_init();
     if (!cv_is_ok(r)) return fail(r);
     cv_kube_load_opts lo = { .kubeconfig = argv[1], .no_in_cluster = true };
+    if (strncmp(argv[1], "in-cluster:", 11) == 0)
+        lo = (cv_kube_load_opts){ .env_kubeconfig = "/nonexistent/kubeconfig", .sa_dir = argv[1] + 11 };
     cv_kube *k = NULL;
     if (!cv_is_ok(r = cv_kube_open(&lo, &k))) return fail(r);
     cv_kube_lease_opts o = { .ns = argv[2], .name = argv[3], .identity = argv[4],

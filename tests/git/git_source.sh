@@ -263,6 +263,46 @@ last=$(field "$W/ref-branch.out" revision)
 covert_fetch unchanged "$PUB" --branch dev --last-revision "$last"
 if grep -q '^unchanged: true' "$W/unchanged.out"; then t_pass "last revision unchanged"; else t_fail "last revision unchanged: $(cat "$W/unchanged.out" "$W/unchanged.err")"; fi
 
+# --- the artifact index: a refetch of a known commit reads no file ---
+# A fresh cache: the first fetch reads the tree and writes the index, the
+# second recalls it; both print the same (and the same as Flux); a damaged
+# index is ignored and rewritten; other ignore rules get their own index.
+idx_fetch() { # idx_fetch NAME ARGS...
+    local name=$1
+    shift
+    "$COVERT" source fetch "$PUB" --cache-dir "$W/idxcache" "$@" >"$W/$name.out" 2>"$W/$name.err"
+}
+idx_files() { find "$W/idxcache" -path '*/covert-artifacts/*' -type f | sort; }
+idx_fetch idx-first --branch main --list
+first_idx=$(idx_files)
+idx_fetch idx-again --branch main --list
+if [ "$(echo "$first_idx" | grep -c .)" = 1 ] && cmp -s "$W/idx-first.out" "$W/idx-again.out"; then
+    t_pass "artifact index written once; the refetch prints the same digest and listing"
+else
+    t_fail "artifact index: [$first_idx] $(diff "$W/idx-first.out" "$W/idx-again.out" | head -5)"
+fi
+flux_fetch idx-again "$PUB" -branch main
+grep -v '^[0-9]' "$W/idx-again.out" >"$W/idx-again.sum"
+mv "$W/idx-again.sum" "$W/idx-again.out"
+echo 0 >"$W/idx-again.rc"
+same_as_flux idx-again
+cp "$first_idx" "$W/idx.good"
+head -c 200 "$W/idx.good" >"$first_idx"
+idx_fetch idx-damaged --branch main --list
+if cmp -s "$W/idx-first.out" "$W/idx-damaged.out" && cmp -s "$W/idx.good" "$first_idx"; then
+    t_pass "a damaged artifact index is ignored and rewritten"
+else
+    t_fail "damaged artifact index: $(diff "$W/idx-first.out" "$W/idx-damaged.out" | head -5)"
+fi
+idx_fetch idx-ignore --branch main --ignore $'*.yaml\n!cm.yaml'
+idx_fetch idx-ignore-again --branch main --ignore $'*.yaml\n!cm.yaml'
+if [ "$(idx_files | grep -c .)" = 2 ] && cmp -s "$W/idx-ignore.out" "$W/idx-ignore-again.out" &&
+    [ "$(field "$W/idx-ignore.out" digest)" != "$(field "$W/idx-first.out" digest)" ]; then
+    t_pass "other ignore rules: their own artifact index and digest"
+else
+    t_fail "artifact index per ignore rules: $(idx_files | tr '\n' ' ')"
+fi
+
 # --- a force-pushed branch and a deleted tag ---
 git -C "$W/src" checkout -q -b rewrite v1.0.0
 echo "rewritten" >"$W/src/kubernetes/apps/a/cm.yaml"

@@ -46,6 +46,8 @@ OK(xf_replicas_doc)
 OK(xf_sort_fifo)
 OK(xf_sort_legacy_default)
 OK(xf_sort_legacy_options)
+OK(xf_patch_file_block_scalar)
+OK(xf_gen_base64_lines)
 ERR(xf_err_config_conflict, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_config_unknown, CV_E_KZ_KUSTOMIZATION)
 ERR(xf_err_image_tag_number, CV_E_KZ_KUSTOMIZATION)
@@ -58,6 +60,6 @@ OK58(xf58_managed_by)
 
 Test(kz_xform, every_case_has_a_test)
 {
-    cr_expect_eq(kz_case_count(CASES, "xf_"), 26, "add a test for each new xf_ case directory");
+    cr_expect_eq(kz_case_count(CASES, "xf_"), 28, "add a test for each new xf_ case directory");
     cr_expect_eq(kz_case_count(CASES58, "xf58_"), 2, "add a test for each new xf58_ case directory");
 }

@@ -42,7 +42,7 @@ import (
 	"github.com/fluxcd/pkg/envsubst/parse"
 )
 
-const version = "fluxbuild kustomize-controller/v1.9.4 pkg/kustomize/v1.35.4 envsubst/v1.7.0 ssa/v0.76.1 sops/v3.13.2 sourceignore/v0.18.0"
+const version = "fluxbuild kustomize-controller/v1.9.4 pkg/kustomize/v1.35.4 envsubst/v1.7.0 ssa/v0.76.1 sops/v3.13.2 sourceignore/v0.18.0 decrypt-sources"
 
 func main() {
 	args := os.Args[1:]

@@ -311,6 +311,11 @@ func (w *walker) kustomize(obj *kustomizev1.Kustomization, u unstructured.Unstru
 		}
 		defer keys.close()
 	}
+	if d := obj.Spec.Decryption; d != nil && d.Provider == "sops" {
+		if err := decryptSources(root, dirPath, keys); err != nil {
+			return nil, fmt.Errorf("error decrypting sources: %w", err)
+		}
+	}
 	m, err := generator.SecureBuild(root, dirPath, true)
 	if err != nil {
 		return nil, fmt.Errorf("kustomize build failed: %w", err)

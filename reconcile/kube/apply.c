@@ -166,7 +166,9 @@ static cv_result settle_namespace(cv_kube *k, item *it, const cv_kube_apply_set 
 static cv_result unpack(item *it)
 {
     if (!json_is_string(it->obj)) return cv_ok();
-    json_t *obj = json_loadb(json_string_value(it->obj), json_string_length(it->obj), 0, NULL);
+    /* A value may hold NUL (YAML's "\0"): its text has \u0000. */
+    json_t *obj = json_loadb(json_string_value(it->obj), json_string_length(it->obj),
+                             JSON_ALLOW_NUL, NULL);
     CV_ENSURE(obj != NULL, CV_E_NOMEM); /* cv_kube_pack wrote it: only memory can fail */
     json_decref(it->obj);
     it->obj = obj;
@@ -289,7 +291,7 @@ static cv_result seen_digest(json_t *obj, uint8_t out[CV_SHA256_LEN])
 static cv_result see_live(item *it, json_t *live, const char *manager)
 {
     it->read = it->existed = true;
-    json_t *want = json_loads(it->body, 0, NULL);
+    json_t *want = json_loads(it->body, JSON_ALLOW_NUL, NULL);
     it->noop = want != NULL && cv_kube_apply_is_noop(want, live, manager);
     json_decref(want);
     return seen_digest(live, it->before);
@@ -692,7 +694,8 @@ static cv_result after_definitions(cv_kube *k, const item *its, size_t n,
 static int stage_of_entry(const json_t *e)
 {
     if (!json_is_string(e)) return stage_of(e);
-    json_t *obj = json_loadb(json_string_value(e), json_string_length(e), 0, NULL);
+    json_t *obj =
+        json_loadb(json_string_value(e), json_string_length(e), JSON_ALLOW_NUL, NULL);
     int stage = stage_of(obj);
     json_decref(obj);
     return stage;

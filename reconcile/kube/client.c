@@ -309,7 +309,7 @@ static void parse_reply(const cv_http_resp *h, cv_kube_reply *out)
     out->status = h->status;
     out->body = NULL;
     if (h->body.len > 0)
-        out->body = json_loadb((const char *)h->body.p, h->body.len, 0, NULL);
+        out->body = json_loadb((const char *)h->body.p, h->body.len, JSON_ALLOW_NUL, NULL);
 }
 
 typedef struct {

@@ -159,6 +159,19 @@ else
     t_fail "many changed: $(grep -v ' unchanged$' "$W/many-change.out" | head -5) $(head -3 "$W/many-change.err")"
 fi
 
+# A value holding a NUL character (YAML's "\0"): the server's answer and
+# the live object carry \u0000 and must still be read.
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nul\n  namespace: %s\ndata:\n  v: "a\\0b"\n' "$NS" >"$W/nul.yaml"
+run nul -f "$W/nul.yaml"
+run nul-again -f "$W/nul.yaml"
+if [ "$(rc nul)" = 0 ] && expect_lines nul "configmap/nul created" && [ "$(rc nul-again)" = 0 ] &&
+    expect_lines nul-again "configmap/nul unchanged" &&
+    [ "$(kc get cm nul -n "$NS" -o json | python3 -c 'import json,sys; print(repr(json.load(sys.stdin)["data"]["v"]))')" = "'a\\x00b'" ]; then
+    t_pass "a value with a NUL character: created, then unchanged"
+else
+    t_fail "NUL value: $(cat "$W/nul.err" "$W/nul-again.err" | head -3)"
+fi
+
 # --- conflicts with another field manager -------------------------------------
 cat >"$W/other.yaml" <<EOF
 apiVersion: v1

@@ -222,14 +222,14 @@ cv_result cv_kube_get(cv_kube *k, const cv_kube_resource *r, const char *ns, con
 }
 
 static cv_result list_page(cv_kube *k, const cv_kube_resource *r, const char *ns,
-                           const char *selector, const char *cont, cv_kube_reply *rep)
+                           const cv_kube_list_opts *o, const char *cont, cv_kube_reply *rep)
 {
     cv_buf p;
     CV_GUARD(path_of(&p, r, ns, NULL, NULL));
-    cv_result res = cv_buf_addf(&p, "?limit=%u", CV_KUBE_LIST_PAGE);
-    if (cv_is_ok(res) && selector && selector[0]) {
+    cv_result res = cv_buf_addf(&p, "?limit=%u", o->page ? o->page : CV_KUBE_LIST_PAGE);
+    if (cv_is_ok(res) && o->label_selector && o->label_selector[0]) {
         res = cv_buf_add_str(&p, "&labelSelector=");
-        if (cv_is_ok(res)) res = cv_http_escape(&p, cv_slice_str(selector));
+        if (cv_is_ok(res)) res = cv_http_escape(&p, cv_slice_str(o->label_selector));
     }
     if (cv_is_ok(res) && cont && cont[0]) {
         res = cv_buf_add_str(&p, "&continue=");
@@ -245,49 +245,75 @@ static cv_result list_page(cv_kube *k, const cv_kube_resource *r, const char *ns
     return cv_ok();
 }
 
-static cv_result list_all(cv_kube *k, const cv_kube_resource *r, const char *ns,
-                          const char *selector, json_t *items, char **rv)
+/* The page's items to the callback, its continue token and resourceVersion
+ * kept. */
+static cv_result take_page(const json_t *body, const cv_kube_list_opts *o, char **cont, char **rv)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(body, "items"), i, item) CV_GUARD(o->each(o->ctx, item));
+    json_t *meta = json_object_get(body, "metadata");
+    const char *c = json_string_value(json_object_get(meta, "continue"));
+    const char *v = json_string_value(json_object_get(meta, "resourceVersion"));
+    CV_ENSURE(!(c && c[0] && (*cont = strdup(c)) == NULL), CV_E_NOMEM);
+    if (rv && v) {
+        free(*rv);
+        CV_ENSURE((*rv = strdup(v)) != NULL, CV_E_NOMEM);
+    }
+    return cv_ok();
+}
+
+static cv_result list_pages(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                            const cv_kube_list_opts *o, char **rv)
 {
     char *cont = NULL;
     cv_result res = cv_ok();
     do {
         cv_kube_reply rep = { 0 };
-        res = list_page(k, r, ns, selector, cont, &rep);
+        res = list_page(k, r, ns, o, cont, &rep);
         free(cont);
         cont = NULL;
-        if (!cv_is_ok(res)) break;
-        json_t *meta = json_object_get(rep.body, "metadata");
-        const char *c = json_string_value(json_object_get(meta, "continue"));
-        const char *v = json_string_value(json_object_get(meta, "resourceVersion"));
-        if (json_array_extend(items, json_object_get(rep.body, "items")) != 0) res = CV_FAIL(CV_E_NOMEM);
-        if (cv_is_ok(res) && c && c[0] && (cont = strdup(c)) == NULL) res = CV_FAIL(CV_E_NOMEM);
-        if (cv_is_ok(res) && rv && v) {
-            free(*rv);
-            if ((*rv = strdup(v)) == NULL) res = CV_FAIL(CV_E_NOMEM);
-        }
+        if (cv_is_ok(res)) res = take_page(rep.body, o, &cont, rv);
         cv_kube_reply_clear(&rep);
     } while (cv_is_ok(res) && cont != NULL);
     free(cont);
     return res;
 }
 
-cv_result cv_kube_list(cv_kube *k, const cv_kube_resource *r, const char *ns,
-                       const char *selector, json_t **items, char **rv)
+cv_result cv_kube_list_each(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                            const cv_kube_list_opts *o, char **rv)
 {
     if (rv) *rv = NULL;
     for (int attempt = 0;; attempt++) {
-        json_t *all = json_array();
-        CV_ENSURE(all != NULL, CV_E_NOMEM);
-        cv_result res = list_all(k, r, ns, selector, all, rv);
-        if (cv_is_ok(res)) {
-            *items = all;
-            return res;
-        }
-        json_decref(all);
+        cv_result res = list_pages(k, r, ns, o, rv);
         /* A continue token outlived etcd compaction: start over once. */
-        if (!cv_is(res, CV_E_KUBE_GONE) || attempt > 0) return res;
+        if (cv_is_ok(res) || !cv_is(res, CV_E_KUBE_GONE) || attempt > 0) return res;
         cv_err_clear();
+        CV_GUARD(o->each(o->ctx, NULL));
     }
+}
+
+static cv_result append_item(void *ctx, json_t *item)
+{
+    json_t *all = ctx;
+    if (item == NULL) return json_array_clear(all) == 0 ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    CV_ENSURE(json_array_append(all, item) == 0, CV_E_NOMEM);
+    return cv_ok();
+}
+
+cv_result cv_kube_list(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                       const char *selector, json_t **items, char **rv)
+{
+    json_t *all = json_array();
+    CV_ENSURE(all != NULL, CV_E_NOMEM);
+    cv_kube_list_opts o = { .label_selector = selector, .each = append_item, .ctx = all };
+    cv_result res = cv_kube_list_each(k, r, ns, &o, rv);
+    if (!cv_is_ok(res)) {
+        json_decref(all);
+        return res;
+    }
+    *items = all;
+    return res;
 }
 
 cv_result cv_kube_apply_query(cv_buf *out, const cv_kube_apply_opts *o)

@@ -7,7 +7,11 @@
  * After stage 1 the new CRDs are awaited until Established and discovery
  * is refreshed, so custom resources of those CRDs map in stage 3. Within a
  * stage the objects are read and applied concurrently over the one HTTP/2
- * connection.
+ * connection: 16 or more objects of one resource in one namespace with a
+ * LIST (pages of 100), others with a GET each. Of a live object only two
+ * things are kept: whether the apply can be skipped (cv_kube_apply_is_noop)
+ * and a SHA-256 of what the user sees of it, to tell "configured" from
+ * "unchanged" once the server has answered.
  *
  * Outcome per object, like `kubectl apply`: created (it did not exist),
  * configured (the server changed it: a new resourceVersion, or with dry
@@ -17,9 +21,12 @@
  * failures is returned.
  *
  * Objects: a JSON array of manifests (objects with apiVersion, kind,
- * metadata.name); items of `kind: List` objects are applied one by one. The
- * array is modified (namespace defaults filled in). Secret values in it are
- * in jansson's wiping memory.
+ * metadata.name), or cv_kube_pack's output (JSON strings: each object's
+ * text); items of `kind: List` objects are applied one by one. Objects in
+ * the array are modified (namespace defaults filled in); it is emptied at the start
+ * with release_objects (then each manifest is freed once it is prepared: the
+ * memory of a large set stays a few hundred bytes per object). Secret
+ * values in it are in jansson's wiping memory.
  *
  * Errors: the call fails only when nothing can be attempted (discovery,
  * memory); per-object errors go to the report. */
@@ -52,12 +59,21 @@ typedef struct {
     bool namespace_explicit;    /* -n was given: a different namespace in an object is an error */
     unsigned parallel;          /* requests in flight per stage; 0: 32 */
     unsigned crd_timeout_s;     /* wait for Established; 0: 60 */
+    bool release_objects;       /* the caller is done with the array: empty it */
     cv_kube_apply_report report;
     void *ctx;
 } cv_kube_apply_set;
 
 cv_result cv_kube_apply_objects(cv_kube *k, json_t *objects, const cv_kube_apply_set *o,
                                 size_t *failed) CV_MUST_USE;
+
+/* Pack a set of manifests for cv_kube_apply_objects: Lists flattened, each
+ * object replaced by a JSON string holding its compact JSON text (a
+ * document that is not an object by null, which the apply reports as
+ * such). A parsed manifest costs about ten times its text; packed, a large
+ * set is held as text and parsed one object at a time when its stage
+ * comes. The text is in jansson's (wiping) memory. */
+cv_result cv_kube_pack(json_t *docs) CV_MUST_USE CV_NONNULL;
 
 /* Flatten List objects and check each entry is an object; exposed for
  * `covert diff`. *out is a new array. */

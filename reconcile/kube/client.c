@@ -309,7 +309,7 @@ static void parse_reply(const cv_http_resp *h, cv_kube_reply *out)
     out->status = h->status;
     out->body = NULL;
     if (h->body.len > 0)
-        out->body = json_loadb((const char *)h->body.p, h->body.len, 0, NULL);
+        out->body = json_loadb((const char *)h->body.p, h->body.len, JSON_ALLOW_NUL, NULL);
 }
 
 typedef struct {
@@ -356,41 +356,117 @@ static cv_result batch_alloc(batch *b, size_t n, size_t nhdrs)
     return cv_ok();
 }
 
-/* Run the calls whose indexes are in sel[0..m). */
-static cv_result run_selected(cv_kube *k, const cv_kube_call *calls, const size_t *sel, size_t m,
-                              cv_kube_reply *out, cv_result *results, unsigned parallel)
-{
+/* One pass over the calls sel[0..m): each answer parsed and handed over as
+ * it arrives, then dropped. With hold_401 a 401 is kept back in held[] for
+ * a second pass with fresh credentials. */
+typedef struct {
     batch b;
-    CV_GUARD(batch_alloc(&b, m, FIXED_HEADERS + k->nimp));
+    const size_t *sel;
+    cv_result *hr;
+    bool hold_401;
+    cv_kube_reply *held;
+    cv_result *held_res;
+    bool *again;
+    cv_kube_reply_fn fn;
+    void *ctx;
+} pass;
+
+static void on_http_done(void *ctx, size_t j)
+{
+    pass *p = ctx;
+    size_t i = p->sel[j];
+    cv_kube_reply rep = { 0 };
+    if (cv_is_ok(p->hr[j])) parse_reply(&p->b.resps[j], &rep);
+    cv_http_resp_release(&p->b.resps[j]);
+    if (p->hold_401 && cv_is_ok(p->hr[j]) && rep.status == 401) {
+        p->held[i] = rep;
+        p->held_res[i] = p->hr[j];
+        p->again[i] = true;
+        return;
+    }
+    p->fn(p->ctx, i, &rep, p->hr[j]);
+    cv_kube_reply_clear(&rep);
+}
+
+static cv_result run_pass(cv_kube *k, const cv_kube_call *calls, size_t m, unsigned parallel,
+                          pass *p)
+{
+    CV_GUARD(batch_alloc(&p->b, m, FIXED_HEADERS + k->nimp));
     cv_http_tls tls;
     fill_tls(k, &tls);
     cv_result r = cv_ok();
     for (size_t j = 0; j < m && cv_is_ok(r); j++)
-        r = build_req(k, &calls[sel[j]], &tls, &b.slots[j], &b.reqs[j]);
-    cv_result *hr = calloc(m ? m : 1, sizeof *hr);
-    if (cv_is_ok(r) && hr == NULL) r = CV_FAIL(CV_E_NOMEM);
+        r = build_req(k, &calls[p->sel[j]], &tls, &p->b.slots[j], &p->b.reqs[j]);
+    p->hr = calloc(m ? m : 1, sizeof *p->hr);
+    if (cv_is_ok(r) && p->hr == NULL) r = CV_FAIL(CV_E_NOMEM);
     if (cv_is_ok(r)) {
-        /* Per-request outcomes are in hr; the summary adds nothing. */
-        cv_result first = cv_http_do_many(k->http, b.reqs, b.resps, hr, m, parallel);
+        /* Per-request outcomes go to the hook; the summary adds nothing. */
+        cv_result first = cv_http_do_each(k->http, p->b.reqs, p->b.resps, p->hr, m, parallel,
+                                          on_http_done, p);
         (void)first;
-        for (size_t j = 0; j < m; j++) {
-            size_t i = sel[j];
-            cv_kube_reply_clear(&out[i]);
-            results[i] = hr[j];
-            if (cv_is_ok(hr[j])) parse_reply(&b.resps[j], &out[i]);
-        }
     }
-    free(hr);
-    batch_release(&b, m);
+    free(p->hr);
+    p->hr = NULL;
+    batch_release(&p->b, m);
     return r;
 }
 
-static size_t select_401(const cv_kube_reply *out, const cv_result *res, size_t n, size_t *sel)
+/* Held 401s: run again after new credentials, or handed over as they are. */
+static cv_result second_pass(cv_kube *k, const cv_kube_call *calls, size_t n, unsigned parallel,
+                             pass *p, size_t *sel)
 {
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (cv_is_ok(res[i]) && out[i].status == 401) sel[m++] = i;
-    return m;
+        if (p->again[i]) sel[m++] = i;
+    if (m == 0) return cv_ok();
+    bool changed = false;
+    cv_result r = refresh_after_401(k, &changed);
+    for (size_t j = 0; j < m; j++) {
+        size_t i = sel[j];
+        if (!cv_is_ok(r) || !changed) p->fn(p->ctx, i, &p->held[i], p->held_res[i]);
+        cv_kube_reply_clear(&p->held[i]);
+    }
+    if (!cv_is_ok(r) || !changed) return r;
+    p->hold_401 = false;
+    p->sel = sel;
+    return run_pass(k, calls, m, parallel, p);
+}
+
+cv_result cv_kube_do_each(cv_kube *k, const cv_kube_call *calls, size_t n, unsigned parallel,
+                          cv_kube_reply_fn fn, void *ctx)
+{
+    if (n == 0) return cv_ok();
+    CV_GUARD(refresh_due(k));
+    pass p = { .hold_401 = k->cfg.exec != NULL || k->cfg.token_file != NULL,
+               .fn = fn, .ctx = ctx };
+    size_t *sel = calloc(n, sizeof *sel);
+    p.held = calloc(n, sizeof *p.held);
+    p.held_res = calloc(n, sizeof *p.held_res);
+    p.again = calloc(n, sizeof *p.again);
+    cv_result r = sel && p.held && p.held_res && p.again ? cv_ok() : CV_FAIL(CV_E_NOMEM);
+    for (size_t i = 0; sel && i < n; i++) sel[i] = i;
+    p.sel = sel;
+    if (cv_is_ok(r)) r = run_pass(k, calls, n, parallel, &p);
+    if (cv_is_ok(r)) r = second_pass(k, calls, n, parallel, &p, sel);
+    for (size_t i = 0; p.held && i < n; i++) cv_kube_reply_clear(&p.held[i]);
+    free(sel);
+    free(p.held);
+    free(p.held_res);
+    free(p.again);
+    return r;
+}
+
+typedef struct {
+    cv_kube_reply *out;
+    cv_result *results;
+} collect;
+
+static void collect_reply(void *ctx, size_t i, cv_kube_reply *rep, cv_result res)
+{
+    collect *c = ctx;
+    c->out[i] = *rep;
+    rep->body = NULL;
+    c->results[i] = res;
 }
 
 cv_result cv_kube_do_many(cv_kube *k, const cv_kube_call *calls, cv_kube_reply *out,
@@ -398,17 +474,9 @@ cv_result cv_kube_do_many(cv_kube *k, const cv_kube_call *calls, cv_kube_reply *
 {
     if (n == 0) return cv_ok();
     memset(out, 0, n * sizeof *out);
-    CV_GUARD(refresh_due(k));
-    size_t *sel = calloc(n, sizeof *sel);
-    CV_ENSURE(sel != NULL, CV_E_NOMEM);
-    for (size_t i = 0; i < n; i++) sel[i] = i;
-    cv_result r = run_selected(k, calls, sel, n, out, results, parallel);
-    size_t m = cv_is_ok(r) ? select_401(out, results, n, sel) : 0;
-    bool changed = false;
-    if (m > 0) r = refresh_after_401(k, &changed);
-    if (cv_is_ok(r) && changed) r = run_selected(k, calls, sel, m, out, results, parallel);
-    free(sel);
-    CV_GUARD(r);
+    for (size_t i = 0; i < n; i++) results[i] = cv_ok();
+    collect c = { out, results };
+    CV_GUARD(cv_kube_do_each(k, calls, n, parallel, collect_reply, &c));
     for (size_t i = 0; i < n; i++)
         if (!cv_is_ok(results[i])) return results[i];
     return cv_ok();

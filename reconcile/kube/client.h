@@ -74,6 +74,14 @@ cv_result cv_kube_do(cv_kube *k, const cv_kube_call *c, cv_kube_reply *out) CV_M
 cv_result cv_kube_do_many(cv_kube *k, const cv_kube_call *calls, cv_kube_reply *out,
                           cv_result *results, size_t n, unsigned parallel) CV_MUST_USE;
 
+/* n calls as cv_kube_do_many, each answer handed to fn as soon as it is in
+ * (in completion order; fn may take rep->body, else it is freed after), so
+ * that memory holds only the answers in flight. fn is called once per call;
+ * the return is an error only when the calls could not be run. */
+typedef void (*cv_kube_reply_fn)(void *ctx, size_t i, cv_kube_reply *rep, cv_result res);
+cv_result cv_kube_do_each(cv_kube *k, const cv_kube_call *calls, size_t n, unsigned parallel,
+                          cv_kube_reply_fn fn, void *ctx) CV_MUST_USE;
+
 /* --- discovery and mapping ------------------------------------------------ */
 
 cv_result cv_kube_discover(cv_kube *k) CV_MUST_USE CV_NONNULL;
@@ -98,6 +106,22 @@ cv_result cv_kube_get(cv_kube *k, const cv_kube_resource *r, const char *ns, con
  * NULL): the list's resourceVersion, heap string. */
 cv_result cv_kube_list(cv_kube *k, const cv_kube_resource *r, const char *ns,
                        const char *label_selector, json_t **items, char **rv) CV_MUST_USE;
+
+/* The items of a list page by page: each() sees every item of a page
+ * (borrowed: json_incref what it keeps), then the page is released, so
+ * memory holds one page (`page` items per request; 0: CV_KUBE_LIST_PAGE)
+ * however long the list. When a continue token has expired (410) the list
+ * starts over once: each() is then called with NULL first, and sees the
+ * items again. An error from each() stops the list and is returned. */
+typedef struct {
+    const char *label_selector; /* NULL: every object */
+    unsigned page;
+    cv_result (*each)(void *ctx, json_t *item);
+    void *ctx;
+} cv_kube_list_opts;
+
+cv_result cv_kube_list_each(cv_kube *k, const cv_kube_resource *r, const char *ns,
+                            const cv_kube_list_opts *o, char **rv) CV_MUST_USE;
 
 typedef struct {
     const char *field_manager; /* required */

@@ -1,6 +1,7 @@
 #include "secrets/http/curl_dl.h"
 
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 static cv_curl_api api;
@@ -9,10 +10,28 @@ static bool loaded;
 /* Each entry: where the pointer goes, and the exported name. */
 #define SYM(field, name) { (void **)&api.field, name }
 
+/* Debian's libcurl also pulls in GnuTLS (for RTMP, a protocol covert never
+ * enables), whose load-time constructor initialises itself and p11-kit:
+ * half a MiB of memory and some start-up time for nothing. GnuTLS skips
+ * that when GNUTLS_NO_IMPLICIT_INIT is set while it loads; the caller's own
+ * setting is put back after. */
+static void *open_curl(void)
+{
+    const char *var = "GNUTLS_NO_IMPLICIT_INIT";
+    const char *was = getenv(var);
+    char *saved = was ? strdup(was) : NULL;
+    bool set = (was == NULL || saved != NULL) && setenv(var, "1", 1) == 0;
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (set && saved) (void)setenv(var, saved, 1);
+    else if (set) (void)unsetenv(var);
+    free(saved);
+    return h;
+}
+
 cv_result cv_curl_load(void)
 {
     if (loaded) return cv_ok();
-    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    void *h = open_curl();
     CV_ENSUREF(h != NULL, CV_E_UNSUPPORTED, "cannot load libcurl: %s", dlerror());
     const struct {
         void **slot;

@@ -27,6 +27,7 @@ typedef struct {
     unsigned attempt;
     unsigned long long not_before; /* monotonic ms */
     bool running, done, toobig;
+    bool reported;       /* its outcome went to the caller's hook */
     bool streamed;       /* bytes went to req->on_body */
     cv_result stream_err; /* what on_body returned, when it stopped us */
     cv_result result;
@@ -38,6 +39,8 @@ typedef struct {
 #define DEFAULT_BASE_DELAY_MS 200u
 #define DEFAULT_MAX_DELAY_MS 30000u
 #define DEFAULT_PARALLEL 16u
+#define XFER_BUFFER 4096u
+#define XFER_UPLOAD_BUFFER 16384u /* libcurl's smallest */
 
 static unsigned long long mono_ms(void)
 {
@@ -214,6 +217,12 @@ static cv_result setup_easy(xfer *x)
     CU->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     CU->easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     CU->easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    /* Every transfer in flight has its own download and upload buffers
+     * (16 and 64 KiB by default), wiped in full when freed: with dozens in
+     * flight they were most of the memory of a large apply. API answers
+     * and bodies are small; the smaller buffers cost no measurable time. */
+    CU->easy_setopt(e, CURLOPT_BUFFERSIZE, (long)XFER_BUFFER);
+    CU->easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)XFER_UPLOAD_BUFFER);
     CU->easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(q->timeout_ms ? q->timeout_ms : DEFAULT_TIMEOUT_MS));
     CU->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(q->connect_timeout_ms ? q->connect_timeout_ms : DEFAULT_CONNECT_MS));
@@ -447,7 +456,26 @@ static size_t count_running(const xfer *xs, size_t n, size_t *done)
     return running;
 }
 
-static cv_result run_all(cv_http *h, xfer *xs, size_t n, unsigned parallel)
+typedef struct {
+    cv_result *results;
+    cv_http_done_fn fn;
+    void *ctx;
+} done_hook;
+
+/* Final outcomes to the caller as they come, so that it can use and drop
+ * each response while the others are still in flight. */
+static void report_done(xfer *xs, size_t n, const done_hook *hk)
+{
+    for (size_t i = 0; hk->fn && i < n; i++) {
+        if (!xs[i].done || xs[i].reported) continue;
+        xs[i].reported = true;
+        hk->results[i] = xs[i].result;
+        if (!cv_is_ok(xs[i].result)) cv_buf_reset(&xs[i].resp->body);
+        hk->fn(hk->ctx, i);
+    }
+}
+
+static cv_result run_all(cv_http *h, xfer *xs, size_t n, unsigned parallel, const done_hook *hk)
 {
     for (;;) {
         size_t done;
@@ -458,9 +486,14 @@ static cv_result run_all(cv_http *h, xfer *xs, size_t n, unsigned parallel)
         CV_ENSUREF(CU->multi_perform(h->multi, &still) == CURLM_OK, CV_E_HTTP,
                    "libcurl multi interface failed");
         drain_messages(h);
-        count_running(xs, n, &done);
+        report_done(xs, n, hk);
+        size_t now_running = count_running(xs, n, &done);
         if (done == n) return cv_ok();
-        if (running == 0 && wait > 0 && still == 0) {
+        /* Transfers ended: their slots go to waiting ones at once. Polling
+         * first would wait for the next socket event, up to a second when
+         * nothing else is in flight. */
+        if (now_running < running) continue;
+        if (now_running == 0 && wait > 0 && still == 0) {
             struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
             nanosleep(&ts, NULL);
             continue;
@@ -476,8 +509,23 @@ static void cleanup_all(cv_http *h, xfer *xs, size_t n)
     for (size_t i = 0; i < n; i++) drop_easy(h, &xs[i]);
 }
 
-cv_result cv_http_do_many(cv_http *h, const cv_http_req *reqs, cv_http_resp *resps,
-                          cv_result *results, size_t n, unsigned parallel)
+static void init_resp(cv_http_resp *resp, const cv_http_req *q)
+{
+    size_t cap = q->max_response ? q->max_response : CV_HTTP_MAX_RESPONSE;
+    cv_buf_release(&resp->body);
+    cv_buf_release(&resp->headers);
+    if (q->secret_response) {
+        cv_buf_init_secret(&resp->body, cap);
+        cv_buf_init_secret(&resp->headers, CV_HTTP_MAX_HEADERS);
+    } else {
+        cv_buf_init(&resp->body, cap);
+        cv_buf_init(&resp->headers, CV_HTTP_MAX_HEADERS);
+    }
+}
+
+cv_result cv_http_do_each(cv_http *h, const cv_http_req *reqs, cv_http_resp *resps,
+                          cv_result *results, size_t n, unsigned parallel,
+                          cv_http_done_fn on_done, void *ctx)
 {
     CV_ENSURE(h != NULL && (n == 0 || (reqs && resps && results)), CV_E_INVALID_ARG);
     if (n == 0) return cv_ok();
@@ -488,30 +536,28 @@ cv_result cv_http_do_many(cv_http *h, const cv_http_req *reqs, cv_http_resp *res
     for (size_t i = 0; i < n; i++) {
         xs[i].req = &reqs[i];
         xs[i].resp = &resps[i];
-        bool secret = reqs[i].secret_response;
-        size_t cap = reqs[i].max_response ? reqs[i].max_response : CV_HTTP_MAX_RESPONSE;
-        cv_buf_release(&resps[i].body);
-        cv_buf_release(&resps[i].headers);
-        if (secret) {
-            cv_buf_init_secret(&resps[i].body, cap);
-            cv_buf_init_secret(&resps[i].headers, CV_HTTP_MAX_HEADERS);
-        } else {
-            cv_buf_init(&resps[i].body, cap);
-            cv_buf_init(&resps[i].headers, CV_HTTP_MAX_HEADERS);
-        }
+        init_resp(&resps[i], &reqs[i]);
     }
-    cv_result r = run_all(h, xs, n, parallel);
+    done_hook hk = { results, on_done, ctx };
+    cv_result r = run_all(h, xs, n, parallel, &hk);
     cleanup_all(h, xs, n);
     cv_result first = r;
     for (size_t i = 0; i < n; i++) {
-        results[i] = xs[i].done ? xs[i].result : r;
-        if (!cv_is_ok(results[i])) {
-            cv_buf_reset(&resps[i].body);
-            if (cv_is_ok(first)) first = results[i];
+        if (!xs[i].reported) {
+            results[i] = xs[i].done ? xs[i].result : r;
+            if (!cv_is_ok(results[i])) cv_buf_reset(&resps[i].body);
+            if (on_done) on_done(ctx, i);
         }
+        if (!cv_is_ok(results[i]) && cv_is_ok(first)) first = results[i];
     }
     free(xs);
     return first;
+}
+
+cv_result cv_http_do_many(cv_http *h, const cv_http_req *reqs, cv_http_resp *resps,
+                          cv_result *results, size_t n, unsigned parallel)
+{
+    return cv_http_do_each(h, reqs, resps, results, n, parallel, NULL, NULL);
 }
 
 cv_result cv_http_do(cv_http *h, const cv_http_req *req, cv_http_resp *resp)

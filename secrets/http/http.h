@@ -116,6 +116,16 @@ cv_result cv_http_do_many(cv_http *h, const cv_http_req *reqs, cv_http_resp *res
                           cv_result *results, size_t n, unsigned parallel)
     CV_MUST_USE;
 
+/* As cv_http_do_many, and on_done(ctx, i) is called once for every request
+ * as soon as its outcome is final (results[i] and resps[i] set), while the
+ * others may still be in flight: the hook may use resps[i] and release it
+ * (cv_http_resp_release), so that memory holds only the answers not yet
+ * handled. */
+typedef void (*cv_http_done_fn)(void *ctx, size_t i);
+cv_result cv_http_do_each(cv_http *h, const cv_http_req *reqs, cv_http_resp *resps,
+                          cv_result *results, size_t n, unsigned parallel,
+                          cv_http_done_fn on_done, void *ctx) CV_MUST_USE;
+
 /* The value of response header `name` (case-insensitive; the first one),
  * trimmed. Returns false when absent. */
 bool cv_http_resp_header(const cv_http_resp *r, const char *name, cv_slice *value)

@@ -111,6 +111,67 @@ else
     t_fail "field removal: $(cat "$W/prune.err")"
 fi
 
+# --- many objects of one kind: read with paged LISTs -------------------------
+# 250 ConfigMaps and 20 Secrets: more than one LIST page of each group, so
+# the outcomes of objects on later pages come from what those pages held.
+many() { # FILE [SED-EXPR]
+    python3 - "$NS" >"$1" <<'PY2'
+import sys
+ns = sys.argv[1]
+for i in range(250):
+    print(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many-{i}\n  namespace: {ns}\n"
+          f"  labels: {{set: many, idx: '{i}'}}\ndata:\n  v: value-{i}\n")
+for i in range(20):
+    print(f"---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: many-s{i}\n  namespace: {ns}\n"
+          f"stringData:\n  p: pass-{i}\n")
+PY2
+}
+rvs() { kc get cm,secret -n "$NS" -l set=many -o jsonpath='{range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}' 2>/dev/null; }
+many "$W/many.yaml"
+run many -f "$W/many.yaml"
+if [ "$(rc many)" = 0 ] && [ "$(grep -c ' created$' "$W/many.out")" = 270 ]; then
+    t_pass "270 objects created"
+else
+    t_fail "many: $(head -3 "$W/many.err")"
+fi
+before=$(rvs)
+run many-again -f "$W/many.yaml"
+if [ "$(rc many-again)" = 0 ] && [ "$(grep -c ' unchanged$' "$W/many-again.out")" = 270 ] &&
+    [ "$(rvs)" = "$before" ]; then
+    t_pass "270 objects unchanged, no resourceVersion moved"
+else
+    t_fail "many unchanged: $(grep -v unchanged "$W/many-again.out" | head -3) $(head -3 "$W/many-again.err")"
+fi
+# One value changed on the second page, one label dropped on the third, one
+# Secret value changed, and one object listed twice.
+sed -e 's/v: value-130$/v: changed/' -e "s/labels: {set: many, idx: '240'}/labels: {set: many}/" \
+    -e 's/p: pass-7$/p: changed/' "$W/many.yaml" >"$W/many2.yaml"
+printf -- "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many-3\n  namespace: %s\n  labels: {set: many, idx: '3'}\ndata:\n  v: value-3\n" "$NS" >>"$W/many2.yaml"
+run many-change -f "$W/many2.yaml"
+if [ "$(rc many-change)" = 0 ] &&
+    [ "$(grep -v ' unchanged$' "$W/many-change.out" | sort | tr '\n' ' ')" = "configmap/many-130 configured configmap/many-240 configured secret/many-s7 configured " ] &&
+    [ "$(grep -c '^configmap/many-3 unchanged$' "$W/many-change.out")" = 2 ] &&
+    [ "$(jp cm many-130 -n "$NS" -o jsonpath='{.data.v}')" = changed ] &&
+    [ -z "$(jp cm many-240 -n "$NS" -o jsonpath='{.metadata.labels.idx}')" ] &&
+    [ "$(jp secret many-s7 -n "$NS" -o jsonpath='{.data.p}' | base64 -d)" = changed ]; then
+    t_pass "among 271: exactly the changed objects configured (later pages, a Secret, a name twice)"
+else
+    t_fail "many changed: $(grep -v ' unchanged$' "$W/many-change.out" | head -5) $(head -3 "$W/many-change.err")"
+fi
+
+# A value holding a NUL character (YAML's "\0"): the server's answer and
+# the live object carry \u0000 and must still be read.
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nul\n  namespace: %s\ndata:\n  v: "a\\0b"\n' "$NS" >"$W/nul.yaml"
+run nul -f "$W/nul.yaml"
+run nul-again -f "$W/nul.yaml"
+if [ "$(rc nul)" = 0 ] && expect_lines nul "configmap/nul created" && [ "$(rc nul-again)" = 0 ] &&
+    expect_lines nul-again "configmap/nul unchanged" &&
+    [ "$(kc get cm nul -n "$NS" -o json | python3 -c 'import json,sys; print(repr(json.load(sys.stdin)["data"]["v"]))')" = "'a\\x00b'" ]; then
+    t_pass "a value with a NUL character: created, then unchanged"
+else
+    t_fail "NUL value: $(cat "$W/nul.err" "$W/nul-again.err" | head -3)"
+fi
+
 # --- conflicts with another field manager -------------------------------------
 cat >"$W/other.yaml" <<EOF
 apiVersion: v1

@@ -278,3 +278,27 @@ Test(kube, apply_noop_secret_string_data)
     json_decref(same);
     json_decref(other);
 }
+
+Test(kube, pack_keeps_each_object_as_its_text)
+{
+    cv_result r;
+    json_t *docs = docs_of("kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\ndata: {k: \"1\"}\n"
+                           "---\nkind: List\napiVersion: v1\nitems:\n"
+                           "- {kind: Secret, apiVersion: v1, metadata: {name: b}, stringData: {p: q}}\n"
+                           "- {kind: ConfigMap, apiVersion: v1, metadata: {name: c}}\n"
+                           "---\njust a string\n",
+                           &r);
+    cr_assert(cv_is_ok(r));
+    cr_assert(cv_is_ok(cv_kube_pack(docs)));
+    /* The List's items in its place; the string is no object: null. */
+    static const char *const want[] = {
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"1\"}}",
+        "{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"b\"},\"stringData\":{\"p\":\"q\"}}",
+        "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"c\"}}",
+    };
+    cr_assert_eq(json_array_size(docs), 4);
+    for (size_t i = 0; i < 3; i++)
+        cr_expect_str_eq(json_string_value(json_array_get(docs, i)), want[i], "document %zu", i);
+    cr_expect(json_is_null(json_array_get(docs, 3)));
+    json_decref(docs);
+}

@@ -45,13 +45,8 @@ static cv_result add(cv_kube_resources *t, const char *g, const char *v, const c
     }
     CV_ENSUREF(t->n < CV_KUBE_MAX_RESOURCES, CV_E_LIMIT, "more than %u API resources",
                CV_KUBE_MAX_RESOURCES);
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        cv_kube_resource *items = realloc(t->items, cap * sizeof *items);
-        CV_ENSURE(items != NULL, CV_E_NOMEM);
-        t->items = items;
-        t->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&t->items, &t->cap, t->n + 1, sizeof *t->items, 64,
+                           CV_KUBE_MAX_RESOURCES));
     cv_kube_resource *e = &t->items[t->n];
     memset(e, 0, sizeof *e);
     e->group = strdup(g);

@@ -186,13 +186,7 @@ static entry *find(cv_kube_recorder *r, const char *key)
 
 static cv_result add_entry(cv_kube_recorder *r, char *key, json_t *event, long long now_us)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        entry *p = realloc(r->e, cap * sizeof *p);
-        CV_ENSURE(p != NULL, CV_E_NOMEM);
-        r->e = p;
-        r->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&r->e, &r->cap, r->n + 1, sizeof *r->e, 16, SIZE_MAX));
     r->e[r->n++] = (entry){ .key = key, .event = event, .first_us = now_us, .last_us = now_us,
                             .sent_us = now_us };
     return cv_ok();

@@ -79,6 +79,13 @@ for p in ["^(.*)$", "[^a-zA-Z0-9_]", "(.*)/(.*)", "^db/(.*)", "^(?P<name>.*)$", 
           "$", "(?i)^db_", "^path/to/(.*)", "^app/(?<env>[a-z]+)/(.*)$", "[/.]", "^_+|_+$",
           "(^|/)([a-z])", "\\s+", "^(.*)-token$"]:
     eso(p)
+# invalid UTF-8 and NUL in subjects (hex: JSON cannot carry them)
+BAD = ["ff", "61ff62", "c3", "61c3", "e282", "e2826162", "80", "f4908080", "eda080",
+       "c0af", "00", "6100620a", "c3a9ff", "ff0a61", "5f80"]
+for p in [".", "(.)", "[^a]", "\\b", "\\B", "a*", "\\w+", "\\x{fffd}", "(?s).", "[\\x00-\\x{10FFFF}]",
+          "(?m)^", "(?m)$", "", "^(.*)$", "[^a-zA-Z0-9_]", "\\W", "\\x00"]:
+    cases.append({"pattern": p, "subjects": [], "subjects_hex": BAD,
+                  "templates": ["<$0>", "$1", "-"], "note": "bytes"})
 # invalid patterns: Go's error
 for p in ["(", ")", "a**", "[a", "x{1001}", "\\8", "(?P<>a)", "(?P<a-b>x)", "*", "a{2,1}",
           "(?i", "[z-a]", "(?<n>"]:

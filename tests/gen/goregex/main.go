@@ -2,7 +2,9 @@
 // (secrets/sops/regex_vm): for every case of the input list (JSON on
 // stdin: [{"pattern": P, "subjects": [S...], "templates": [T...]}]) either
 // regexp.Compile's error or, per subject, FindAllStringSubmatchIndex,
-// MatchString and ReplaceAllString with every template. Output: JSON on
+// MatchString and ReplaceAllString with every template. Subjects given in
+// hex (subjects_hex: invalid UTF-8) are reported with subject_hex and
+// their replacements in hex. Output: JSON on
 // stdout. With -table it prints instead the rune ranges for which
 // unicode.IsLetter or unicode.IsDigit holds (Expand's name characters),
 // as C initialisers.
@@ -12,6 +14,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,12 +26,14 @@ import (
 type inCase struct {
 	Pattern   string   `json:"pattern"`
 	Subjects  []string `json:"subjects"`
+	HexSubj   []string `json:"subjects_hex"` // bytes JSON cannot carry (invalid UTF-8)
 	Templates []string `json:"templates"`
 	Note      string   `json:"note,omitempty"`
 }
 
 type subjectResult struct {
 	Subject  string   `json:"subject"`
+	Hex      string   `json:"subject_hex,omitempty"`
 	Match    bool     `json:"match"`
 	All      [][]int  `json:"all"`
 	Replaced []string `json:"replaced"`
@@ -67,14 +72,30 @@ func run(c inCase) outCase {
 	}
 	o.Groups = re.NumSubexp()
 	o.Names = re.SubexpNames()
-	for _, s := range c.Subjects {
+	subjects := append([]string{}, c.Subjects...)
+	for _, h := range c.HexSubj {
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "goregex: bad subjects_hex:", h)
+			os.Exit(1)
+		}
+		subjects = append(subjects, string(b))
+	}
+	for n, s := range subjects {
 		r := subjectResult{Subject: s, Match: re.MatchString(s), All: re.FindAllStringSubmatchIndex(s, -1)}
 		if r.All == nil {
 			r.All = [][]int{}
 		}
+		if n >= len(c.Subjects) {
+			r.Subject, r.Hex = "", c.HexSubj[n-len(c.Subjects)]
+		}
 		r.Replaced = []string{}
 		for _, t := range c.Templates {
-			r.Replaced = append(r.Replaced, re.ReplaceAllString(s, t))
+			out := re.ReplaceAllString(s, t)
+			if r.Hex != "" {
+				out = hex.EncodeToString([]byte(out))
+			}
+			r.Replaced = append(r.Replaced, out)
 		}
 		o.Results = append(o.Results, r)
 	}

@@ -64,5 +64,7 @@ size_t cv_rx_decode(const char *s, size_t len, size_t i, uint32_t *out);
 
 /* unicode.IsLetter(c) || unicode.IsDigit(c) for c >= 0x80 (regex_uni.c). */
 bool cv_rx_letter_or_digit(uint32_t c);
+/* Whether c lies in the sorted, disjoint ranges r[0, n). */
+bool cv_rx_in_ranges(const cv_rx_rng *r, size_t n, uint32_t c);
 
 #endif

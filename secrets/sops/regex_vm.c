@@ -315,7 +315,11 @@ static cv_result machine_init(machine *m, const cv_goregex_vm *re, const void *s
     return cv_ok();
 }
 
-static bool word(long r) { return r < 0x80 && r >= 0 && (r == '_' || ((r | 32) >= 'a' && (r | 32) <= 'z') || (r >= '0' && r <= '9')); }
+/* Go's IsWordChar: ASCII only. */
+static bool word(long r)
+{
+    return r >= 0 && r < 0x80 && (r == '_' || ((r | 32) >= 'a' && (r | 32) <= 'z') || (r >= '0' && r <= '9'));
+}
 
 /* Go's EmptyOpContext: which assertions hold between runes r1 and r2. */
 static uint32_t context(long r1, long r2)
@@ -351,15 +355,7 @@ static long rune_before(const machine *m, size_t pos)
 
 static bool class_has(const cv_rx_rset *s, long c)
 {
-    if (c < 0) return false;
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if ((uint32_t)c < s->r[mid].lo) hi = mid;
-        else if ((uint32_t)c > s->r[mid].hi) lo = mid + 1;
-        else return true;
-    }
-    return false;
+    return c >= 0 && cv_rx_in_ranges(s->r, s->n, (uint32_t)c);
 }
 
 static void push(machine *m, size_t *sp, uint32_t pc, long slot, long val)

@@ -86,6 +86,10 @@ for p in [".", "(.)", "[^a]", "\\b", "\\B", "a*", "\\w+", "\\x{fffd}", "(?s).", 
           "(?m)^", "(?m)$", "", "^(.*)$", "[^a-zA-Z0-9_]", "\\W", "\\x00"]:
     cases.append({"pattern": p, "subjects": [], "subjects_hex": BAD,
                   "templates": ["<$0>", "$1", "-"], "note": "bytes"})
+# patterns that make a backtracking engine exponential: linear here
+for p in ["(x+x+)+y", "(a|aa)*b", "(a*)*$", "(?:a?){30}a{30}", "(.*a){12}"]:
+    c(p, ["x" * 3000, "x" * 3000 + "y", "a" * 30, "a" * 2000 + "b", "ab" * 500],
+      ["-", "<$1>"], note="linear")
 # invalid patterns: Go's error
 for p in ["(", ")", "a**", "[a", "x{1001}", "\\8", "(?P<>a)", "(?P<a-b>x)", "*", "a{2,1}",
           "(?i", "[z-a]", "(?<n>"]:

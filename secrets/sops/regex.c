@@ -149,9 +149,29 @@ static cv_result rset_add_folded(rset *s, uint32_t lo, uint32_t hi)
     return rset_add(s, a - 32, a - 32);
 }
 
+/* Go's appendFoldedRange in full (the VM path): every rune of [lo, hi]
+ * that can fold, with its whole SimpleFold orbit. */
+static cv_result rset_add_folded_full(rset *s, uint32_t lo, uint32_t hi)
+{
+    CV_GUARD(rset_add(s, lo, hi));
+    if ((lo <= FOLD_MIN && hi >= FOLD_MAX) || hi < FOLD_MIN || lo > FOLD_MAX) return cv_ok();
+    uint32_t from = lo < FOLD_MIN ? FOLD_MIN : lo, to = hi > FOLD_MAX ? FOLD_MAX : hi;
+    size_t mark = s->n + 1024;
+    for (uint32_t c = from; c <= to; c++) {
+        for (uint32_t f = cv_rx_simple_fold(c); f != c; f = cv_rx_simple_fold(f))
+            if (f < lo || f > hi) CV_GUARD(rset_add(s, f, f));
+        if (s->n >= mark) { /* keep big classes compact */
+            rset_clean(s);
+            mark = s->n + 1024;
+        }
+    }
+    return cv_ok();
+}
+
 static cv_result rset_add_maybe_folded(parser *p, rset *s, uint32_t lo, uint32_t hi)
 {
-    return (p->flags & F_FOLD) ? rset_add_folded(s, lo, hi) : rset_add(s, lo, hi);
+    if (!(p->flags & F_FOLD)) return rset_add(s, lo, hi);
+    return p->multiline ? rset_add_folded_full(s, lo, hi) : rset_add_folded(s, lo, hi);
 }
 
 /* ---- the tree --------------------------------------------------------- */

@@ -11,7 +11,8 @@
  *
  * Ownership: cv_rx_parse fills a tree that cv_rx_tree_free releases; the
  * tree points into nothing of the pattern (names are copied). Errors are
- * those of cv_goregex_compile, except that (?m) with ^ or $ is accepted. */
+ * those of cv_goregex_compile, except that (?m) with ^ or $ and (?i) of
+ * non-ASCII letters (full Unicode simple folding) are accepted. */
 #ifndef CV_SOPS_REGEX_INT_H
 #define CV_SOPS_REGEX_INT_H
 
@@ -64,6 +65,8 @@ size_t cv_rx_decode(const char *s, size_t len, size_t i, uint32_t *out);
 
 /* unicode.IsLetter(c) || unicode.IsDigit(c) for c >= 0x80 (regex_uni.c). */
 bool cv_rx_letter_or_digit(uint32_t c);
+/* Go's unicode.SimpleFold: the next rune of c's case-folding orbit. */
+uint32_t cv_rx_simple_fold(uint32_t c);
 /* Whether c lies in the sorted, disjoint ranges r[0, n). */
 bool cv_rx_in_ranges(const cv_rx_rng *r, size_t n, uint32_t c);
 

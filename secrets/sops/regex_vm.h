@@ -7,9 +7,10 @@
  * lazy quantifiers, (?U), x* with a body that can match empty compiled as
  * (x+)?, {n,m} expanded as Go's Simplify does. The subject is stepped in
  * runes like Go (an invalid or truncated UTF-8 sequence reads as U+FFFD of
- * width 1). Assertions: ^ $ \A \z \b \B, and (?m) line anchors, which the
- * POSIX path of regex.h refuses. Still refused (CV_E_UNSUPPORTED), as in
- * regex.h: Unicode classes \p / \P and (?i) folding of non-ASCII letters.
+ * width 1). Assertions: ^ $ \A \z \b \B, and (?m) line anchors; (?i) folds
+ * with Go's Unicode simple folding (both of which the POSIX path of regex.h
+ * refuses). Still refused (CV_E_UNSUPPORTED), as in regex.h: Unicode
+ * classes \p / \P.
  * Matching is linear: at most CV_GOREGEX_MAX_INSTS instructions per byte.
  *
  * Errors (compile): CV_E_REGEX with Go's message as the detail

@@ -59,6 +59,14 @@ for p in [".", "(.)", "[^a]", "[a-c]+", "[^\\n]+", "\\w+", "\\W+", "\\d+", "\\D"
           "(?i)k", "(?i)[a-c]+", "(?i:h)ello", "(?i)HELLO\\s(world)", "[\u65e5\u672c]+", "\\x{e9}",
           "(?i)\u212a", "(?i)s", ".\u00e9", "\\Qa.b\\E", "[\\x00-\\x{10FFFF}]", "[^\\x00-\\x{10FFFF}]"]:
     c(p, note="classes")
+# (?i) beyond ASCII (Unicode simple folding; the POSIX path refuses these)
+FOLD_SUBJ = ["\u00c9t\u00e9", "\u03a3\u03c3\u03c2", "STRASSE stra\u00dfe", "\u212a k K",
+             "\u017f s S", "\u0130 i \u0131 I", "\u00b5\u039c\u03bc", "\u1e9e\u00df",
+             "\u0410\u0430\u0411\u0431", "\u01c4\u01c5\u01c6", "\U00010400\U00010428", "abc"]
+for p in ["(?i)\u00e9", "(?i)\u03c3+", "(?i)[\u00e0-\u00ff]+", "(?i)[^\u00e9]", "(?i)\u00df",
+          "(?i)[\u0400-\u04ff]+", "(?i)\u01c5", "(?i)\u00b5", "(?i)\U00010428", "(?i)[k-s]+",
+          "(?i)i", "(?i)[^k]", "(?i)[\\x{80}-\\x{10FFFF}]+", "(?i)(\u03c3)(\u03c2)", "(?i)\\w+"]:
+    c(p, FOLD_SUBJ, ["<$0>", "$1"], note="fold")
 # named groups and template names
 for p in ["(?P<name>a+)", "(?<name>\\w+)", "(?P<first>\\w+) (?P<second>\\w+)",
           "(?P<name>x)|(?P<name>a)", "(?P<name>a)?(?P<name>b)", "(?P<x>a)(?P<x1>b)",

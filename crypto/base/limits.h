@@ -60,6 +60,12 @@
 #define CV_GOREGEX_MAX_PATTERN (64u * 1024u)
 #define CV_GOREGEX_MAX_DEPTH 1000u
 #define CV_GOREGEX_MAX_ERE (1024u * 1024u)
+/* The Pike VM (secrets/sops/regex_vm, ESO rewrite.regexp): compiled
+ * instructions ({n,m} copies its operand), and instructions times capture
+ * slots (each VM queue holds a slot array per instruction). Matching costs
+ * O(instructions x subject length), never backtracking. */
+#define CV_GOREGEX_MAX_INSTS 100000u
+#define CV_GOREGEX_MAX_VM_SLOTS (1u << 20)
 /* .sops.yaml: sops looks for it in at most 100 directories upwards. */
 #define CV_SOPS_CONFIG_MAX_DEPTH 100u
 /* Git source (reconcile/source). Files read from one commit: their count,

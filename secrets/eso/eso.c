@@ -12,6 +12,7 @@
 #include "secrets/doc/yaml.h"
 #include "secrets/eso/eso_int.h"
 #include "secrets/eso/template.h"
+#include "secrets/sops/regex_vm.h"
 
 #define LBL_MANAGED "reconcile.external-secrets.io/managed"
 #define LBL_CREATED_BY "reconcile.external-secrets.io/created-by"
@@ -263,7 +264,7 @@ static cv_result parse_map(es_run *r, cv_slice v, cv_node **out)
     return res;
 }
 
-static cv_result rewrite(es_run *r, const cv_node *rw, cv_node *m);
+static cv_result rewrite(es_run *r, const cv_node *rw, size_t idx, cv_node *m);
 
 static cv_result one_from(es_run *r, const cv_node *e)
 {
@@ -289,7 +290,7 @@ static cv_result one_from(es_run *r, const cv_node *e)
         CV_BAILF(CV_E_UNSUPPORTED, "dataFrom entry without extract or find (generators are not supported)");
     }
     const cv_node *rw = cv_map_get(e, "rewrite");
-    for (size_t i = 0; i < list_len(rw); i++) CV_GUARD(rewrite(r, rw->items[i].value, m));
+    for (size_t i = 0; i < list_len(rw); i++) CV_GUARD(rewrite(r, rw->items[i].value, i, m));
     for (size_t i = 0; i < m->n; i++) {
         const cv_item *it = &m->items[i];
         if (!it->key || it->key->kind != CV_NODE_STR) continue;
@@ -303,55 +304,59 @@ static cv_result one_from(es_run *r, const cv_node *e)
     return cv_ok();
 }
 
-/* rewrite: regexp {source, target} (a literal, ^literal or literal$ source;
- * no $n references) or transform {template} over .value. */
-static cv_result rewrite(es_run *r, const cv_node *rw, cv_node *m)
+/* rewrite.transform: the key rendered by the template over {value: key}. */
+static cv_result rewrite_transform(const cv_node *tr, const cv_node *k, cv_buf *b)
+{
+    cv_doc d;
+    CV_GUARD(cv_doc_init(&d));
+    cv_node *root = NULL, *val = NULL;
+    cv_result res = cv_node_new(&d, CV_NODE_MAP, &root);
+    if (cv_is_ok(res)) res = cv_node_text(&d, CV_NODE_STR, k->s, k->len, &val);
+    if (cv_is_ok(res)) res = cv_map_add(&d, root, "value", 5, val);
+    cv_tmpl_opts o = { "transform", NULL, NULL };
+    const char *t = cv_eso_str(tr, "template");
+    if (cv_is_ok(res)) res = t ? cv_tmpl_render(cv_slice_str(t), root, &o, b)
+                               : CV_FAILF(CV_E_ESO_SPEC, "rewrite.transform.template is required");
+    cv_doc_clear(&d);
+    return res;
+}
+
+/* rewrite.regexp: ESO compiles source with Go's regexp.Compile and runs
+ * ReplaceAllString(key, target) on every key; a bad source fails with Go's
+ * message under ESO's wording. */
+static cv_result rewrite_compile(const cv_node *re, size_t idx, cv_goregex_vm **out)
+{
+    const cv_node *src = cv_map_get(re, "source"), *dst = cv_map_get(re, "target");
+    CV_ENSUREF(src && src->kind == CV_NODE_STR && dst && dst->kind == CV_NODE_STR, CV_E_ESO_SPEC,
+               "rewrite[%zu].regexp: source and target are required", idx);
+    cv_result r = cv_goregex_vm_compile_n(src->s, src->len, out);
+    if (r.err == CV_E_REGEX)
+        return CV_FAILF(CV_E_REGEX, "failed rewrite operation[%zu]: regexp failed with failed to compile: %s",
+                        idx, cv_err_detail());
+    return r;
+}
+
+/* rewrite: regexp {source, target} or transform {template} over each key. */
+static cv_result rewrite(es_run *r, const cv_node *rw, size_t idx, cv_node *m)
 {
     const cv_node *re = cv_map_get(rw, "regexp"), *tr = cv_map_get(rw, "transform");
-    for (size_t i = 0; i < m->n; i++) {
+    CV_ENSUREF(re || tr, CV_E_UNSUPPORTED, "rewrite kind (only regexp and transform)");
+    cv_goregex_vm *vm = NULL;
+    if (re) CV_GUARD(rewrite_compile(re, idx, &vm));
+    const cv_node *dst = re ? cv_map_get(re, "target") : NULL;
+    cv_result res = cv_ok();
+    for (size_t i = 0; i < m->n && cv_is_ok(res); i++) {
         cv_node *k = m->items[i].key;
         if (!k || k->kind != CV_NODE_STR) continue;
         cv_buf b;
         cv_buf_init_secret(&b, 64 * 1024);
-        cv_result res = cv_ok();
-        if (re) {
-            const char *src = cv_eso_str(re, "source"), *dst = cv_eso_str(re, "target");
-            CV_ENSUREF(src && dst && !strchr(dst, '$'), CV_E_UNSUPPORTED, "rewrite.regexp with group references");
-            bool head = src[0] == '^', tail = strlen(src) > 0 && src[strlen(src) - 1] == '$';
-            cv_slice lit = cv_slice_of(src + head, strlen(src) - head - tail);
-            for (size_t j = 0; j < lit.len; j++)
-                CV_ENSUREF(strchr(".*+?()[]{}|\\^$", lit.p[j]) == NULL, CV_E_UNSUPPORTED,
-                           "rewrite.regexp source %s", src);
-            for (size_t j = 0; cv_is_ok(res) && j <= k->len;) {
-                bool at_ok = (!head || j == 0) && (!tail || j + lit.len == k->len);
-                if (lit.len && at_ok && j + lit.len <= k->len && memcmp(k->s + j, lit.p, lit.len) == 0) {
-                    res = cv_buf_add_str(&b, dst);
-                    j += lit.len;
-                } else {
-                    if (j < k->len) res = cv_buf_add_byte(&b, (uint8_t)k->s[j]);
-                    j++;
-                }
-            }
-        } else if (tr) {
-            cv_doc d;
-            CV_GUARD(cv_doc_init(&d));
-            cv_node *root = NULL, *val = NULL;
-            res = cv_node_new(&d, CV_NODE_MAP, &root);
-            if (cv_is_ok(res)) res = cv_node_text(&d, CV_NODE_STR, k->s, k->len, &val);
-            if (cv_is_ok(res)) res = cv_map_add(&d, root, "value", 5, val);
-            cv_tmpl_opts o = { "transform", NULL, NULL };
-            const char *t = cv_eso_str(tr, "template");
-            if (cv_is_ok(res)) res = t ? cv_tmpl_render(cv_slice_str(t), root, &o, &b)
-                                       : CV_FAILF(CV_E_ESO_SPEC, "rewrite.transform.template is required");
-            cv_doc_clear(&d);
-        } else {
-            res = CV_FAILF(CV_E_UNSUPPORTED, "rewrite kind (only regexp and transform)");
-        }
+        res = vm ? cv_goregex_replace_all(vm, k->s, k->len, dst->s, dst->len, &b)
+                 : rewrite_transform(tr, k, &b);
         if (cv_is_ok(res)) res = cv_node_set_text(&r->c->out, k, CV_NODE_STR, b.p ? b.p : (const uint8_t *)"", b.len);
         cv_buf_release(&b);
-        CV_GUARD(res);
     }
-    return cv_ok();
+    cv_goregex_vm_free(&vm);
+    return res;
 }
 
 /* target.template: data templates rendered over the fetched data. */

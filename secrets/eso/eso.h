@@ -21,8 +21,9 @@
  *       .remoteRef.{key,property,version}, result.jsonPath (a template too),
  *       secrets[] exposed as .<name>.<key>. One GET per distinct URL.
  *
- * dataFrom rewrite: regexp (source/target; $1-style references are not
- * supported) and transform (template over .value). target.template
+ * dataFrom rewrite: regexp (source/target: Go's ReplaceAllString on every
+ * key, secrets/sops/regex_vm.h; an invalid source fails with CV_E_REGEX and
+ * Go's message) and transform (template over .value). target.template
  * (engineVersion v2): data, type, metadata, mergePolicy Replace|Merge;
  * templateFrom is refused (CV_E_UNSUPPORTED).
  *

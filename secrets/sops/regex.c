@@ -3,6 +3,7 @@
  * builds a small tree; an emitter writes the tree as an ERE over bytes, with
  * every character class spelled as UTF-8 byte sequences. */
 #include "secrets/sops/regex.h"
+#include "secrets/sops/regex_int.h"
 
 #include <locale.h>
 #include <pthread.h>
@@ -14,31 +15,22 @@
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
 
-#define MAX_RUNE 0x10FFFFu
+#define MAX_RUNE CV_RX_MAX_RUNE
 #define FOLD_MIN 0x41u
 #define FOLD_MAX 0x1E943u
 #define LONG_S 0x17Fu   /* folds with s and S */
 #define KELVIN 0x212Au  /* folds with k and K */
 
-enum { F_FOLD = 1, F_DOTNL = 2, F_MULTI = 4 };
-enum { N_EMPTY, N_CLASS, N_BOL, N_EOL, N_WB, N_NWB, N_CAT, N_ALT, N_REP };
+enum { F_FOLD = 1, F_DOTNL = 2, F_MULTI = 4, F_UNGREEDY = 8 };
+enum {
+    N_EMPTY = CV_RX_EMPTY, N_CLASS = CV_RX_CLASS, N_BOL = CV_RX_BOT, N_EOL = CV_RX_EOT,
+    N_WB = CV_RX_WB, N_NWB = CV_RX_NWB, N_CAT = CV_RX_CAT, N_ALT = CV_RX_ALT, N_REP = CV_RX_REP,
+    N_CAP = CV_RX_CAP, N_BOL_LINE = CV_RX_BOL, N_EOL_LINE = CV_RX_EOL
+};
 
-typedef struct {
-    uint32_t lo, hi;
-} rng;
-
-typedef struct {
-    rng *r;
-    size_t n, cap;
-} rset;
-
-typedef struct {
-    int op;
-    bool counted; /* N_REP from {n,m} (Go's OpRepeat) */
-    int min, max;
-    rset cls;
-    long kid, next;
-} node;
+typedef cv_rx_rng rng;
+typedef cv_rx_rset rset;
+typedef cv_rx_node node;
 
 typedef struct {
     const char *s;
@@ -47,6 +39,8 @@ typedef struct {
     node *nodes;
     size_t n, cap;
     cv_buf out;
+    bool multiline; /* (?m) with ^ and $ allowed (the VM path) */
+    int ncap;
 } parser;
 
 struct cv_goregex {
@@ -155,9 +149,29 @@ static cv_result rset_add_folded(rset *s, uint32_t lo, uint32_t hi)
     return rset_add(s, a - 32, a - 32);
 }
 
+/* Go's appendFoldedRange in full (the VM path): every rune of [lo, hi]
+ * that can fold, with its whole SimpleFold orbit. */
+static cv_result rset_add_folded_full(rset *s, uint32_t lo, uint32_t hi)
+{
+    CV_GUARD(rset_add(s, lo, hi));
+    if ((lo <= FOLD_MIN && hi >= FOLD_MAX) || hi < FOLD_MIN || lo > FOLD_MAX) return cv_ok();
+    uint32_t from = lo < FOLD_MIN ? FOLD_MIN : lo, to = hi > FOLD_MAX ? FOLD_MAX : hi;
+    size_t mark = s->n + 1024;
+    for (uint32_t c = from; c <= to; c++) {
+        for (uint32_t f = cv_rx_simple_fold(c); f != c; f = cv_rx_simple_fold(f))
+            if (f < lo || f > hi) CV_GUARD(rset_add(s, f, f));
+        if (s->n >= mark) { /* keep big classes compact */
+            rset_clean(s);
+            mark = s->n + 1024;
+        }
+    }
+    return cv_ok();
+}
+
 static cv_result rset_add_maybe_folded(parser *p, rset *s, uint32_t lo, uint32_t hi)
 {
-    return (p->flags & F_FOLD) ? rset_add_folded(s, lo, hi) : rset_add(s, lo, hi);
+    if (!(p->flags & F_FOLD)) return rset_add(s, lo, hi);
+    return p->multiline ? rset_add_folded_full(s, lo, hi) : rset_add_folded(s, lo, hi);
 }
 
 /* ---- the tree --------------------------------------------------------- */
@@ -545,7 +559,9 @@ static bool repeat_valid(const parser *p, long id, int n)
 static cv_result repeat(parser *p, seq *q, size_t op, size_t *after, int min, int max,
                         bool counted, size_t last_rep)
 {
-    if (at(p, *after, '?')) (*after)++;
+    bool lazy = at(p, *after, '?');
+    if (lazy) (*after)++;
+    if (p->flags & F_UNGREEDY) lazy = !lazy;
     if (last_rep != SIZE_MAX)
         return goerr("invalid nested repetition operator", p->s + last_rep, *after - last_rep);
     if (q->last < 0)
@@ -553,7 +569,7 @@ static cv_result repeat(parser *p, seq *q, size_t op, size_t *after, int min, in
     long id = -1;
     CV_GUARD(new_node(p, N_REP, &id));
     node *r = &p->nodes[id];
-    r->min = min, r->max = max, r->counted = counted, r->kid = q->last;
+    r->min = min, r->max = max, r->counted = counted, r->lazy = lazy, r->kid = q->last;
     if (q->prev < 0)
         p->nodes[q->cat].kid = id;
     else
@@ -589,16 +605,27 @@ static cv_result parse_repeat(parser *p, seq *q, size_t last_rep, bool *handled)
 
 static cv_result parse_alt(parser *p, long *out);
 
-static cv_result parse_group_body(parser *p, seq *q, unsigned saved_flags)
+/* A group's body up to its ')'. A capturing group (name_at != SIZE_MAX)
+ * takes its number when it opens, as in Go, and wraps the body in N_CAP;
+ * its name is pattern[name_at, name_at + name_len). */
+static cv_result parse_group_body(parser *p, seq *q, unsigned saved_flags, size_t name_at,
+                                  size_t name_len)
 {
     CV_ENSUREF(++p->depth <= CV_GOREGEX_MAX_DEPTH, CV_E_REGEX,
                "error parsing regexp: expression nests too deeply: `%.*s`", (int)p->len, p->s);
-    long body = -1;
+    int cap = name_at != SIZE_MAX ? ++p->ncap : 0;
+    long body = -1, id = -1;
     CV_GUARD(parse_alt(p, &body));
     if (p->pos >= p->len) return goerr_whole(p, "missing closing )");
     p->pos++; /* ) */
     p->depth--;
     p->flags = saved_flags;
+    if (cap) {
+        CV_GUARD(new_node(p, N_CAP, &id));
+        p->nodes[id].kid = body, p->nodes[id].min = cap;
+        p->nodes[id].name_at = name_at, p->nodes[id].name_len = name_len;
+        body = id;
+    }
     seq_push(p, q, body);
     return cv_ok();
 }
@@ -632,7 +659,7 @@ static cv_result parse_named(parser *p, seq *q, size_t name_at)
         return goerr("invalid named capture", p->s + t, end + 1 - t);
     unsigned saved = p->flags;
     p->pos = end + 1;
-    return parse_group_body(p, q, saved);
+    return parse_group_body(p, q, saved, name_at, end - name_at);
 }
 
 /* Go's parsePerlFlags: (?flags), (?flags:...), (?:...), named groups. */
@@ -647,8 +674,9 @@ static cv_result parse_perl_flags(parser *p, seq *q)
     while (t < p->len) {
         uint32_t c;
         CV_GUARD(next_rune(p, &t, &c));
-        unsigned bit = c == 'i' ? F_FOLD : c == 'm' ? F_MULTI : c == 's' ? F_DOTNL : 0;
-        if (bit || c == 'U') {
+        unsigned bit = c == 'i' ? F_FOLD : c == 'm' ? F_MULTI : c == 's' ? F_DOTNL
+                     : c == 'U' ? F_UNGREEDY : 0;
+        if (bit) {
             flags = neg ? flags & ~bit : flags | bit;
             saw = true;
         } else if (c == '-' && !neg) {
@@ -656,7 +684,7 @@ static cv_result parse_perl_flags(parser *p, seq *q)
         } else if ((c == ':' || c == ')') && !(neg && !saw)) {
             p->flags = flags;
             p->pos = t;
-            return c == ':' ? parse_group_body(p, q, saved) : cv_ok();
+            return c == ':' ? parse_group_body(p, q, saved, SIZE_MAX, 0) : cv_ok();
         } else {
             break;
         }
@@ -709,8 +737,10 @@ static cv_result parse_dot(parser *p, seq *q)
 
 static cv_result parse_anchor(parser *p, seq *q, int op)
 {
-    if (p->flags & F_MULTI) return unsupported("multi-line mode (?m) with ^ or $");
+    if ((p->flags & F_MULTI) && !p->multiline)
+        return unsupported("multi-line mode (?m) with ^ or $");
     p->pos++;
+    if (p->flags & F_MULTI) op = op == N_BOL ? N_BOL_LINE : N_EOL_LINE;
     return push_op(p, q, op);
 }
 
@@ -723,7 +753,7 @@ static cv_result parse_token(parser *p, seq *q, size_t last_rep, bool *rep)
     case '(':
         if (at(p, p->pos + 1, '?')) return parse_perl_flags(p, q);
         p->pos++;
-        return parse_group_body(p, q, p->flags);
+        return parse_group_body(p, q, p->flags, p->pos, 0);
     case '^': return parse_anchor(p, q, N_BOL);
     case '$': return parse_anchor(p, q, N_EOL);
     case '.': return parse_dot(p, q);
@@ -1029,6 +1059,7 @@ static cv_result emit(parser *p, long id, bool *simple)
     case N_WB: return put(p, "\\b");
     case N_NWB: return put(p, "\\B");
     case N_REP: *simple = true; return emit_repeat(p, &x);
+    case N_CAP: return emit(p, x.kid, simple);
     case N_ALT:
         *simple = true;
         CV_GUARD(putc_(p, '('));
@@ -1143,3 +1174,57 @@ void cv_goregex_free(cv_goregex **re)
 }
 
 const char *cv_goregex_ere(const cv_goregex *re) { return re->ere; }
+
+/* ---- the tree for the VM ------------------------------------------------------- */
+
+size_t cv_rx_decode(const char *s, size_t len, size_t i, uint32_t *out)
+{
+    size_t w = utf8_decode(s, len, i, out);
+    if (w == 0) *out = 0xFFFD, w = 1;
+    return w;
+}
+
+static cv_result collect_names(parser *p, cv_rx_tree *t)
+{
+    t->names = calloc((size_t)p->ncap + 1, sizeof(char *));
+    CV_ENSURE(t->names != NULL, CV_E_NOMEM);
+    for (size_t i = 0; i < p->n; i++) {
+        const node *x = &p->nodes[i];
+        if (x->op != N_CAP) continue;
+        char *nm = malloc(x->name_len + 1);
+        CV_ENSURE(nm != NULL, CV_E_NOMEM);
+        memcpy(nm, p->s + x->name_at, x->name_len);
+        nm[x->name_len] = 0;
+        t->names[x->min] = nm;
+    }
+    for (int i = 0; i <= p->ncap; i++)
+        if (!t->names[i]) CV_ENSURE((t->names[i] = calloc(1, 1)) != NULL, CV_E_NOMEM);
+    return cv_ok();
+}
+
+cv_result cv_rx_parse(const char *pattern, size_t len, cv_rx_tree *out)
+{
+    memset(out, 0, sizeof(*out));
+    CV_ENSUREF(len <= CV_GOREGEX_MAX_PATTERN, CV_E_TOO_LARGE, "regexp longer than %u bytes",
+               CV_GOREGEX_MAX_PATTERN);
+    parser p = { .s = pattern, .len = len, .multiline = true };
+    cv_buf_init(&p.out, 1);
+    long root = -1;
+    cv_result r = parse_alt(&p, &root);
+    if (cv_is_ok(r) && p.pos < p.len) r = goerr_whole(&p, "unexpected )");
+    out->nodes = p.nodes, out->n = p.n, out->root = root, out->ncap = p.ncap;
+    if (cv_is_ok(r)) r = collect_names(&p, out);
+    cv_buf_release(&p.out);
+    if (!cv_is_ok(r)) cv_rx_tree_free(out);
+    return r;
+}
+
+void cv_rx_tree_free(cv_rx_tree *t)
+{
+    for (size_t i = 0; i < t->n; i++) free(t->nodes[i].cls.r);
+    free(t->nodes);
+    if (t->names)
+        for (int i = 0; i <= t->ncap; i++) free(t->names[i]);
+    free(t->names);
+    memset(t, 0, sizeof(*t));
+}

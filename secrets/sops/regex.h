@@ -23,6 +23,9 @@
  * CV_E_TOO_LARGE; rewrites that would grow past CV_GOREGEX_MAX_ERE give
  * CV_E_LIMIT.
  *
+ * The parser is shared with the Pike VM (regex_vm.h, Go's match positions
+ * and ReplaceAllString) through regex_int.h; only the VM accepts (?m).
+ *
  * Ownership: cv_goregex_compile gives the caller a compiled regex that
  * cv_goregex_free releases (NULL-safe, resets the pointer). Matching does
  * not modify the regex; the engine runs in the "C" locale whatever the

@@ -225,3 +225,77 @@ Test(eso_fake, redacted_by_default)
     cv_buf_release(&out);
     free(store);
 }
+
+/* dataFrom + rewrite.regexp with groups: yaml-config's keys (user, pass,
+ * nested) renamed by each source/target of testvectors/regex/eso_rewrite.json,
+ * whose expected keys are Go's ReplaceAllString (tests/gen/goregex). The
+ * values are the recorded ones (sm_api_responses.json). */
+static const char *yaml_config_b64(const char *key)
+{
+    return !strcmp(key, "user") ? "Ym9i" : !strcmp(key, "pass") ? "eDogeQ==" : "YTogMQo=";
+}
+
+static void check_rewrite_case(json_t *c, const char *store)
+{
+    const char *pat = json_string_value(json_object_get(c, "pattern"));
+    const char *tmpl = json_string_value(json_array_get(json_object_get(c, "templates"), 0));
+    char *es = NULL;
+    cr_assert(asprintf(&es,
+                       "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"
+                       "metadata: {name: rw, namespace: ns}\nspec:\n"
+                       "  secretStoreRef: {kind: ClusterSecretStore, name: bw}\n"
+                       "  dataFrom:\n  - extract: {key: yaml-config}\n"
+                       "    rewrite:\n    - regexp: {source: '%s', target: '%s'}\n",
+                       pat, tmpl) > 0);
+    cv_buf out;
+    cv_buf_init_secret(&out, 1 << 20);
+    cv_result r = render(es, store, &out, NULL, NULL);
+    cr_assert(cv_is_ok(r), "%s: %s", pat, cv_err_detail());
+    cr_assert(cv_is_ok(cv_buf_nul(&out)));
+    json_t *res;
+    size_t i;
+    json_array_foreach(json_object_get(c, "results"), i, res) {
+        const char *key = json_string_value(json_object_get(res, "subject"));
+        const char *want = json_string_value(json_array_get(json_object_get(res, "replaced"), 0));
+        char line[256];
+        snprintf(line, sizeof(line), "\n  %s: %s\n", want, yaml_config_b64(key));
+        cr_expect(strstr((const char *)out.p, line) != NULL, "%s: key %s -> %s missing in\n%s", pat,
+                  key, want, (const char *)out.p);
+    }
+    cv_buf_release(&out);
+    free(es);
+}
+
+Test(eso_fake, rewrite_regexp_groups)
+{
+    char *store = store_yaml("ok", "61ac5149-f461-4011-9a71-21047d006254");
+    json_error_t e;
+    json_t *v = json_load_file("testvectors/regex/eso_rewrite.json", 0, &e), *c;
+    cr_assert(v, "%s", e.text);
+    size_t i;
+    json_array_foreach(json_object_get(v, "cases"), i, c) check_rewrite_case(c, store);
+    cr_assert_eq(i, 2);
+    json_decref(v);
+    free(store);
+}
+
+/* An invalid source fails with Go's message under ESO's wording. */
+Test(eso_fake, rewrite_regexp_invalid)
+{
+    char *store = store_yaml("ok", "61ac5149-f461-4011-9a71-21047d006254");
+    const char *es = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"
+                     "metadata: {name: rw, namespace: ns}\nspec:\n"
+                     "  secretStoreRef: {kind: ClusterSecretStore, name: bw}\n"
+                     "  dataFrom:\n  - extract: {key: yaml-config}\n"
+                     "    rewrite:\n    - regexp: {source: '^x', target: y}\n"
+                     "    - regexp: {source: '(a', target: b}\n";
+    cv_buf out;
+    cv_buf_init_secret(&out, 1 << 20);
+    cv_result r = render(es, store, &out, NULL, NULL);
+    cr_assert_eq(r.err, CV_E_REGEX);
+    cr_assert(strstr(cv_err_detail(), "failed rewrite operation[1]: regexp failed with failed to compile: "
+                                      "error parsing regexp: missing closing ): `(a`") != NULL,
+              "%s", cv_err_detail());
+    cv_buf_release(&out);
+    free(store);
+}

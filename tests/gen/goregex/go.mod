@@ -1,0 +1,3 @@
+module covert/tests/gen/goregex
+
+go 1.22

@@ -131,6 +131,10 @@
 #define CV_KZ_MAX_PATH 4096u
 #define CV_KZ_MAX_RESOURCES 200000u
 #define CV_KZ_MAX_DEPTH 128u
+/* Distinct selector regexps kept compiled per process (recache.h). */
+#define CV_KZ_MAX_REGEX_CACHE 1024u
+/* Repository YAML kept parsed per process (kyaml.h), in bytes of text. */
+#define CV_KZ_MAX_PARSE_CACHE (8u * 1024u * 1024u)
 /* Flux post-build substitution (reconcile/flux/envsubst): nested `${`, one
  * intermediate value, and the operand of a pattern trim (${V#p} and friends
  * cost quadratic time in it). */

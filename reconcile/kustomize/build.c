@@ -83,7 +83,7 @@ static cv_result read_kust(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **
         if (!is_file) continue;
         cv_node **docs;
         size_t n;
-        CV_GUARD(cv_kz_yaml_docs(doc, text, &docs, &n));
+        CV_GUARD(cv_kz_yaml_repo_docs(doc, text, &docs, &n));
         cv_node *k = n ? docs[0] : NULL;
         free(docs);
         if (!k) CV_GUARD(cv_node_new(doc, CV_NODE_MAP, &k));
@@ -168,7 +168,7 @@ static cv_result load_text(cv_kzb_ctx *c, cv_kzb_acc *a, cv_slice text, const ch
     size_t from = a->n;
     cv_node **docs;
     size_t n;
-    cv_result r = cv_kz_yaml_docs(&a->rm->doc, text, &docs, &n);
+    cv_result r = cv_kz_yaml_repo_docs(&a->rm->doc, text, &docs, &n);
     if (!cv_is_ok(r)) return r;
     r = expand_lists(a, docs, n, path);
     free(docs);
@@ -437,7 +437,7 @@ static cv_result replacement_file(cv_kzb_ctx *c, cv_doc *d, const char *dir, cv_
     CV_GUARD(r);
     cv_node **docs;
     size_t n;
-    CV_GUARD(cv_kz_yaml_docs(d, text, &docs, &n));
+    CV_GUARD(cv_kz_yaml_repo_docs(d, text, &docs, &n));
     cv_node *doc = n ? docs[0] : NULL;
     free(docs);
     static const char *const kinds[] = { [CV_NODE_STR] = "string", [CV_NODE_INT] = "float64",

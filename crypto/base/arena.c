@@ -27,10 +27,10 @@ struct cv_arena {
 #define MAX_CHUNK (1024u * 1024u)
 
 /* Freed chunks (an arena's header is in its first one) are kept for reuse,
- * per thread, instead of
- * going back to the system: every guarded allocation costs an mmap, two
- * mprotects and an mlock, and its release as many again, which dominated
- * work that opens thousands of short-lived documents (a Flux build parses
+ * per thread, instead of going back to the system: every guarded
+ * allocation costs an mmap, two mprotects and an mlock, and its release as
+ * many again, which dominated work that opens thousands of short-lived
+ * documents (a Flux build parses
  * and prints thousands of objects). A kept chunk is wiped first (the part
  * that was handed out; cv_arena_alloc zeroes what it hands out anyway) and
  * stays locked and guarded. Classes: FIRST_CHUNK << 0..6 (16 KiB to

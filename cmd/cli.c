@@ -5,6 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,6 +91,13 @@ int cv_cli_age_tool(const char *prog, const struct cv_flag_spec *flags, size_t n
         exit(0);
     }
     return nrest;
+}
+
+void cv_cli_keep_heap(void)
+{
+#ifdef __GLIBC__
+    (void)mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
 }
 
 const char *cv_cli_msg(cv_result r)

@@ -141,6 +141,7 @@ static cv_result open_repo(cv_flux_cli *c)
 
 cv_result cv_flux_cli_run(cv_flux_cli *c)
 {
+    cv_cli_keep_heap();
     if (c->identity) setenv("SOPS_AGE_KEY_FILE", c->identity, 1);
     CV_GUARD(open_repo(c));
     CV_GUARD(cv_doc_init(&c->edoc));

@@ -61,6 +61,7 @@ static void write_out(const char *path, const cv_buf *b)
 int cv_cmd_kustomize(int argc, char **argv)
 {
     cv_cli_prog = "covert kustomize";
+    cv_cli_keep_heap();
     const char *restrictor = "LoadRestrictionsRootOnly", *output = NULL;
     bool offline = false;
     const cv_flag flags[] = {

@@ -26,10 +26,11 @@ struct cv_arena {
 #define FIRST_CHUNK (16u * 1024u)
 #define MAX_CHUNK (1024u * 1024u)
 
-/* Freed chunks and arena headers are kept for reuse, per thread, instead of
- * going back to the system: every guarded allocation costs an mmap, two
- * mprotects and an mlock, and its release as many again, which dominated
- * work that opens thousands of short-lived documents (a Flux build parses
+/* Freed chunks (an arena's header is in its first one) are kept for reuse,
+ * per thread, instead of going back to the system: every guarded
+ * allocation costs an mmap, two mprotects and an mlock, and its release as
+ * many again, which dominated work that opens thousands of short-lived
+ * documents (a Flux build parses
  * and prints thousands of objects). A kept chunk is wiped first (the part
  * that was handed out; cv_arena_alloc zeroes what it hands out anyway) and
  * stays locked and guarded. Classes: FIRST_CHUNK << 0..6 (16 KiB to
@@ -39,14 +40,11 @@ struct cv_arena {
 #define CLASSES 7u
 #define KEEP_PER_CLASS 16u
 #define KEEP_BYTES (4u * 1024u * 1024u)
-#define KEEP_ARENAS 64u
 
 typedef struct {
     chunk *free[CLASSES];
     unsigned n[CLASSES];
     size_t bytes;
-    cv_arena *arenas;
-    unsigned n_arenas;
     bool registered;
 } chunk_cache;
 
@@ -55,7 +53,7 @@ static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static bool cache_key_ok;
 
-/* Thread exit: give every kept chunk and header back (sodium_free wipes). */
+/* Thread exit: give every kept chunk back (sodium_free wipes). */
 static void cache_drop(void *p)
 {
     chunk_cache *cc = p;
@@ -65,11 +63,6 @@ static void cache_drop(void *p)
             cc->free[k] = c->next;
             sodium_free(c);
         }
-    }
-    while (cc->arenas) {
-        cv_arena *a = cc->arenas;
-        cc->arenas = (cv_arena *)a->head;
-        sodium_free(a);
     }
     memset(cc, 0, sizeof *cc);
 }
@@ -119,19 +112,24 @@ static chunk *chunk_get(size_t size)
     return c;
 }
 
+/* The header lives at the start of the arena's first chunk: an arena is
+ * one guarded allocation, not two (a Flux build keeps a hundred documents
+ * alive at once, more than any cache of free headers could serve). */
+#define HEADER_SIZE ((sizeof(cv_arena) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
+
 cv_result cv_arena_new(cv_arena **out)
 {
     *out = NULL;
     CV_GUARD(cv_crypto_init());
-    cv_arena *a = cache.arenas;
-    if (a) {
-        cache.arenas = (cv_arena *)a->head;
-        cache.n_arenas--;
-    } else {
-        a = sodium_malloc(sizeof(*a));
-    }
-    CV_ENSURE(a != NULL, CV_E_NOMEM);
+    chunk *c = chunk_get(FIRST_CHUNK);
+    CV_ENSURE(c != NULL, CV_E_NOMEM);
+    c->next = NULL;
+    c->size = FIRST_CHUNK;
+    c->used = HEADER_SIZE;
+    cv_arena *a = (cv_arena *)(void *)c->data;
     memset(a, 0, sizeof(*a));
+    a->head = c;
+    a->total = FIRST_CHUNK;
     *out = a;
     return cv_ok();
 }
@@ -139,23 +137,14 @@ cv_result cv_arena_new(cv_arena **out)
 void cv_arena_free(cv_arena **a)
 {
     if (a == NULL || *a == NULL) return;
+    /* The last chunk released holds the header itself. */
     chunk *c = (*a)->head;
+    *a = NULL;
     while (c) {
         chunk *next = c->next;
         chunk_release(c);
         c = next;
     }
-    if (cache.n_arenas < KEEP_ARENAS) {
-        cache_register();
-        /* A kept header links the next one through its head field. */
-        memset(*a, 0, sizeof(**a));
-        (*a)->head = (chunk *)cache.arenas;
-        cache.arenas = *a;
-        cache.n_arenas++;
-    } else {
-        sodium_free(*a);
-    }
-    *a = NULL;
 }
 
 static cv_result add_chunk(cv_arena *a, size_t need)

@@ -147,6 +147,10 @@
 /* kustomize-controller's maxEncryptedFileSize: the largest SOPS file it
  * decrypts (a kustomize source, or a Secret value that is a whole file). */
 #define CV_FLUX_MAX_ENCRYPTED (5u * 1024u * 1024u)
+/* Distinct selector regexps kept compiled per process (recache.h). */
+#define CV_KZ_MAX_REGEX_CACHE 1024u
+/* Repository YAML kept parsed per process (kyaml.h), in bytes of text. */
+#define CV_KZ_MAX_PARSE_CACHE (8u * 1024u * 1024u)
 /* Flux post-build substitution (reconcile/flux/envsubst): nested `${`, one
  * intermediate value, and the operand of a pattern trim (${V#p} and friends
  * cost quadratic time in it). */

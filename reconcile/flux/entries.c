@@ -46,7 +46,7 @@ static cv_result read_file(cv_kzfs *fs, const char *path, cv_doc *doc, objs *l, 
     CV_GUARD(cv_kzfs_read(fs, path, &text));
     cv_node **docs = NULL;
     size_t n = 0;
-    CV_GUARD(cv_kz_yaml_docs(doc, text, &docs, &n));
+    CV_GUARD(cv_kz_yaml_repo_docs(doc, text, &docs, &n));
     cv_result r = cv_ok();
     for (size_t i = 0; cv_is_ok(r) && i < n; i++)
         if (cv_flux_is_ks(docs[i]) || cv_flux_is_source(docs[i]))

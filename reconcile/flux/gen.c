@@ -126,7 +126,7 @@ static cv_result check_manifest(cv_kzfs *fs, const char *path)
     CV_GUARD(cv_doc_init(&scratch));
     cv_node **docs = NULL;
     size_t n = 0;
-    cv_result r = cv_kz_yaml_docs(&scratch, text, &docs, &n);
+    cv_result r = cv_kz_yaml_repo_docs(&scratch, text, &docs, &n);
     for (size_t i = 0; cv_is_ok(r) && i < n; i++) r = check_object(docs[i]);
     free(docs);
     cv_doc_clear(&scratch);

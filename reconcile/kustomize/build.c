@@ -83,7 +83,7 @@ static cv_result read_kust(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **
         if (!is_file) continue;
         cv_node **docs;
         size_t n;
-        CV_GUARD(cv_kz_yaml_docs(doc, text, &docs, &n));
+        CV_GUARD(cv_kz_yaml_repo_docs(doc, text, &docs, &n));
         cv_node *k = n ? docs[0] : NULL;
         free(docs);
         if (!k) CV_GUARD(cv_node_new(doc, CV_NODE_MAP, &k));
@@ -162,13 +162,15 @@ static cv_result expand_lists(cv_kzb_acc *a, cv_node **docs, size_t n, const cha
     return r;
 }
 
+/* plain: decrypted text (never cached, always wiped), not repository content. */
 static cv_result load_text(cv_kzb_ctx *c, cv_kzb_acc *a, cv_slice text, const char *path,
-                           const char *entry)
+                           const char *entry, bool plain)
 {
     size_t from = a->n;
     cv_node **docs;
     size_t n;
-    cv_result r = cv_kz_yaml_docs(&a->rm->doc, text, &docs, &n);
+    cv_result r = plain ? cv_kz_yaml_docs(&a->rm->doc, text, &docs, &n)
+                        : cv_kz_yaml_repo_docs(&a->rm->doc, text, &docs, &n);
     if (!cv_is_ok(r)) return r;
     r = expand_lists(a, docs, n, path);
     free(docs);
@@ -180,7 +182,7 @@ static cv_result load_file(cv_kzb_ctx *c, cv_kzb_acc *a, const char *path, const
 {
     cv_slice text;
     CV_GUARD(cv_kzfs_read(c->o->fs, path, &text));
-    return load_text(c, a, text, path, entry);
+    return load_text(c, a, text, path, entry, cv_kzfs_overlaid(c->o->fs, path));
 }
 
 /* An http(s) file: its objects only, nothing in it is relative to a root. */
@@ -188,7 +190,7 @@ static cv_result load_remote(cv_kzb_ctx *c, cv_kzb_acc *a, const char *url)
 {
     cv_buf body;
     cv_result r = cv_kz_remote_load(c->o, url, &body);
-    if (cv_is_ok(r)) r = load_text(c, a, cv_buf_slice(&body), url, url);
+    if (cv_is_ok(r)) r = load_text(c, a, cv_buf_slice(&body), url, url, false);
     cv_buf_release(&body);
     return r;
 }
@@ -438,7 +440,7 @@ static cv_result replacement_file(cv_kzb_ctx *c, cv_doc *d, const char *dir, cv_
     CV_GUARD(r);
     cv_node **docs;
     size_t n;
-    CV_GUARD(cv_kz_yaml_docs(d, text, &docs, &n));
+    CV_GUARD(cv_kz_yaml_repo_docs(d, text, &docs, &n));
     cv_node *doc = n ? docs[0] : NULL;
     free(docs);
     static const char *const kinds[] = { [CV_NODE_STR] = "string", [CV_NODE_INT] = "float64",

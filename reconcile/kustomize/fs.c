@@ -89,6 +89,8 @@ static const overlay *overlay_get(const cv_kzfs *fs, const char *path)
     return NULL;
 }
 
+bool cv_kzfs_overlaid(const cv_kzfs *fs, const char *path) { return overlay_get(fs, path) != NULL; }
+
 void cv_kzfs_free(cv_kzfs **fs)
 {
     if (!fs || !*fs) return;

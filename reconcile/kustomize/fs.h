@@ -41,6 +41,9 @@ cv_result cv_kzfs_read(cv_kzfs *fs, const char *path, cv_slice *out) CV_MUST_USE
  * by cv_kzfs_overlay_clear and cv_kzfs_free. */
 cv_result cv_kzfs_overlay(cv_kzfs *fs, const char *path, cv_slice plain) CV_MUST_USE CV_NONNULL;
 void cv_kzfs_overlay_clear(cv_kzfs *fs) CV_NONNULL;
+/* Whether cv_kzfs_read of path returns a decrypted stand-in: plaintext,
+ * which must not be treated as repository content (cv_kz_yaml_repo_docs). */
+bool cv_kzfs_overlaid(const cv_kzfs *fs, const char *path) CV_NONNULL;
 
 /* Entries of a directory (names only, no "." or ".."), sorted by bytes. */
 cv_result cv_kzfs_list(cv_kzfs *fs, const char *dir, char ***names, size_t *n)

@@ -7,7 +7,7 @@
 #include "crypto/base/limits.h"
 #include "reconcile/kustomize/kbuild.h"
 #include "reconcile/kustomize/res.h"
-#include "secrets/sops/regex.h"
+#include "reconcile/kustomize/recache.h"
 
 /* ---- decoding the kustomization's entries ------------------------------------------ */
 
@@ -42,7 +42,7 @@ static cv_result decode_strings(const cv_node *m, const char *type, str_field *f
 
 typedef struct {
     cv_slice name, new_name, new_tag, digest, tag_suffix;
-    cv_goregex *re; /* IsImageMatched's pattern */
+    cv_kz_re re; /* IsImageMatched's pattern */
 } image_tag;
 
 /* image.Split: name, tag and digest of a reference, the first '/' ends a
@@ -76,7 +76,7 @@ static cv_result update_image(const image_tag *t, cv_doc *d, cv_node *n)
     CV_ENSUREF(cv_node_is_scalar(n), CV_E_KZ_RESOURCE, "wrong node kind: expected ScalarNode for an image");
     char buf[CV_KZ_TEXT_MAX];
     cv_slice v = cv_kz_scalar_text(n, buf);
-    if (!cv_goregex_match(t->re, v.p, v.len)) return cv_ok();
+    if (!cv_kz_re_ok(&t->re, v.p, v.len)) return cv_ok();
     cv_slice name, tag, digest, suffix = cv_slice_of("", 0);
     split_image(v, &name, &tag, &digest);
     if (t->new_name.len) name = t->new_name;
@@ -159,7 +159,7 @@ static cv_result compile_match(image_tag *t)
     cv_result r = cv_buf_add_byte(&b, '^');
     if (cv_is_ok(r)) r = cv_buf_add(&b, t->name.p, t->name.len);
     if (cv_is_ok(r)) r = cv_buf_add(&b, tail, sizeof tail - 1);
-    if (cv_is_ok(r)) r = cv_goregex_compile_n((const char *)b.p, b.len, &t->re);
+    if (cv_is_ok(r)) r = cv_kz_re_get((const char *)b.p, b.len, &t->re);
     cv_buf_release(&b);
     return r;
 }
@@ -181,7 +181,7 @@ cv_result cv_kzb_images(cv_kzb_acc *a, const cv_node *k)
             CV_GUARD(decode_strings(l->items[i].value, "Image", sf, sizeof sf / sizeof *sf));
             CV_GUARD(compile_match(&t));
             cv_result r = image_one(a, &t);
-            cv_goregex_free(&t.re);
+            cv_kz_re_put(&t.re);
             CV_GUARD(r);
         }
     }

@@ -10,7 +10,7 @@
 #include "reconcile/kustomize/kyaml.h"
 #include "reconcile/kustomize/select.h"
 #include "secrets/doc/yaml_res.h"
-#include "secrets/sops/regex.h"
+#include "reconcile/kustomize/recache.h"
 
 #define E CV_E_KZ_REPLACEMENT
 #define DEFAULT_FIELD_PATH "metadata.name"
@@ -816,8 +816,9 @@ static cv_result pm_seq(pmatch *m, cv_node *rn, size_t i)
     CV_GUARD(split_index(m->p->v[i], &field, &value));
     CV_GUARD(elements(rn, &n));
     if (n == 0 && !m->creating) return cv_ok();
-    cv_goregex *re = NULL;
-    CV_GUARD(cv_goregex_compile_n((const char *)value.p, value.len, &re));
+    cv_kz_re cre;
+    CV_GUARD(cv_kz_re_get((const char *)value.p, value.len, &cre));
+    const cv_goregex *re = cre.re;
     size_t before = m->n;
     cv_result r = pm_seq_visit(m, rn, i, field, re);
     if (cv_is_ok(r) && m->n == before && m->creating) {
@@ -827,7 +828,7 @@ static cv_result pm_seq(pmatch *m, cv_node *rn, size_t i)
         if (cv_is_ok(r) && m->n == before)
             r = CV_FAILF(E, "failed to create element for \"%s\"", m->p->v[i]);
     }
-    cv_goregex_free(&re);
+    cv_kz_re_put(&cre);
     return r;
 }
 
@@ -889,13 +890,13 @@ static cv_result set_field(cv_doc *d, const ropts *o, cv_node *t, const rvalue *
 /* ---- targets ----------------------------------------------------------- */
 
 typedef struct {
-    cv_goregex *re[5]; /* group, version, kind, name, namespace; NULL = any */
+    cv_kz_re re[5]; /* group, version, kind, name, namespace; empty = any */
     rsel s;
 } tsel;
 
 static void tsel_free(tsel *t)
 {
-    for (int i = 0; i < 5; i++) cv_goregex_free(&t->re[i]);
+    for (int i = 0; i < 5; i++) cv_kz_re_put(&t->re[i]);
 }
 
 static cv_result tsel_compile(const cv_node *m, tsel *t)
@@ -910,7 +911,7 @@ static cv_result tsel_compile(const cv_node *m, tsel *t)
         cv_result r = cv_buf_add_str(&b, "^(?:");
         if (cv_is_ok(r)) r = cv_buf_add(&b, f[i].p, f[i].len);
         if (cv_is_ok(r)) r = cv_buf_add_str(&b, ")$");
-        if (cv_is_ok(r)) r = cv_goregex_compile_n((const char *)b.p, b.len, &t->re[i]);
+        if (cv_is_ok(r)) r = cv_kz_re_get((const char *)b.p, b.len, &t->re[i]);
         cv_buf_release(&b);
         if (!cv_is_ok(r)) {
             tsel_free(t);
@@ -921,16 +922,16 @@ static cv_result tsel_compile(const cv_node *m, tsel *t)
     return cv_ok();
 }
 
-static bool re_ok(const cv_goregex *re, cv_slice v)
+static bool re_ok(const cv_kz_re *re, cv_slice v)
 {
-    return !re || cv_goregex_match(re, v.p, v.len);
+    return cv_kz_re_ok(re, v.p, v.len);
 }
 
 /* SelectorRegex on one id: the namespace compared as written. */
 static bool tsel_match_id(const tsel *t, const cv_kz_id *id)
 {
-    return re_ok(t->re[0], id->group) && re_ok(t->re[1], id->version) && re_ok(t->re[2], id->kind) &&
-           re_ok(t->re[3], id->name) && re_ok(t->re[4], id->ns);
+    return re_ok(&t->re[0], id->group) && re_ok(&t->re[1], id->version) && re_ok(&t->re[2], id->kind) &&
+           re_ok(&t->re[3], id->name) && re_ok(&t->re[4], id->ns);
 }
 
 static bool tsel_has_id(const tsel *t)

@@ -8,7 +8,7 @@
 #include "crypto/base/limits.h"
 #include "reconcile/kustomize/schema.h"
 #include "secrets/doc/num.h"
-#include "secrets/sops/regex.h"
+#include "reconcile/kustomize/recache.h"
 
 static cv_slice str_of(const cv_node *n)
 {
@@ -256,7 +256,7 @@ cv_result cv_kz_labels_match(cv_slice selector, const cv_node *labels, bool *mat
 /* ---- Select ------------------------------------------------------------- */
 
 typedef struct {
-    cv_goregex *re[5]; /* group, version, kind, name, namespace; NULL = any */
+    cv_kz_re re[5]; /* group, version, kind, name, namespace; empty = any */
     cv_slice labels, annos;
 } selector;
 
@@ -264,7 +264,7 @@ static const char *const k_fields[5] = { "group", "version", "kind", "name", "na
 
 static void selector_free(selector *s)
 {
-    for (int i = 0; i < 5; i++) cv_goregex_free(&s->re[i]);
+    for (int i = 0; i < 5; i++) cv_kz_re_put(&s->re[i]);
 }
 
 static cv_result selector_compile(const cv_node *t, selector *s)
@@ -278,7 +278,7 @@ static cv_result selector_compile(const cv_node *t, selector *s)
         cv_result r = cv_buf_add_str(&b, "^(?:");
         if (cv_is_ok(r)) r = cv_buf_add(&b, p.p, p.len);
         if (cv_is_ok(r)) r = cv_buf_add_str(&b, ")$");
-        if (cv_is_ok(r)) r = cv_goregex_compile_n((const char *)b.p, b.len, &s->re[i]);
+        if (cv_is_ok(r)) r = cv_kz_re_get((const char *)b.p, b.len, &s->re[i]);
         cv_buf_release(&b);
         CV_GUARD(r);
     }
@@ -287,9 +287,9 @@ static cv_result selector_compile(const cv_node *t, selector *s)
     return cv_ok();
 }
 
-static bool re_ok(const cv_goregex *re, cv_slice v)
+static bool re_ok(const cv_kz_re *re, cv_slice v)
 {
-    return !re || cv_goregex_match(re, v.p, v.len);
+    return cv_kz_re_ok(re, v.p, v.len);
 }
 
 static cv_result selector_match(const selector *s, const cv_node *o, bool *m)
@@ -299,9 +299,9 @@ static cv_result selector_match(const selector *s, const cv_node *o, bool *m)
     cv_kz_cur_id(o, &cur);
     CV_GUARD(cv_kz_prev_ids(o, &prev, &np));
     const cv_kz_id *org = np ? &prev[0] : &cur;
-    *m = (re_ok(s->re[4], cv_kz_id_effective_ns(org)) || re_ok(s->re[4], cv_kz_id_effective_ns(&cur))) &&
-         (re_ok(s->re[3], org->name) || re_ok(s->re[3], cur.name)) && re_ok(s->re[0], cur.group) &&
-         re_ok(s->re[1], cur.version) && re_ok(s->re[2], cur.kind);
+    *m = (re_ok(&s->re[4], cv_kz_id_effective_ns(org)) || re_ok(&s->re[4], cv_kz_id_effective_ns(&cur))) &&
+         (re_ok(&s->re[3], org->name) || re_ok(&s->re[3], cur.name)) && re_ok(&s->re[0], cur.group) &&
+         re_ok(&s->re[1], cur.version) && re_ok(&s->re[2], cur.kind);
     free(prev);
     const cv_node *md = map_of(o, "metadata");
     if (*m) CV_GUARD(cv_kz_labels_match(s->labels, map_of(md, "labels"), m));

@@ -1,6 +1,7 @@
 /* Transformer configuration and the field-spec walker (see tconfig.h). */
 #include "reconcile/kustomize/tconfig.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,8 +186,50 @@ static cv_result merge_nbr(cv_kz_tconfig *t, const cv_kz_nbr *o)
     return copy_list(&n->referrers, &o->referrers);
 }
 
+static bool tconfig_empty(const cv_kz_tconfig *t)
+{
+    for (size_t i = 0; i < CV_KZ_FS_COUNT; i++)
+        if (t->fs[i].n) return false;
+    return t->nrefs == 0;
+}
+
+static cv_result copy_exact(cv_kz_fslist *dst, const cv_kz_fslist *src)
+{
+    memset(dst, 0, sizeof *dst);
+    if (!src->n) return cv_ok();
+    dst->v = malloc(src->n * sizeof *dst->v);
+    CV_ENSURE(dst->v, CV_E_NOMEM);
+    memcpy(dst->v, src->v, src->n * sizeof *dst->v);
+    dst->n = dst->cap = src->n;
+    return cv_ok();
+}
+
+/* t (empty) = a copy of in, which is already deduplicated and sorted. */
+static cv_result tconfig_copy(cv_kz_tconfig *t, const cv_kz_tconfig *in)
+{
+    for (size_t i = 0; i < CV_KZ_FS_COUNT; i++) CV_GUARD(copy_exact(&t->fs[i], &in->fs[i]));
+    if (in->nrefs) {
+        t->refs = calloc(in->nrefs, sizeof *t->refs);
+        CV_ENSURE(t->refs, CV_E_NOMEM);
+        t->refs_cap = in->nrefs;
+    }
+    for (; t->nrefs < in->nrefs; t->nrefs++) {
+        t->refs[t->nrefs] = in->refs[t->nrefs];
+        CV_GUARD(copy_exact(&t->refs[t->nrefs].referrers, &in->refs[t->nrefs].referrers));
+    }
+    t->builtin_only = in->builtin_only;
+    return cv_ok();
+}
+
 cv_result cv_kz_tconfig_merge(cv_kz_tconfig *t, const cv_kz_tconfig *in)
 {
+    /* Every build directory merges the builtin tables (a few hundred specs,
+     * quadratic to merge) into its parent's: equal tables merge to
+     * themselves, a merge into nothing is a copy. */
+    if (in->builtin_only && t->builtin_only) return cv_ok();
+    if (in->builtin_only && tconfig_empty(t)) return tconfig_copy(t, in);
+    if (tconfig_empty(in)) return cv_ok();
+    t->builtin_only = false;
     for (size_t i = 0; i < CV_KZ_FS_COUNT; i++)
         CV_GUARD(cv_kz_fslist_merge_all(&t->fs[i], &in->fs[i]));
     for (size_t i = 0; i < in->nrefs; i++) CV_GUARD(merge_nbr(t, &in->refs[i]));
@@ -325,19 +368,43 @@ cv_result cv_kz_tconfig_add_doc(cv_kz_tconfig *t, const cv_node *cfg)
                "json: cannot unmarshal into Go value of type builtinconfig.TransformerConfig");
     cv_kz_tconfig one = { 0 };
     cv_result r = parse_doc(&one, cfg);
+    t->builtin_only = false;
     if (cv_is_ok(r)) r = cv_kz_tconfig_merge(t, &one);
     cv_kz_tconfig_free(&one);
     return r;
 }
 
-cv_result cv_kz_tconfig_add_defaults(cv_doc *d, cv_kz_tconfig *t)
+/* The builtin tables, parsed once: the text is constant and parsing it
+ * was most of a small build's time. Its document holds no secret and is
+ * never freed (every configuration copied from it points into it). */
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+static cv_doc builtin_doc;
+static cv_kz_tconfig builtin;
+static cv_result builtin_res;
+
+static cv_result parse_builtin(void)
 {
     cv_node **docs;
     size_t n;
-    CV_GUARD(cv_kz_yaml_docs(d, cv_kz_tconfig_default_text(), &docs, &n));
-    cv_result r = n == 1 ? cv_kz_tconfig_add_doc(t, docs[0]) : CV_FAIL(CV_E_KZ_KUSTOMIZATION);
+    CV_GUARD(cv_doc_init(&builtin_doc));
+    CV_GUARD(cv_kz_yaml_docs(&builtin_doc, cv_kz_tconfig_default_text(), &docs, &n));
+    cv_result r = n == 1 ? cv_kz_tconfig_add_doc(&builtin, docs[0]) : CV_FAIL(CV_E_KZ_KUSTOMIZATION);
     free(docs);
+    builtin.builtin_only = cv_is_ok(r);
     return r;
+}
+
+static void builtin_init(void)
+{
+    builtin_res = parse_builtin();
+}
+
+cv_result cv_kz_tconfig_add_defaults(cv_doc *d, cv_kz_tconfig *t)
+{
+    (void)d;
+    pthread_once(&builtin_once, builtin_init);
+    CV_GUARD(builtin_res);
+    return cv_kz_tconfig_merge(t, &builtin);
 }
 
 /* ---- the walker (api/filters/fieldspec) ------------------------------------------ */

@@ -63,6 +63,9 @@ typedef struct {
     cv_kz_fslist fs[CV_KZ_FS_COUNT];
     cv_kz_nbr *refs;
     size_t nrefs, refs_cap;
+    /* Holds exactly the builtin tables (and nothing else): merging the
+     * builtins into it again changes nothing, so the merge is skipped. */
+    bool builtin_only;
 } cv_kz_tconfig;
 
 /* kustomize's kind order (resid's orderFirst/orderLast, NULL-terminated):
@@ -73,7 +76,9 @@ extern const char *const cv_kz_order_last[];
 void cv_kz_tconfig_free(cv_kz_tconfig *t);
 /* The builtin tables as YAML text (tconfig_data.c). */
 cv_slice cv_kz_tconfig_default_text(void);
-/* Merge kustomize's builtin tables into t (MakeDefaultConfig). */
+/* Merge kustomize's builtin tables into t (MakeDefaultConfig). They are
+ * parsed once per process (thread-safe) into memory that lives until exit;
+ * t's strings point there. */
 cv_result cv_kz_tconfig_add_defaults(cv_doc *d, cv_kz_tconfig *t) CV_MUST_USE CV_NONNULL;
 /* Merge one configuration document (a MAP, decoded strictly). */
 cv_result cv_kz_tconfig_add_doc(cv_kz_tconfig *t, const cv_node *cfg) CV_MUST_USE CV_NONNULL;

@@ -82,7 +82,7 @@ cv_result cv_kzb_configurations(cv_kzb_ctx *c, cv_kzb_acc *a, const char *dir, c
         size_t n = 0;
         r = cv_kzfs_join(dir, l->items[i].value->s, &path);
         if (cv_is_ok(r)) r = cv_kzfs_read(c->o->fs, path, &text);
-        if (cv_is_ok(r)) r = cv_kz_yaml_docs(d, text, &docs, &n);
+        if (cv_is_ok(r)) r = cv_kz_yaml_repo_docs(d, text, &docs, &n);
         for (size_t j = 0; j < n && cv_is_ok(r); j++) r = cv_kz_tconfig_add_doc(&tc, docs[j]);
         free(docs);
         free(path);

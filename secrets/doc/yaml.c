@@ -584,7 +584,8 @@ cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc)
     CV_ENSUREF(in.len <= CV_DOC_MAX_INPUT, CV_E_TOO_LARGE, "YAML input larger than %u bytes",
                CV_DOC_MAX_INPUT);
     if (in.len == 0) return cv_ok();
-    ym_stream s = { .in = in.p, .in_len = in.len };
+    ym_stream s = { .in = in.p, .in_len = in.len, .no_comments = flags & CV_YAML_NO_COMMENTS,
+                    .public_input = flags & CV_YAML_PUBLIC };
     CV_GUARD(cv_arena_new(&s.arena));
     ld L = { .doc = doc, .a = s.arena, .flags = flags };
     ym_parser *p = NULL;

@@ -37,6 +37,11 @@ enum {
     CV_YAML_ANY_ROOT = 1u << 1,    /* a document may be a sequence or scalar
                                       (its branch is then that node); empty
                                       documents are skipped */
+    CV_YAML_PUBLIC = 1u << 2,      /* the caller vouches that the input holds
+                                      no secret: libyaml's buffers and tokens
+                                      are released without being wiped
+                                      (wiping them was a tenth of loading:
+                                      the whole buffers, untouched pages too) */
 };
 cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc) CV_MUST_USE CV_NONNULL;
 /* Every branch as a YAML document; indent 0 means sops's default 4, a

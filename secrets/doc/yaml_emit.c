@@ -156,17 +156,40 @@ typedef struct {
     bool lead_space, lead_break, trail_space, trail_break, break_space, space_break;
 } em_flags;
 
+/* Byte classes for the scan below (a strchr per byte of every scalar was
+ * the emitter's largest cost): IND_FIRST, an indicator as the first
+ * character; IND_FLOW, a flow indicator anywhere; QUIET, a byte that
+ * sets no flag at all and is neither blank nor break (letters, digits,
+ * and a few punctuation marks no rule looks at). */
+enum { IND_FIRST = 1, IND_FLOW = 2, QUIET = 4 };
+#define Q4(c) [c] = QUIET, [c + 1] = QUIET, [c + 2] = QUIET, [c + 3] = QUIET
+#define Q8(c) Q4(c), Q4(c + 4)
+static const uint8_t k_cls[256] = {
+    ['#'] = IND_FIRST, [','] = IND_FIRST | IND_FLOW, ['['] = IND_FIRST | IND_FLOW,
+    [']'] = IND_FIRST | IND_FLOW, ['{'] = IND_FIRST | IND_FLOW, ['}'] = IND_FIRST | IND_FLOW,
+    ['&'] = IND_FIRST, ['*'] = IND_FIRST, ['!'] = IND_FIRST, ['|'] = IND_FIRST,
+    ['>'] = IND_FIRST, ['\''] = IND_FIRST, ['"'] = IND_FIRST, ['%'] = IND_FIRST,
+    ['@'] = IND_FIRST, ['`'] = IND_FIRST, ['?'] = IND_FLOW,
+    Q8('0'), ['8'] = QUIET, ['9'] = QUIET, Q8('A'), Q8('I'), Q8('Q'), ['Y'] = QUIET,
+    ['Z'] = QUIET, Q8('a'), Q8('i'), Q8('q'), ['y'] = QUIET, ['z'] = QUIET,
+    ['.'] = QUIET, ['/'] = QUIET, ['_'] = QUIET, ['='] = QUIET, ['+'] = QUIET,
+    ['('] = QUIET, [')'] = QUIET, [';'] = QUIET, ['$'] = QUIET, ['^'] = QUIET,
+    ['~'] = QUIET, ['\\'] = QUIET,
+};
+#undef Q8
+#undef Q4
+
 static void indicator_flags(const uint8_t *v, size_t n, size_t i, bool followed, bool preceded,
                             em_flags *f)
 {
     uint8_t c = v[i];
     if (i == 0) {
-        if (strchr("#,[]{}&*!|>'\"%@`", c) && c) f->flow_ind = f->block_ind = true;
+        if (k_cls[c] & IND_FIRST) f->flow_ind = f->block_ind = true;
         else if (c == '?' || c == ':') {
             f->flow_ind = true;
             if (followed) f->block_ind = true;
         } else if (c == '-' && followed) f->flow_ind = f->block_ind = true;
-    } else if (c && strchr(",?[]{}", c)) {
+    } else if (k_cls[c] & IND_FLOW) {
         f->flow_ind = true;
     } else if (c == ':') {
         f->flow_ind = true;
@@ -210,6 +233,12 @@ static void analyze(const uint8_t *v, size_t n, bool v2, em_scan *o)
         f.block_ind = f.flow_ind = true;
     bool preceded = true, prev_space = false, prev_break = false;
     for (size_t i = 0, w; i < n; i += w) {
+        if (k_cls[v[i]] & QUIET) {
+            /* What the calls below would conclude for such a byte. */
+            preceded = prev_space = prev_break = false;
+            w = 1;
+            continue;
+        }
         w = cwidth(v[i]);
         bool followed = i + w >= n || is_blank_b(v, n, i + w);
         indicator_flags(v, n, i, followed, preceded, &f);

@@ -65,6 +65,11 @@ typedef struct {
     size_t ntok, tok_cap;
     ym_comment *coms;
     size_t ncom, com_cap;
+    /* The caller drops comments: their records are not computed (they
+     * only ever become comment text; the nodes and errors are the same). */
+    bool no_comments;
+    /* The input holds no secret (CV_YAML_PUBLIC): nothing of libyaml's is wiped. */
+    bool public_input;
     /* A scanner error after the last good token (libyaml's), reported only
      * if the parser does not fail first. */
     bool scan_failed;

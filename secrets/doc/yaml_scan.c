@@ -168,8 +168,14 @@ static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
     ym_tok *o = &s->toks[s->ntok];
     memset(o, 0, sizeof(*o));
     o->type = (int)t->type;
-    o->start = mark_of(c, t->start_mark);
-    o->end = mark_of(c, t->end_mark);
+    if (s->no_comments) {
+        /* Byte offsets only serve the comment replay. */
+        o->start = (ym_mark){ t->start_mark.index, t->start_mark.line, t->start_mark.column, 0 };
+        o->end = (ym_mark){ t->end_mark.index, t->end_mark.line, t->end_mark.column, 0 };
+    } else {
+        o->start = mark_of(c, t->start_mark);
+        o->end = mark_of(c, t->end_mark);
+    }
     CV_GUARD(token_data(s->arena, t, o));
     s->ntok++;
     return cv_ok();
@@ -208,10 +214,12 @@ static cv_result collect_tokens(ym_stream *s)
         }
         bool end = t.type == YAML_STREAM_END_TOKEN;
         r = push_token(s, &c, &t);
-        wipe_token(&t);
+        if (s->public_input) yaml_token_delete(&t);
+        else wipe_token(&t);
         if (!cv_is_ok(r) || end) break;
     }
-    wipe_parser(&p);
+    if (s->public_input) yaml_parser_delete(&p);
+    else wipe_parser(&p);
     return r;
 }
 
@@ -668,5 +676,5 @@ cv_result cv_yaml_scan(ym_stream *s)
 {
     CV_ENSURE(!utf16_bom(s->in, s->in_len), CV_E_DOC_UNSUPPORTED);
     CV_GUARD(collect_tokens(s));
-    return replay(s);
+    return s->no_comments ? cv_ok() : replay(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/kustomize/kyaml.h"
 #include "secrets/doc/yaml.h"
 #include "secrets/sops/config.h"
@@ -28,13 +29,7 @@ static cv_result add(cv_flux_report *rep, const char *check, const char *subject
 static cv_result add(cv_flux_report *rep, const char *check, const char *subject, bool ok,
                      const char *fmt, ...)
 {
-    if (rep->n == rep->cap) {
-        size_t cap = rep->cap ? rep->cap * 2 : 64;
-        cv_flux_finding *p = realloc(rep->v, cap * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        rep->v = p;
-        rep->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&rep->v, &rep->cap, rep->n + 1, sizeof *rep->v, 64, SIZE_MAX));
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/flux/sources.h"
 #include "reconcile/flux/walk.h"
 #include "reconcile/kustomize/kyaml.h"
@@ -18,13 +19,9 @@ static cv_result push(objs *l, cv_node *o, const char *file)
 {
     if (l->n == l->cap) {
         CV_ENSUREF(l->n < CV_KZ_MAX_RESOURCES, CV_E_LIMIT, "too many Kustomization objects");
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        cv_node **p = realloc(l->v, cap * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        l->v = p;
-        char **f = realloc(l->file, cap * sizeof *f);
-        CV_ENSURE(f, CV_E_NOMEM);
-        l->file = f;
+        size_t cap = l->cap, fcap = l->cap;
+        CV_GUARD(cv_grow_array((void **)&l->v, &cap, l->n + 1, sizeof *l->v, 16, CV_KZ_MAX_RESOURCES));
+        CV_GUARD(cv_grow_array((void **)&l->file, &fcap, cap, sizeof *l->file, cap, cap));
         l->cap = cap;
     }
     l->file[l->n] = file ? strdup(file) : NULL;

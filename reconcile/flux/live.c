@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/flux/ks.h"
 
 /* Both kinds are core v1 and namespaced: their paths need no discovery,
@@ -128,11 +129,7 @@ static cv_result add_entry(cv_flux_live *l, bool secret, const char *ns, const c
 {
     if (l->n == l->cap) {
         CV_ENSUREF(l->n < CV_KZ_MAX_RESOURCES, CV_E_LIMIT, "too many substituteFrom objects");
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        entry *p = realloc(l->v, cap * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        l->v = p;
-        l->cap = cap;
+        CV_GUARD(cv_grow_array((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 16, CV_KZ_MAX_RESOURCES));
     }
     entry *e = &l->v[l->n];
     *e = (entry){ secret, strdup(ns), strdup(name), NULL };

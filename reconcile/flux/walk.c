@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/flux/decrypt.h"
 #include "reconcile/flux/gen.h"
 #include "reconcile/flux/keys.h"
@@ -93,11 +94,7 @@ static cv_result enqueue(cv_flux_walk *w, const cv_node *obj, size_t parent)
     if (cv_flux_walk_find(w, cv_flux_obj_ns(obj), cv_flux_obj_name(obj)) >= 0) return cv_ok();
     if (w->n == w->cap) {
         CV_ENSUREF(w->n < CV_KZ_MAX_RESOURCES, CV_E_LIMIT, "too many Kustomizations");
-        size_t cap = w->cap ? w->cap * 2 : 32;
-        cv_flux_item *p = realloc(w->v, cap * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        w->v = p;
-        w->cap = cap;
+        CV_GUARD(cv_grow_array((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v, 32, CV_KZ_MAX_RESOURCES));
     }
     cv_flux_item *it = &w->v[w->n];
     memset(it, 0, sizeof *it);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/kustomize/kbuild.h"
 #include "reconcile/kustomize/res.h"
 
@@ -25,11 +26,7 @@ cv_result cv_kzb_queue_push(cv_node ***q, size_t *n, size_t *cap, cv_node *v)
     if (*n == *cap) {
         CV_ENSUREF(*n < CV_KZ_MAX_RESOURCES, CV_E_LIMIT, "more than %u resources",
                    CV_KZ_MAX_RESOURCES);
-        size_t nc = *cap ? *cap * 2 : 32;
-        cv_node **p = realloc(*q, nc * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        *q = p;
-        *cap = nc;
+        CV_GUARD(cv_grow_array((void **)q, cap, *n + 1, sizeof **q, 32, CV_KZ_MAX_RESOURCES));
     }
     (*q)[(*n)++] = v;
     return cv_ok();

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 
 #define KZFS_BUCKETS 1024u
 
@@ -273,14 +274,7 @@ static int cmp_names(const void *a, const void *b)
 
 static cv_result names_add(char ***names, size_t *n, size_t *cap, const char *s, size_t len)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        CV_ENSURE(nc <= CV_SRC_MAX_FILES, CV_E_LIMIT);
-        char **p = realloc(*names, nc * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        *names = p;
-        *cap = nc;
-    }
+    CV_GUARD(cv_grow_array((void **)names, cap, *n + 1, sizeof **names, 16, CV_SRC_MAX_FILES));
     (*names)[*n] = strndup(s, len);
     CV_ENSURE((*names)[*n], CV_E_NOMEM);
     (*n)++;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/kustomize/kyaml.h"
 #include "reconcile/kustomize/select.h"
 #include "secrets/doc/yaml_res.h"
@@ -653,13 +654,7 @@ static cv_result pm_filter(pmatch *m, cv_node *rn, size_t i);
 
 static cv_result pm_hit(pmatch *m, cv_node *n)
 {
-    if (m->n == m->cap) {
-        size_t c = m->cap ? m->cap * 2 : 8;
-        cv_node **h = realloc(m->hits, c * sizeof *h);
-        CV_ENSURE(h, CV_E_NOMEM);
-        m->hits = h;
-        m->cap = c;
-    }
+    CV_GUARD(cv_grow_array((void **)&m->hits, &m->cap, m->n + 1, sizeof *m->hits, 8, SIZE_MAX));
     m->hits[m->n++] = n;
     return cv_ok();
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 
 cv_result cv_kz_resmap_init(cv_kz_resmap *rm)
 {
@@ -26,12 +27,8 @@ static cv_result grow(cv_kz_resmap *rm)
     if (rm->n < rm->cap) return cv_ok();
     CV_ENSUREF(rm->n < CV_KZ_MAX_RESOURCES, CV_E_LIMIT, "more than %u resources",
                CV_KZ_MAX_RESOURCES);
-    size_t cap = rm->cap ? rm->cap * 2 : 64;
-    cv_node **p = realloc(rm->objs, cap * sizeof *p);
-    CV_ENSURE(p, CV_E_NOMEM);
-    rm->objs = p;
-    rm->cap = cap;
-    return cv_ok();
+    return cv_grow_array((void **)&rm->objs, &rm->cap, rm->n + 1, sizeof *rm->objs, 64,
+                         CV_KZ_MAX_RESOURCES);
 }
 
 cv_result cv_kz_resmap_append(cv_kz_resmap *rm, cv_node *obj)

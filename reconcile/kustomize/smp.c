@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/kustomize/schema.h"
 #include "reconcile/kustomize/select.h"
 
@@ -356,13 +357,7 @@ static cv_result tuples_add_unique(tuples *ts, const tuple *t)
 {
     for (size_t i = 0; i < ts->n; i++)
         if (tuple_eq(&ts->t[i], t)) return cv_ok();
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 16;
-        tuple *p = realloc(ts->t, cap * sizeof *p);
-        CV_ENSURE(p, CV_E_NOMEM);
-        ts->t = p;
-        ts->cap = cap;
-    }
+    CV_GUARD(cv_grow_array((void **)&ts->t, &ts->cap, ts->n + 1, sizeof *ts->t, 16, SIZE_MAX));
     ts->t[ts->n++] = *t;
     return cv_ok();
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "reconcile/kustomize/kyaml.h"
 
 static const char *const k_lists[CV_KZ_FS_COUNT] = {
@@ -34,12 +35,7 @@ static cv_result grow(void **v, size_t *cap, size_t n, size_t size)
     if (n < *cap) return cv_ok();
     CV_ENSUREF(n < CV_KZ_MAX_RESOURCES, CV_E_LIMIT, "more than %u field specs",
                CV_KZ_MAX_RESOURCES);
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, nc * size);
-    CV_ENSURE(p, CV_E_NOMEM);
-    *v = p;
-    *cap = nc;
-    return cv_ok();
+    return cv_grow_array(v, cap, n + 1, size, 16, CV_KZ_MAX_RESOURCES);
 }
 
 static bool gvk_selected(const cv_kz_fspec *x, const cv_kz_fspec *sel)

@@ -30,16 +30,8 @@ static const char usage[] =
 
 static cv_result build(const char *dir, bool none, bool offline, cv_buf *out)
 {
-    cv_kzfs *fs;
-    CV_GUARD(cv_kzfs_disk(&fs));
-    cv_kz_opts o = { .fs = fs, .load_none = none, .offline = offline };
-    cv_kz_resmap rm;
-    cv_result r = cv_kz_resmap_init(&rm);
-    if (cv_is_ok(r)) r = cv_kz_build(&o, dir, NULL, &rm);
-    if (cv_is_ok(r)) r = cv_kz_emit(&rm, out);
-    cv_kz_resmap_clear(&rm);
-    cv_kzfs_free(&fs);
-    return r;
+    cv_kz_opts o = { .load_none = none, .offline = offline };
+    return cv_kz_build_dir(&o, dir, out);
 }
 
 static void write_out(const char *path, const cv_buf *b)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto/base/limits.h"
+#include "reconcile/kustomize/emit.h"
 #include "reconcile/kustomize/kbuild.h"
 #include "reconcile/kustomize/kyaml.h"
 #include "reconcile/kustomize/remote.h"
@@ -604,5 +605,18 @@ cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust,
     if (cv_is_ok(r)) r = cv_kzb_finish(out, build_meta_has(k, "originAnnotations"),
                                        build_meta_has(k, "transformerAnnotations"));
     cv_kzb_acc_free(&a);
+    return r;
+}
+
+cv_result cv_kz_build_dir(const cv_kz_opts *o, const char *dir, cv_buf *out)
+{
+    cv_kz_opts d = *o;
+    CV_GUARD(cv_kzfs_disk(&d.fs));
+    cv_kz_resmap rm;
+    cv_result r = cv_kz_resmap_init(&rm);
+    if (cv_is_ok(r)) r = cv_kz_build(&d, dir, NULL, &rm);
+    if (cv_is_ok(r)) r = cv_kz_emit(&rm, out);
+    cv_kz_resmap_clear(&rm);
+    cv_kzfs_free(&d.fs);
     return r;
 }

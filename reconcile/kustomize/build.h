@@ -42,6 +42,9 @@ typedef struct {
 
 cv_result cv_kz_build(const cv_kz_opts *o, const char *dir, const cv_node *kust, cv_kz_resmap *out)
     CV_MUST_USE;
+/* `kustomize build DIR` on disk, whole: o's fs is ignored (a disk fs is
+ * opened and closed here) and the printed documents are appended to out. */
+cv_result cv_kz_build_dir(const cv_kz_opts *o, const char *dir, cv_buf *out) CV_MUST_USE CV_NONNULL;
 cv_result cv_kz_read_kustomization(cv_kzfs *fs, const char *dir, cv_doc *doc, cv_node **out)
     CV_MUST_USE CV_NONNULL;
 

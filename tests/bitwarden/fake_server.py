@@ -191,7 +191,20 @@ class World:
 WORLD = None
 
 
-class Handler(BaseHTTPRequestHandler):
+class Dispatching(BaseHTTPRequestHandler):
+    """Every method goes to self.dispatch() (the fakes route by path)."""
+
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def do_PUT(self):
+        self.dispatch()
+
+
+class Handler(Dispatching):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):
@@ -221,15 +234,6 @@ class Handler(BaseHTTPRequestHandler):
                           "headers": sorted(k.lower() for k in self.headers.keys()),
                           "device_type": self.headers.get("Device-Type"),
                           "body": raw.decode("utf-8", "replace")})
-
-    def do_GET(self):
-        self.dispatch()
-
-    def do_POST(self):
-        self.dispatch()
-
-    def do_PUT(self):
-        self.dispatch()
 
     def dispatch(self):
         raw = self.body()
@@ -449,6 +453,20 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, self.project_view(p, scenario))
 
 
+def serve(srv, port_file):
+    """Publish srv's port in port_file (atomically: written, then renamed)
+    and serve until interrupted; the test fakes' common tail."""
+    tmp = port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(tmp, port_file)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main():
     global WORLD
     ap = argparse.ArgumentParser()
@@ -459,15 +477,7 @@ def main():
     WORLD = World(a.shared, a.generate)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(srv, a.port_file)
 
 
 if __name__ == "__main__":

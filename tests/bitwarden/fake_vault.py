@@ -23,11 +23,11 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_server import b64url  # noqa: E402  (shared with the SM fake)
+from fake_server import Dispatching, b64url, serve  # noqa: E402  (shared with the SM fake)
 
 VAULT = {}
 REVISION_MS = 1767323045678  # 2026-01-02T03:04:05.678Z, the items' revisionDate
@@ -117,7 +117,7 @@ def config():
             "settings": {"disableUserRegistration": True}, "object": "config"}
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(Dispatching):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, fmt, *args):
@@ -131,15 +131,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.status = status
-
-    def do_GET(self):
-        self.dispatch()
-
-    def do_POST(self):
-        self.dispatch()
-
-    def do_PUT(self):
-        self.dispatch()
 
     def dispatch(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -217,15 +208,7 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(a.cert, a.key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(srv, a.port_file)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ cleanup() {
     cluster_cleanup
 }
 trap cleanup EXIT
-kc() { "${KUBECTL[@]}" "$@"; }
 rnd() { printf '%s-%s' "$1" "$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
 
 # No identity from the environment: the keys exist only in the cluster.

@@ -27,7 +27,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-kc() { "${KUBECTL[@]}" "$@"; }
 # run NAME ARGS...: covert apply, stdout/stderr/status kept in $W/NAME.*
 run() {
     local name=$1

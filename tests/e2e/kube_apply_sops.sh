@@ -33,7 +33,6 @@ cleanup() {
     cluster_cleanup
 }
 trap cleanup EXIT
-kc() { "${KUBECTL[@]}" "$@"; }
 
 "$AGE131/age-keygen" -o "$W/key.txt" 2>/dev/null
 R=$("$AGE131/age-keygen" -y "$W/key.txt")

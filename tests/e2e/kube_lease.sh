@@ -15,18 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cluster_driver kube_lease_driver
 cluster_suite
 
-W=$(mktemp -d)
-NS=covert-lease-$$
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-    cluster_drop_namespace "$NS"
-    rm -rf "$W"
-    cluster_cleanup
-}
-trap cleanup EXIT
-kc() { "${KUBECTL[@]}" "$@"; }
-kc create namespace "$NS" >/dev/null
+cluster_scratch covert-lease
 
 # Timings: leaseDuration 4 s, renewDeadline 3 s, retryPeriod 1 s.
 DUR=4000 RENEW=3000 RETRY=1000

@@ -23,18 +23,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cluster_driver kube_lease_driver
 cluster_suite
 
-W=$(mktemp -d)
-NS=covert-rot-$$
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-    cluster_drop_namespace "$NS"
-    rm -rf "$W"
-    cluster_cleanup
-}
-trap cleanup EXIT
-kc() { "${KUBECTL[@]}" "$@"; }
-kc create namespace "$NS" >/dev/null
+cluster_scratch covert-rot
 
 # Two accounts per candidate: OLD (revoked mid-run) and NEW (rotated in).
 kc -n "$NS" create role lease-rw --verb=get,create,update --resource=leases.coordination.k8s.io >/dev/null

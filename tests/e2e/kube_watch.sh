@@ -24,7 +24,6 @@ cleanup() {
     cluster_cleanup
 }
 trap cleanup EXIT
-kc() { "${KUBECTL[@]}" "$@"; }
 kc create namespace "$NS" >/dev/null
 kc create namespace "$NS2" >/dev/null
 

@@ -22,14 +22,7 @@ for tool in git /usr/sbin/lighttpd python3; do
     fi
 done
 
-W=$(mktemp -d)
-cleanup() {
-    git_servers_stop
-    rm -rf "$W"
-}
-trap cleanup EXIT
-export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-CACHE="$W/cache"
+git_scratch
 
 # publish NAME SRC: a repository NAME.git from the files of SRC, two
 # commits on main (v1.0.0 tags the first; the second adds a ConfigMap to

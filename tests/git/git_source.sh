@@ -25,14 +25,7 @@ if [ ! -x "$FLUXSRC" ]; then
     exit 0
 fi
 
-W=$(mktemp -d)
-cleanup() {
-    git_servers_stop
-    rm -rf "$W"
-}
-trap cleanup EXIT
-export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-CACHE="$W/cache"
+git_scratch
 
 # commit_at DATE MSG: commit everything with a fixed date.
 commit_at() {

@@ -67,3 +67,23 @@ cluster_driver() {
         exit 0
     fi
 }
+
+# cluster_scratch PREFIX: the common start of a suite that runs background
+# processes: $W a temporary directory, $NS a fresh namespace PREFIX-PID
+# (created), pids=() for the processes to kill, kc as kubectl, and an EXIT
+# trap that kills them, drops the namespace and the directory, and stops
+# the cluster if this suite started it.
+cluster_scratch() {
+    W=$(mktemp -d)
+    NS=$1-$$
+    pids=()
+    trap cluster_scratch_cleanup EXIT
+    "${KUBECTL[@]}" create namespace "$NS" >/dev/null
+}
+cluster_scratch_cleanup() {
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+    cluster_drop_namespace "$NS"
+    rm -rf "$W"
+    cluster_cleanup
+}
+kc() { "${KUBECTL[@]}" "$@"; }

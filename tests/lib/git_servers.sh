@@ -111,3 +111,12 @@ git_servers_stop() {
     for p in $GIT_SERVER_PIDS; do wait "$p" 2>/dev/null; done
     GIT_SERVER_PIDS=""
 }
+
+# git_scratch: $W a temporary directory (removed, with the servers stopped,
+# at exit), $CACHE covert's Git cache inside it, and a fixed commit identity.
+git_scratch() {
+    W=$(mktemp -d)
+    CACHE="$W/cache"
+    trap 'git_servers_stop; rm -rf "$W"' EXIT
+    export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+}

@@ -13,16 +13,8 @@
 
 cv_result kz_case_build(const char *dir, cv_buf *out)
 {
-    cv_kzfs *fs;
-    CV_GUARD(cv_kzfs_disk(&fs));
-    cv_kz_opts o = { .fs = fs, .load_none = true };
-    cv_kz_resmap rm;
-    cv_result r = cv_kz_resmap_init(&rm);
-    if (cv_is_ok(r)) r = cv_kz_build(&o, dir, NULL, &rm);
-    if (cv_is_ok(r)) r = cv_kz_emit(&rm, out);
-    cv_kz_resmap_clear(&rm);
-    cv_kzfs_free(&fs);
-    return r;
+    cv_kz_opts o = { .load_none = true };
+    return cv_kz_build_dir(&o, dir, out);
 }
 
 static bool compare(const char *vecs, const char *name, cv_result r, const cv_buf *out, cv_err want_err,

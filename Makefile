@@ -127,7 +127,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 
-bench: all $(O)/stream-bench
+bench: all $(O)/stream-bench $(O)/timeit
 	bench/run.sh $(O)
 	bench/sops.sh $(O)
 	bench/git_fetch.sh $(O)
@@ -137,6 +137,9 @@ bench: all $(O)/stream-bench
 
 $(O)/stream-bench: bench/stream_bench.c $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
+
+$(O)/timeit: bench/timeit.c
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
 
 deps:
 	@tests/deps.sh

@@ -19,6 +19,18 @@
 #                    (e.g. age v1.3.1 itself, to check the script)
 #   PEERS=~/.cache/covert/peers            AGE111=/usr/bin/age
 #   CASES="enc dec enc-a dec-a"            subset to run
+#   WARM=1     touch 2 x SIZE_MIB of tmpfs pages before every run (0: off)
+#
+# Two more rows per case put the figures in proportion:
+#   write floor  `dd` writing the case's output size from /dev/zero to the
+#                same tmpfs: the kernel work of the output alone, which no
+#                tool writing one file can split over cores (writes to one
+#                file hold its inode lock). "ceiling" is age v1.3.1's time
+#                over it: the most any age could gain on this machine.
+# WARM exists because on a VM with a memory balloon, pages a previous run
+# freed may have been handed back to the host, and the next run to touch them
+# pays a host fault per page (seen here: a 0.45 s write taking 2.7 s); warming
+# gives every tool the same hot pages.
 set -euo pipefail
 
 O=${1:-build}
@@ -31,7 +43,8 @@ KEYGEN=${KEYGEN:-$PEERS/age-1.3.1/age-keygen}
 AGE111=${AGE111:-/usr/bin/age}
 BENCH_DIR=${BENCH_DIR:-/dev/shm/covert-bench}
 CASES=${CASES:-"enc dec enc-a dec-a"}
-TIME=/usr/bin/time
+TIMEIT=$ROOT/$O/timeit
+WARM=${WARM:-1}
 
 if [ -n "${COVERT:-}" ]; then
     COVERT_CMD=("$COVERT")
@@ -46,7 +59,7 @@ need "${COVERT_CMD[0]}" "build covert with make, or set COVERT"
 need "$AGE131" "make peers"
 need "$KEYGEN" "make peers"
 need "$AGE111" "apt-get install age"
-need "$TIME" "apt-get install time"
+need "$TIMEIT" "make $O/timeit"
 
 mkdir -p "$BENCH_DIR"
 W=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
@@ -69,15 +82,24 @@ run_once() {
     local out=$1
     shift
     rm -f "$out"
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$TIME" -f "%M %U %S" -o "$W/rss" "$@" >/dev/null 2>"$W/err" || {
+    if [ "$WARM" = 1 ]; then
+        dd if=/dev/zero of="$W/warm" bs=1M count=$((SIZE_MIB * 2)) status=none
+        rm -f "$W/warm"
+    fi
+    "$TIMEIT" --err "$W/err" -- "$@" || {
         echo "bench: command failed: $*" >&2
         cat "$W/err" >&2
         exit 1
     }
-    t1=$(date +%s.%N)
-    tail -1 "$W/rss" | awk -v s="$(echo "$t1 - $t0" | bc -l)" '{ print s, $1, $2 + $3 }'
+}
+
+# Bytes each case writes: what its reference output holds.
+out_size() {
+    case $1 in
+    enc) stat -c %s "$W/ref.age" ;;
+    enc-a) stat -c %s "$W/ref.age.asc" ;;
+    *) stat -c %s "$W/plain" ;;
+    esac
 }
 
 # Sets CMD to the command line of TOOL for CASE, writing OUT.
@@ -87,6 +109,9 @@ case_cmd() {
     covert) CMD=("${COVERT_CMD[@]}") ;;
     age131) CMD=("$AGE131") ;;
     age111) CMD=("$AGE111") ;;
+    floor)
+        CMD=(dd if=/dev/zero of="$out" bs=1M count="$(out_size "$kase")" iflag=count_bytes status=none)
+        return ;;
     esac
     case $kase in
     enc) CMD+=(-e -r "$RCPT" -o "$out" "$W/plain") ;;
@@ -99,7 +124,7 @@ case_cmd() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maxof() { sort -g | tail -1; }
 
-TOOLS="covert age131 age111"
+TOOLS="covert age131 age111 floor"
 declare -A SECS RSS CPU
 
 # The decryptions and covert's encryptions must be right, not just fast.
@@ -139,6 +164,7 @@ label() {
     covert) echo "$COVERT_LABEL" ;;
     age131) echo "age v1.3.1" ;;
     age111) echo "age 1.1.1 (Debian)" ;;
+    floor) echo "write floor (dd)" ;;
     esac
 }
 
@@ -153,6 +179,8 @@ report_case() {
         if [ "$tool" = covert ]; then
             printf '   %8.2fx %8.2fx\n' "$(echo "${SECS[$kase.age131]} / $c" | bc -l)" \
                 "$(echo "${SECS[$kase.age111]} / $c" | bc -l)"
+        elif [ "$tool" = floor ]; then
+            printf '   %8.2fx (ceiling)\n' "$(echo "${SECS[$kase.age131]} / $s" | bc -l)"
         else
             printf '\n'
         fi

@@ -15,20 +15,23 @@
 # (interleaved), the peak RSS (largest over runs; for secrets-200, of one
 # sops process) and how many times faster covert is.
 #
-# Environment: RUNS=5  BENCH_DIR=/dev/shm/covert-sops-bench  PEERS=~/.cache/covert/peers
+# Times come from bench/timeit.c (spawn to wait4, microseconds; peak RSS
+# from wait4).
+#
+# Environment: RUNS=11  BENCH_DIR=/dev/shm/covert-sops-bench  PEERS=~/.cache/covert/peers
 set -euo pipefail
 
 O=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-11}
 PEERS=${PEERS:-$HOME/.cache/covert/peers}
 SOPS=$PEERS/sops-3.13.2/sops
 KEYGEN=$PEERS/age-1.3.1/age-keygen
 COVERT=$ROOT/$O/covert
 BENCH_DIR=${BENCH_DIR:-/dev/shm/covert-sops-bench}
-TIME=/usr/bin/time
-for t in "$SOPS" "$KEYGEN" "$COVERT" "$TIME"; do
-    [ -x "$t" ] || { echo "bench: missing $t (make peers / make / apt-get install time)" >&2; exit 1; }
+TIMEIT=$ROOT/$O/timeit
+for t in "$SOPS" "$KEYGEN" "$COVERT" "$TIMEIT"; do
+    [ -x "$t" ] || { echo "bench: missing $t (make peers / make $O/timeit)" >&2; exit 1; }
 done
 
 rm -rf "$BENCH_DIR"
@@ -62,11 +65,11 @@ PY
 mkdir enc200
 for f in plain200/*.yaml; do "$SOPS" encrypt --age "$R" "$f" >"enc200/$(basename "$f")"; done
 
-# measure LABEL CMD...: appends "LABEL wall rss" to times.txt
+# measure LABEL CMD...: appends "LABEL wall rss cpu" to times.txt
 measure() {
     local label=$1
     shift
-    "$TIME" -f "%e %M" -o t.out "$@" >/dev/null 2>err.out || { cat err.out >&2; exit 1; }
+    "$TIMEIT" --err err.out -- "$@" >t.out || { cat err.out >&2; exit 1; }
     echo "$label $(cat t.out)" >>times.txt
 }
 sops_each_dec() { for f in enc200/*.yaml; do "$SOPS" decrypt "$f" >/dev/null; done; }
@@ -102,13 +105,13 @@ python3 - "$RUNS" <<'PY'
 import statistics, sys
 rows = {}
 for line in open("times.txt"):
-    *label, wall, rss = line.split()
+    *label, wall, rss, _cpu = line.split()
     case, op, tool = label
     rows.setdefault((case, op), {}).setdefault(tool, []).append((float(wall), int(rss)))
 print(f"sops benchmark, {sys.argv[1]} runs, median wall time, peak RSS")
-print(f"{'case':<14}{'op':<5}{'covert s':>10}{'sops s':>10}{'speed-up':>10}{'covert MiB':>12}{'sops MiB':>10}{'RSS ratio':>11}")
+print(f"{'case':<14}{'op':<5}{'covert ms':>11}{'sops ms':>10}{'speed-up':>10}{'covert MiB':>12}{'sops MiB':>10}{'RSS ratio':>11}")
 for (case, op), t in rows.items():
     cw = statistics.median(w for w, _ in t["covert"]); sw = statistics.median(w for w, _ in t["sops"])
     cr = max(r for _, r in t["covert"]) / 1024; sr = max(r for _, r in t["sops"]) / 1024
-    print(f"{case:<14}{op:<5}{cw:>10.3f}{sw:>10.3f}{sw / max(cw, 0.001):>9.1f}x{cr:>12.1f}{sr:>10.1f}{cr / sr:>11.2f}")
+    print(f"{case:<14}{op:<5}{cw * 1000:>11.1f}{sw * 1000:>10.1f}{sw / cw:>9.1f}x{cr:>12.1f}{sr:>10.1f}{cr / sr:>11.2f}")
 PY

@@ -186,6 +186,7 @@ cv_result cv_aes_gcm_open(uint8_t *out, const uint8_t key[32], const uint8_t *iv
  * instead of once per message (SOPS encrypts thousands of small values). */
 struct cv_aes_gcm {
     EVP_CIPHER_CTX *x[2]; /* [0] open, [1] seal */
+    size_t iv_len[2];     /* as last set on each: setting it costs a call per value */
 };
 
 cv_result cv_aes_gcm_new(cv_aes_gcm **out, const uint8_t key[32])
@@ -214,11 +215,16 @@ void cv_aes_gcm_free(cv_aes_gcm **g)
     *g = NULL;
 }
 
-static cv_result gcm_set_iv(EVP_CIPHER_CTX *x, const uint8_t *iv, size_t iv_len, int enc)
+static cv_result gcm_set_iv(cv_aes_gcm *g, const uint8_t *iv, size_t iv_len, int enc)
 {
     CV_ENSURE(iv_len > 0 && iv_len <= 256, CV_E_INVALID_ARG);
-    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL),
-                  CV_E_CRYPTO);
+    EVP_CIPHER_CTX *x = g->x[enc];
+    if (g->iv_len[enc] != iv_len) {
+        g->iv_len[enc] = 0;
+        CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL),
+                      CV_E_CRYPTO);
+        g->iv_len[enc] = iv_len;
+    }
     CV_GUARD_OSSL(EVP_CipherInit_ex(x, NULL, NULL, NULL, iv, enc), CV_E_CRYPTO);
     return cv_ok();
 }
@@ -227,7 +233,7 @@ cv_result cv_aes_gcm_seal_with(cv_aes_gcm *g, uint8_t *out, uint8_t tag[16], con
                                size_t iv_len, const uint8_t *in, size_t n, const uint8_t *ad,
                                size_t ad_len)
 {
-    CV_GUARD(gcm_set_iv(g->x[1], iv, iv_len, 1));
+    CV_GUARD(gcm_set_iv(g, iv, iv_len, 1));
     return gcm_seal(g->x[1], out, tag, in, n, ad, ad_len);
 }
 
@@ -235,6 +241,6 @@ cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, s
                                const uint8_t *in, size_t n, const uint8_t tag[16],
                                const uint8_t *ad, size_t ad_len)
 {
-    CV_GUARD(gcm_set_iv(g->x[0], iv, iv_len, 0));
+    CV_GUARD(gcm_set_iv(g, iv, iv_len, 0));
     return gcm_open(g->x[0], out, in, n, tag, ad, ad_len);
 }

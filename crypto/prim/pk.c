@@ -7,13 +7,57 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "crypto/base/mem.h"
 
 void cv_random(void *out, size_t n) { randombytes_buf(out, n); }
+
+#define NONCE_POOL 4096
+
+static __thread struct {
+    uint8_t b[NONCE_POOL];
+    size_t left;
+} pool;
+
+static void drop_pool(void) { cv_wipe(&pool, sizeof(pool)); }
+
+static void watch_forks(void) { (void)pthread_atfork(NULL, NULL, drop_pool); }
+
+static void refill_pool(void)
+{
+    size_t got = 0;
+    while (got < NONCE_POOL) {
+        ssize_t r = getrandom(pool.b + got, NONCE_POOL - got, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) { /* no getrandom: libsodium's own source */
+            randombytes_buf(pool.b + got, NONCE_POOL - got);
+            break;
+        }
+        got += (size_t)r;
+    }
+    pool.left = NONCE_POOL;
+}
+
+void cv_random_nonce(void *out, size_t n)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, watch_forks);
+    if (n > NONCE_POOL / 8) {
+        cv_random(out, n);
+        return;
+    }
+    if (pool.left < n) refill_pool();
+    uint8_t *p = pool.b + NONCE_POOL - pool.left;
+    memcpy(out, p, n);
+    cv_wipe(p, n); /* served bytes are never served again, nor kept */
+    pool.left -= n;
+}
 
 void cv_x25519_base(uint8_t pub[32], const uint8_t priv[32])
 {

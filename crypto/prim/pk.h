@@ -13,6 +13,12 @@
 #include "crypto/base/err.h"
 
 void cv_random(void *out, size_t n);
+/* Random bytes for values that are published, such as the IV of every SOPS
+ * value: served from a per-thread pool that one getrandom call refills, so
+ * ten thousand IVs cost tens of system calls instead of ten thousand. Never
+ * for keys. A forked child drops the pool it inherited (two processes must
+ * never hand out the same bytes). */
+void cv_random_nonce(void *out, size_t n);
 
 void cv_x25519_base(uint8_t pub[32], const uint8_t priv[32]);
 cv_result cv_x25519(uint8_t shared[32], const uint8_t priv[32], const uint8_t pub[32])

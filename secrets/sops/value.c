@@ -54,34 +54,37 @@ cv_result cv_sops_enc_parse(cv_slice s, cv_sops_enc *out)
     return cv_ok();
 }
 
-/* 0..63 for the alphabet, 64 for '=', 65 for CR/LF (skipped), 255 else. */
+/* One more than the sextet for the alphabet, 65 for '=', 66 for CR/LF (Go's
+ * decoder skips them), 0 for anything else: a zero-initialised table then
+ * rejects every byte it does not name. */
 static const uint8_t b64_tab[256] = {
-    ['A'] = 0,  ['B'] = 1,  ['C'] = 2,  ['D'] = 3,  ['E'] = 4,  ['F'] = 5,  ['G'] = 6,
-    ['H'] = 7,  ['I'] = 8,  ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13,
-    ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17, ['S'] = 18, ['T'] = 19, ['U'] = 20,
-    ['V'] = 21, ['W'] = 22, ['X'] = 23, ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27,
-    ['c'] = 28, ['d'] = 29, ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34,
-    ['j'] = 35, ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
-    ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47, ['w'] = 48,
-    ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53, ['2'] = 54, ['3'] = 55,
-    ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59, ['8'] = 60, ['9'] = 61, ['+'] = 62,
-    ['/'] = 63, ['='] = 64, ['\r'] = 65, ['\n'] = 65,
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+    ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+    ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+    ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+    ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+    ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+    ['='] = 65, ['\r'] = 66, ['\n'] = 66,
 };
 
-cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len)
+/* The general loop: padding, line breaks, and the final partial group. */
+static cv_result b64_tail(cv_slice in, size_t i, uint8_t *out, size_t n, size_t *out_len)
 {
     uint32_t acc = 0;
-    size_t got = 0, n = 0, pad = 0;
-    for (size_t i = 0; i < in.len; i++) {
-        uint8_t c = in.p[i], v = b64_tab[c];
-        if (v == 0 && c != 'A') CV_BAIL(CV_E_BASE64);
-        if (v == 65) continue;
-        if (v == 64) {
+    size_t got = 0, pad = 0;
+    for (; i < in.len; i++) {
+        uint8_t v = b64_tab[in.p[i]];
+        CV_ENSURE(v != 0, CV_E_BASE64);
+        if (v == 66) continue;
+        if (v == 65) {
             pad++;
             continue;
         }
         CV_ENSURE(pad == 0, CV_E_BASE64);
-        acc = acc << 6 | v;
+        acc = acc << 6 | (uint32_t)(v - 1);
         if (++got == 4) {
             out[n++] = (uint8_t)(acc >> 16);
             out[n++] = (uint8_t)(acc >> 8);
@@ -99,6 +102,23 @@ cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len)
     }
     *out_len = n;
     return cv_ok();
+}
+
+cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len)
+{
+    /* Whole groups of four alphabet bytes take the straight path; the first
+     * group holding anything else (or the end) hands over to b64_tail. */
+    size_t i = 0, n = 0;
+    for (; i + 4 <= in.len; i += 4) {
+        uint32_t a = b64_tab[in.p[i]], b = b64_tab[in.p[i + 1]], c = b64_tab[in.p[i + 2]],
+                 d = b64_tab[in.p[i + 3]];
+        if (a - 1 > 63 || b - 1 > 63 || c - 1 > 63 || d - 1 > 63) break;
+        uint32_t acc = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+        out[n++] = (uint8_t)(acc >> 16);
+        out[n++] = (uint8_t)(acc >> 8);
+        out[n++] = (uint8_t)acc;
+    }
+    return b64_tail(in, i, out, n, out_len);
 }
 
 /* ---- typed plaintext ------------------------------------------------------ */
@@ -224,35 +244,93 @@ static cv_result stash_put(cv_doc *d, cv_sops_stash *s, const uint8_t dg[CV_SHA2
 
 /* ---- encrypt ------------------------------------------------------------------ */
 
-static cv_result format_enc(cv_buf *o, cv_slice ct, const uint8_t *iv, const uint8_t *tag,
-                            const char *type)
+/* Working space for one value: the stack for the short values that make up
+ * nearly every file, a heap buffer beyond. Plaintext scratch is wiped. */
+#define SMALL_VALUE 512
+
+typedef struct {
+    uint8_t small[SMALL_VALUE];
+    cv_buf big;
+    uint8_t *p;
+    size_t used;
+} scratch;
+
+static void scratch_init(scratch *s, bool secret)
 {
-    CV_GUARD(cv_buf_add_str(o, ENC_PREFIX));
-    CV_GUARD(cv_b64_encode_buf(o, ct.p, ct.len, true));
-    CV_GUARD(cv_buf_add_str(o, ",iv:"));
-    CV_GUARD(cv_b64_encode_buf(o, iv, CV_SOPS_IV_LEN, true));
-    CV_GUARD(cv_buf_add_str(o, ",tag:"));
-    CV_GUARD(cv_b64_encode_buf(o, tag, CV_SOPS_TAG_LEN, true));
-    return cv_buf_addf(o, ",type:%s]", type);
+    /* An encrypted value's text is 4/3 of its plaintext and more. */
+    if (secret) cv_buf_init_secret(&s->big, CV_DOC_MAX_INPUT * 2);
+    else cv_buf_init(&s->big, CV_DOC_MAX_INPUT * 2);
+    s->p = s->small;
+    s->used = 0;
+}
+
+static cv_result scratch_need(scratch *s, size_t need)
+{
+    if (need <= SMALL_VALUE) return cv_ok();
+    CV_GUARD(cv_buf_reserve(&s->big, need));
+    s->p = s->big.p;
+    return cv_ok();
+}
+
+static void scratch_release(scratch *s)
+{
+    if (s->p == s->small && s->big.wipe) cv_wipe(s->small, s->used);
+    cv_buf_release(&s->big);
+}
+
+/* ENC[AES256_GCM,data:<ct>,iv:<iv>,tag:<tag>,type:<type>] written into o,
+ * which holds enc_len bytes. */
+static size_t enc_len(size_t ct_len, size_t type_len)
+{
+    return sizeof(ENC_PREFIX) - 1 + cv_b64_enc_len(ct_len, true) + 4 +
+           cv_b64_enc_len(CV_SOPS_IV_LEN, true) + 5 + cv_b64_enc_len(CV_SOPS_TAG_LEN, true) +
+           6 + type_len + 1;
+}
+
+static char *put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static char *put_b64(char *o, const uint8_t *in, size_t n)
+{
+    cv_b64_encode(o, in, n, true);
+    return o + cv_b64_enc_len(n, true);
+}
+
+static void format_enc(char *o, cv_slice ct, const uint8_t *iv, const uint8_t *tag,
+                       const char *type)
+{
+    o = put(o, ENC_PREFIX, sizeof(ENC_PREFIX) - 1);
+    o = put_b64(o, ct.p, ct.len);
+    o = put(o, ",iv:", 4);
+    o = put_b64(o, iv, CV_SOPS_IV_LEN);
+    o = put(o, ",tag:", 5);
+    o = put_b64(o, tag, CV_SOPS_TAG_LEN);
+    o = put(o, ",type:", 6);
+    o = put(o, type, strlen(type));
+    *o = ']';
 }
 
 static cv_result seal(cv_doc *d, cv_node *n, cv_node_kind kind, cv_aes_gcm *key,
                       cv_slice aad, cv_slice plain, const char *type, const uint8_t *iv)
 {
-    cv_result res = cv_ok();
     uint8_t tag[CV_SOPS_TAG_LEN];
-    cv_buf ct, o;
-    cv_buf_init(&ct, CV_DOC_MAX_INPUT);
-    cv_buf_init(&o, CV_DOC_MAX_INPUT * 2);
-    CV_GUARD_GOTO(res, cv_buf_reserve(&ct, plain.len + 1), out);
+    size_t olen = enc_len(plain.len, strlen(type));
+    scratch ct, o; /* ciphertext and its text: neither is secret */
+    scratch_init(&ct, false);
+    scratch_init(&o, false);
+    cv_result res = cv_ok();
+    CV_GUARD_GOTO(res, scratch_need(&ct, plain.len + 1), out);
+    CV_GUARD_GOTO(res, scratch_need(&o, olen), out);
     CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct.p, tag, iv, CV_SOPS_IV_LEN, plain.p,
                                             plain.len, aad.p, aad.len), out);
-    ct.len = plain.len;
-    CV_GUARD_GOTO(res, format_enc(&o, cv_buf_slice(&ct), iv, tag, type), out);
-    CV_GUARD_GOTO(res, cv_node_set_text(d, n, kind, o.p, o.len), out);
+    format_enc((char *)o.p, cv_slice_of(ct.p, plain.len), iv, tag, type);
+    res = cv_node_set_text(d, n, kind, o.p, olen);
 out:
-    cv_buf_release(&ct);
-    cv_buf_release(&o);
+    scratch_release(&ct);
+    scratch_release(&o);
     return res;
 }
 
@@ -276,7 +354,7 @@ cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
         e = stash_find(stash, dg);
     }
     if (e) memcpy(iv, e->iv, sizeof(iv));
-    else cv_random(iv, sizeof(iv));
+    else cv_random_nonce(iv, sizeof(iv));
     cv_result r = seal(d, n, comment ? CV_NODE_COMMENT : CV_NODE_STR, key, aad, plain, type, iv);
     cv_wipe(num, sizeof(num)); /* a number's plaintext digits */
     return r;
@@ -322,7 +400,7 @@ static cv_result typed(cv_doc *d, cv_node *n, cv_slice type, cv_slice plain)
              (const char *)type.p);
 }
 
-static cv_result decode_parts(const cv_sops_enc *e, cv_buf *ct, uint8_t *iv, size_t *iv_len,
+static cv_result decode_parts(const cv_sops_enc *e, scratch *ct, uint8_t *iv, size_t *iv_len,
                               uint8_t tag[CV_SOPS_TAG_LEN])
 {
     uint8_t tbuf[64];
@@ -334,30 +412,35 @@ static cv_result decode_parts(const cv_sops_enc *e, cv_buf *ct, uint8_t *iv, siz
                CV_E_SOPS_ENC, "Error base64-decoding tag");
     CV_ENSUREF(tl == CV_SOPS_TAG_LEN, CV_E_SOPS_DECRYPT, "Could not decrypt with AES_GCM");
     memcpy(tag, tbuf, CV_SOPS_TAG_LEN);
-    CV_GUARD(cv_buf_reserve(ct, e->data.len / 4 * 3 + 4));
-    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->data, ct->p, &ct->len)), CV_E_SOPS_ENC,
+    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->data, ct->p, &ct->used)), CV_E_SOPS_ENC,
                "Error base64-decoding data");
     return cv_ok();
 }
 
-static cv_result open_value(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, cv_buf *pt,
-                            uint8_t *iv, size_t *iv_len)
+/* Decrypts into pt (as large as ct); the plaintext length is ct->used. */
+static cv_result open_value(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, scratch *ct,
+                            scratch *pt, uint8_t *iv, size_t *iv_len)
 {
-    cv_result res = cv_ok();
     uint8_t tag[CV_SOPS_TAG_LEN];
-    cv_buf ct;
-    cv_buf_init(&ct, CV_DOC_MAX_INPUT);
-    CV_GUARD_GOTO(res, decode_parts(e, &ct, iv, iv_len, tag), out);
-    CV_GUARD_GOTO(res, cv_buf_reserve(pt, ct.len + 1), out);
-    res = cv_aes_gcm_open_with(key, pt->p, iv, *iv_len, ct.p, ct.len, tag, aad.p, aad.len);
-    if (!cv_is_ok(res)) {
-        res = CV_FAILF(CV_E_SOPS_DECRYPT, "Could not decrypt with AES_GCM");
-        goto out;
-    }
-    pt->len = ct.len;
-out:
-    cv_buf_release(&ct);
-    return res;
+    CV_GUARD(decode_parts(e, ct, iv, iv_len, tag));
+    pt->used = ct->used;
+    cv_result res = cv_aes_gcm_open_with(key, pt->p, iv, *iv_len, ct->p, ct->used, tag, aad.p,
+                                         aad.len);
+    CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, "Could not decrypt with AES_GCM");
+    return cv_ok();
+}
+
+static cv_result remember_iv(cv_doc *d, cv_sops_stash *stash, const cv_node *n, cv_slice aad,
+                             cv_slice iv)
+{
+    char num[CV_NUM_TEXT_MAX];
+    cv_slice plain;
+    const char *type;
+    uint8_t dg[CV_SHA256_LEN];
+    CV_GUARD(cv_sops_value_bytes(n, num, &plain, &type));
+    stash_digest(aad, type, plain, false, dg);
+    cv_wipe(num, sizeof(num));
+    return stash_put(d, stash, dg, iv);
 }
 
 cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
@@ -374,21 +457,17 @@ cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
     cv_result res = cv_ok();
     uint8_t iv[64];
     size_t iv_len = 0;
-    cv_buf pt;
-    cv_buf_init_secret(&pt, CV_DOC_MAX_INPUT);
-    CV_GUARD_GOTO(res, open_value(&e, key, aad, &pt, iv, &iv_len), out);
-    CV_GUARD_GOTO(res, typed(d, n, e.type, cv_buf_slice(&pt)), out);
-    if (stash) {
-        char num[CV_NUM_TEXT_MAX];
-        cv_slice plain;
-        const char *type;
-        uint8_t dg[CV_SHA256_LEN];
-        CV_GUARD_GOTO(res, cv_sops_value_bytes(n, num, &plain, &type), out);
-        stash_digest(aad, type, plain, false, dg);
-        CV_GUARD_GOTO(res, stash_put(d, stash, dg, cv_slice_of(iv, iv_len)), out);
-        cv_wipe(num, sizeof(num));
-    }
+    size_t need = e.data.len / 4 * 3 + 4;
+    scratch ct, pt;
+    scratch_init(&ct, false);
+    scratch_init(&pt, true);
+    CV_GUARD_GOTO(res, scratch_need(&ct, need), out);
+    CV_GUARD_GOTO(res, scratch_need(&pt, need), out);
+    CV_GUARD_GOTO(res, open_value(&e, key, aad, &ct, &pt, iv, &iv_len), out);
+    CV_GUARD_GOTO(res, typed(d, n, e.type, cv_slice_of(pt.p, pt.used)), out);
+    if (stash) res = remember_iv(d, stash, n, aad, cv_slice_of(iv, iv_len));
 out:
-    cv_buf_release(&pt);
+    scratch_release(&pt);
+    scratch_release(&ct);
     return res;
 }

@@ -63,7 +63,7 @@ need "$TIMEIT" "make $O/timeit"
 
 mkdir -p "$BENCH_DIR"
 W=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap 'rm -rf "$W"; rmdir "$BENCH_DIR" 2>/dev/null || true' EXIT
 
 # ---- inputs -------------------------------------------------------------
 

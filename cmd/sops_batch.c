@@ -22,6 +22,7 @@
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
+#include "crypto/base/par.h"
 #include "crypto/prim/pk.h"
 
 typedef struct {
@@ -186,19 +187,7 @@ static void *worker(void *arg)
     }
 }
 
-static void run_all(batch *b)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nt = cpus > 0 ? (size_t)cpus : 1;
-    if (nt > b->n) nt = b->n;
-    if (nt > 64) nt = 64;
-    pthread_t t[64];
-    size_t started = 0;
-    for (size_t i = 1; i < nt; i++)
-        if (pthread_create(&t[started], NULL, worker, b) == 0) started++;
-    worker(b);
-    for (size_t i = 0; i < started; i++) pthread_join(t[i], NULL);
-}
+static void run_all(batch *b) { cv_par_run(cv_par_threads(b->n, 1), worker, b); }
 
 static int finish(batch *b)
 {

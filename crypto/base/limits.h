@@ -38,6 +38,12 @@
 #define CV_AGE_BATCH_CHUNKS 16u
 #define CV_AGE_MAX_THREADS 64u
 #define CV_AGE_STREAM_MAX_MEM (8u * 1024u * 1024u)
+/* Threads cv_par_run starts for work inside one document or command (the
+ * sops batch and the values of one large file). */
+#define CV_PAR_MAX_THREADS 64u
+/* Values of one SOPS document per thread before a second thread pays for
+ * itself (a value costs a few microseconds, a thread tens). */
+#define CV_SOPS_VALUES_PER_THREAD 1024u
 /* Plugin protocol messages. */
 #define CV_AGE_PLUGIN_MAX_MSG (1024u * 1024u)
 /* Passphrases typed or read from a file. */

@@ -1,10 +1,14 @@
 #include "secrets/sops/crypt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <stdatomic.h>
 
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
+#include "crypto/base/par.h"
 #include "crypto/prim/hash.h"
 #include "secrets/sops/regex.h"
 
@@ -20,9 +24,32 @@ typedef struct {
     size_t first; /* index into walk.comments */
 } level;
 
+/* A leaf met by the walk, waiting for its value to be encrypted or
+ * decrypted (on any thread) and then applied in document order. */
+typedef struct {
+    cv_node *v;
+    uint32_t aad_off, aad_len; /* in walk.aads */
+    bool crypt;                /* encrypted leaf: encrypt it, or decrypt it */
+    bool comment, in_list;
+    bool done, failed;
+    uint8_t worker;
+    bool empty;          /* encrypt: nothing to encrypt */
+    cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.off/o.len of the text */
+} job;
+
+/* Jobs are run in batches: memory stays bounded and the order of errors
+ * and of MAC input is the document's. */
+#define BATCH 4096u
+
 typedef struct {
     cv_doc *d;
     cv_aes_gcm *key;
+    const uint8_t *raw_key;
+    job *jobs;
+    size_t njobs, cap_jobs;
+    cv_buf aads;                       /* the AAD of every pending job */
+    cv_buf out[CV_PAR_MAX_THREADS];    /* per thread: plaintexts or ENC texts */
+    atomic_size_t next, ids;
     cv_sops_stash *stash;
     bool decrypt;
     bool mac_only;
@@ -101,53 +128,159 @@ static cv_result hash_leaf(walk *w, const cv_node *v)
     return cv_ok();
 }
 
-/* sops joins the path with ':' and adds one: the empty path is ":". */
-static cv_slice aad_of(const walk *w)
-{
-    return w->aad.len ? cv_buf_slice(&w->aad) : cv_slice_of(":", 1);
-}
-
-static cv_result path_error(const walk *w, cv_result r)
+/* A value's error as sops words it (no path: sops gives none). */
+static cv_result value_error(const walk *w, cv_result r)
 {
     if (cv_is_ok(r)) return r;
-    return CV_FAILF(r.err, "%s at %.*s", cv_err_detail(), (int)(w->aad.len > 200 ? 200 : w->aad.len),
-                    (const char *)w->aad.p);
+    return CV_FAILF(r.err, "Error walking tree: Could not %s value: %s",
+                    w->decrypt ? "decrypt" : "encrypt", cv_err_detail());
 }
 
-static cv_result enc_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
+/* Go's %T of what sops's walk holds for a scalar leaf. */
+static const char *go_type(const cv_node *v)
 {
-    bool comment = v->kind == CV_NODE_COMMENT;
-    if ((!w->mac_only || encrypted) && !comment) CV_GUARD(hash_leaf(w, v));
-    if (!encrypted) return cv_ok();
-    CV_GUARD(path_error(w, cv_sops_value_encrypt(w->d, v, w->key, aad_of(w),
-                                                 w->stash)));
-    /* sops puts the encrypted string of a list comment back as a string. */
-    if (comment && in_list) v->kind = CV_NODE_STR;
-    if (comment && w->has_rule && w->rule == CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX &&
-        cv_goregex_match(w->re, v->s, v->len))
-        CV_BAILF(CV_E_SOPS_ENC, "Encrypted comment matches UnencryptedCommentRegex! Make sure "
-                                "that UnencryptedCommentRegex cannot match an encrypted comment.");
+    switch (v->kind) {
+    case CV_NODE_INT: return "int";
+    case CV_NODE_FLOAT: return "float64";
+    case CV_NODE_BOOL: return "bool";
+    case CV_NODE_TIME: return "time.Time";
+    default: return "string";
+    }
+}
+
+/* ---- jobs: the values of a batch, on every core ----------------------------- */
+
+static cv_slice job_path(const walk *w, const job *j)
+{
+    return cv_slice_of(w->aads.p + j->aad_off, j->aad_len);
+}
+
+/* sops joins the path with ':' and adds one: the empty path is ":". */
+static cv_slice job_aad(const walk *w, const job *j)
+{
+    return j->aad_len ? job_path(w, j) : cv_slice_of(":", 1);
+}
+
+static cv_result crypt_job(walk *w, job *j, cv_aes_gcm *k, size_t id)
+{
+    cv_buf *out = &w->out[id];
+    j->worker = (uint8_t)id;
+    if (w->decrypt) return cv_sops_value_open(j->v, k, job_aad(w, j), out, &j->o);
+    j->o.off = out->len;
+    cv_result r = cv_sops_value_seal(j->v, k, job_aad(w, j), w->stash, out, &j->empty);
+    j->o.len = out->len - j->o.off;
+    return r;
+}
+
+static void *crew_main(void *arg)
+{
+    walk *w = arg;
+    size_t id = atomic_fetch_add(&w->ids, 1);
+    cv_aes_gcm *k = NULL;
+    if (id >= CV_PAR_MAX_THREADS || !cv_is_ok(cv_aes_gcm_new(&k, w->raw_key))) return NULL;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->next, 64), end = i + 64;
+        if (i >= w->njobs) break;
+        if (end > w->njobs) end = w->njobs;
+        for (; i < end; i++) {
+            job *j = &w->jobs[i];
+            if (!j->crypt) continue;
+            j->failed = !cv_is_ok(crypt_job(w, j, k, id));
+            j->done = true;
+        }
+    }
+    cv_aes_gcm_free(&k);
+    return NULL;
+}
+
+static cv_result apply_dec(walk *w, job *j)
+{
+    cv_node *v = j->v;
+    if (j->crypt) {
+        /* Only a comment gets here failed (rerun reported the rest): one
+         * from before comments were encrypted, left as it is. */
+        cv_node save = *v;
+        bool ok = !j->failed;
+        if (ok) {
+            cv_result r = cv_sops_value_settle(w->d, v, &j->o, w->out[j->worker].p,
+                                               job_aad(w, j), w->stash);
+            if (!cv_is_ok(r) && !j->comment) return value_error(w, r);
+            ok = cv_is_ok(r);
+        }
+        if (!ok) *v = save;
+        else if (j->comment && save.len == 0 && j->in_list)
+            v->kind = CV_NODE_STR; /* sops turns an empty list comment into "" */
+    }
+    if ((!w->mac_only || j->crypt) && !j->comment && v->kind != CV_NODE_COMMENT)
+        CV_GUARD(hash_leaf(w, v));
     return cv_ok();
 }
 
-static cv_result dec_leaf(walk *w, cv_node *v, bool encrypted, bool in_list)
+static cv_result apply_enc(walk *w, job *j)
 {
-    bool comment = v->kind == CV_NODE_COMMENT;
-    if (encrypted && comment) {
-        cv_node save = *v;
-        if (!cv_is_ok(cv_sops_value_decrypt(w->d, v, w->key, aad_of(w), w->stash)))
-            *v = save; /* a comment from before comments were encrypted */
-        else if (save.len == 0 && in_list)
-            v->kind = CV_NODE_STR; /* sops turns an empty list comment into "" */
-    } else if (encrypted) {
-        CV_ENSUREF(v->kind == CV_NODE_STR, CV_E_SOPS_ENC,
-                   "Expected encrypted value as string at %.*s",
-                   (int)(w->aad.len > 200 ? 200 : w->aad.len), (const char *)w->aad.p);
-        CV_GUARD(path_error(w, cv_sops_value_decrypt(w->d, v, w->key, aad_of(w),
-                                                     w->stash)));
+    cv_node *v = j->v;
+    if (!j->empty) {
+        cv_slice text = cv_slice_of(w->out[j->worker].p + j->o.off, j->o.len);
+        CV_GUARD(value_error(w, cv_sops_value_sealed(w->d, v, text)));
     }
-    if ((!w->mac_only || encrypted) && !comment && v->kind != CV_NODE_COMMENT)
-        CV_GUARD(hash_leaf(w, v));
+    /* sops puts the encrypted string of a list comment back as a string. */
+    if (j->comment && j->in_list) v->kind = CV_NODE_STR;
+    if (j->comment && w->has_rule && w->rule == CV_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX &&
+        cv_goregex_match(w->re, v->s, v->len))
+        CV_BAILF(CV_E_SOPS_ENC, "Error walking tree: Encrypted comment \"%.*s\" matches "
+                                "UnencryptedCommentRegex! Make sure that UnencryptedCommentRegex "
+                                "cannot match an encrypted comment.",
+                 (int)v->len, v->s);
+    return cv_ok();
+}
+
+/* A job no thread could run, or one that failed: run here, so the error is
+ * this thread's to report (details are per thread). */
+static cv_result rerun(walk *w, job *j)
+{
+    if (!j->crypt || (j->done && !j->failed)) return cv_ok();
+    cv_result r = crypt_job(w, j, w->key, 0);
+    j->done = true;
+    j->failed = !cv_is_ok(r);
+    if (j->failed && !(w->decrypt && j->comment)) return value_error(w, r);
+    return cv_ok();
+}
+
+static void batch_reset(walk *w)
+{
+    w->njobs = 0;
+    w->aads.len = 0;
+    for (size_t i = 0; i < CV_PAR_MAX_THREADS; i++) cv_buf_reset(&w->out[i]);
+}
+
+/* Runs the batch's values on as many threads as pay, then applies them
+ * in document order. */
+static cv_result flush(walk *w)
+{
+    if (w->njobs == 0) return cv_ok();
+    atomic_store(&w->next, 0);
+    atomic_store(&w->ids, 0);
+    cv_par_run(cv_par_threads(w->njobs, CV_SOPS_VALUES_PER_THREAD), crew_main, w);
+    cv_result r = cv_ok();
+    for (size_t i = 0; i < w->njobs && cv_is_ok(r); i++) {
+        job *j = &w->jobs[i];
+        r = rerun(w, j);
+        if (cv_is_ok(r)) r = w->decrypt ? apply_dec(w, j) : apply_enc(w, j);
+    }
+    batch_reset(w);
+    return r;
+}
+
+static cv_result add_job(walk *w, cv_node *v, bool crypt, bool in_list)
+{
+    if (w->njobs == BATCH) CV_GUARD(flush(w));
+    CV_GUARD(cv_grow_array((void **)&w->jobs, &w->cap_jobs, w->njobs + 1, sizeof(job), 256, BATCH));
+    CV_ENSURE(w->aads.len + w->aad.len <= UINT32_MAX, CV_E_TOO_LARGE);
+    job *j = &w->jobs[w->njobs];
+    *j = (job){ .v = v, .aad_off = (uint32_t)w->aads.len, .aad_len = (uint32_t)w->aad.len,
+                .crypt = crypt, .comment = v->kind == CV_NODE_COMMENT, .in_list = in_list };
+    CV_GUARD(cv_buf_add(&w->aads, w->aad.p, w->aad.len));
+    w->njobs++;
     return cv_ok();
 }
 
@@ -159,8 +292,16 @@ static cv_result leaf(walk *w, cv_node *v, size_t level_first, bool in_list)
      * uint64 yaml.v3 gives for a plain integer above 2^63-1 is none. */
     CV_ENSUREF(v->kind != CV_NODE_INT || !v->uint64, CV_E_SOPS_WALK,
                "Error walking tree: Cannot walk value, unknown type: uint64");
-    bool encrypted = should_encrypt(w, v->kind == CV_NODE_COMMENT, level_first);
-    return w->decrypt ? dec_leaf(w, v, encrypted, in_list) : enc_leaf(w, v, encrypted, in_list);
+    bool comment = v->kind == CV_NODE_COMMENT;
+    bool encrypted = should_encrypt(w, comment, level_first);
+    if (w->decrypt) {
+        CV_ENSUREF(!encrypted || comment || v->kind == CV_NODE_STR, CV_E_SOPS_ENC,
+                   "Error walking tree: Expected encrypted value as string, but got %s",
+                   go_type(v));
+        return add_job(w, v, encrypted, in_list); /* hashed once decrypted, in order */
+    }
+    if ((!w->mac_only || encrypted) && !comment) CV_GUARD(hash_leaf(w, v));
+    return encrypted ? add_job(w, v, true, in_list) : cv_ok();
 }
 
 static cv_result walk_items(walk *w, cv_node *c)
@@ -209,18 +350,37 @@ static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint
 {
     memset(w, 0, sizeof(*w));
     w->d = d;
+    w->raw_key = key;
+    cv_buf_init_secret(&w->aad, CV_DOC_MAX_INPUT);
+    cv_buf_init_secret(&w->aads, CV_DOC_MAX_INPUT);
+    for (size_t i = 0; i < CV_PAR_MAX_THREADS; i++) {
+        /* Decryption leaves plaintext there; encryption only ENC texts. */
+        if (decrypt) cv_buf_init_secret(&w->out[i], CV_DOC_MAX_INPUT * 4);
+        else cv_buf_init(&w->out[i], CV_DOC_MAX_INPUT * 4);
+    }
     CV_GUARD(cv_aes_gcm_new(&w->key, key));
     w->stash = stash;
     w->decrypt = decrypt;
     w->mac_only = m->mac_only_encrypted;
     w->has_rule = cv_sops_meta_rule(m, &w->rule, &w->rule_value);
-    cv_buf_init_secret(&w->aad, CV_DOC_MAX_INPUT);
     if (w->has_rule && w->rule != CV_SOPS_RULE_UNENCRYPTED_SUFFIX &&
         w->rule != CV_SOPS_RULE_ENCRYPTED_SUFFIX)
         CV_GUARD(cv_goregex_compile(w->rule_value, &w->re));
     cv_sha512_init(&w->mac);
     if (w->mac_only) cv_sha512_update(&w->mac, mac_only_prefix, sizeof(mac_only_prefix));
     return cv_ok();
+}
+
+/* The last batch. Jobs queued before a walk error come first in the
+ * document, so their errors win; the walk's own detail is kept across. */
+static cv_result finish_walk(walk *w, cv_result walked)
+{
+    if (cv_is_ok(walked)) return flush(w);
+    char detail[512];
+    snprintf(detail, sizeof(detail), "%s", cv_err_detail());
+    cv_result r = flush(w);
+    if (!cv_is_ok(r)) return r;
+    return CV_FAILF(walked.err, "%s", detail);
 }
 
 static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_sops_stash *stash,
@@ -232,6 +392,7 @@ static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_so
         w.aad.len = 0;
         res = walk_items(&w, d->branches[b]);
     }
+    res = finish_walk(&w, res);
     uint8_t h[CV_SHA512_LEN];
     cv_sha512_final(&w.mac, h);
     static const char hex[] = "0123456789ABCDEF";
@@ -243,6 +404,9 @@ static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_so
     cv_goregex_free(&w.re);
     cv_aes_gcm_free(&w.key);
     cv_buf_release(&w.aad);
+    cv_buf_release(&w.aads);
+    for (size_t i = 0; i < CV_PAR_MAX_THREADS; i++) cv_buf_release(&w.out[i]);
+    free(w.jobs);
     return res;
 }
 

@@ -12,6 +12,7 @@
 #include "secrets/doc/num.h"
 
 #define ENC_PREFIX "ENC[AES256_GCM,data:"
+#define AUTH_FAILED "Could not decrypt with AES_GCM: cipher: message authentication failed"
 
 /* ---- the ENC string ------------------------------------------------------ */
 
@@ -70,35 +71,55 @@ static const uint8_t b64_tab[256] = {
     ['='] = 65, ['\r'] = 66, ['\n'] = 66,
 };
 
-/* The general loop: padding, line breaks, and the final partial group. */
-static cv_result b64_tail(cv_slice in, size_t i, uint8_t *out, size_t n, size_t *out_len)
+static bool is_nl(uint8_t c) { return c == '\n' || c == '\r'; }
+
+static cv_result corrupt(size_t at)
 {
-    uint32_t acc = 0;
-    size_t got = 0, pad = 0;
-    for (; i < in.len; i++) {
-        uint8_t v = b64_tab[in.p[i]];
-        CV_ENSURE(v != 0, CV_E_BASE64);
-        if (v == 66) continue;
-        if (v == 65) {
-            pad++;
-            continue;
-        }
-        CV_ENSURE(pad == 0, CV_E_BASE64);
-        acc = acc << 6 | (uint32_t)(v - 1);
-        if (++got == 4) {
-            out[n++] = (uint8_t)(acc >> 16);
-            out[n++] = (uint8_t)(acc >> 8);
-            out[n++] = (uint8_t)acc;
-            acc = 0;
-            got = 0;
-        }
+    return CV_FAILF(CV_E_BASE64, "illegal base64 data at input byte %zu", at);
+}
+
+/* The padding of a quantum whose '=' was just read at si - 1, with j
+ * sextets before it: Go's rules, including where it reports an error. */
+static cv_result b64_pad(cv_slice in, size_t si, size_t j)
+{
+    if (j < 2) return corrupt(si - 1);
+    if (j == 2) { /* a second '=' must follow, newlines allowed between */
+        while (si < in.len && is_nl(in.p[si])) si++;
+        if (si == in.len) return corrupt(in.len);
+        if (in.p[si] != '=') return corrupt(si - 1);
+        si++;
     }
-    CV_ENSURE((got == 0 && pad == 0) || (got == 2 && pad == 2) || (got == 3 && pad == 1),
-              CV_E_BASE64);
-    if (got == 2) out[n++] = (uint8_t)(acc >> 4);
-    if (got == 3) {
-        out[n++] = (uint8_t)(acc >> 10);
-        out[n++] = (uint8_t)(acc >> 2);
+    while (si < in.len && is_nl(in.p[si])) si++;
+    if (si < in.len) return corrupt(si); /* trailing garbage */
+    return cv_ok();
+}
+
+/* Quantum by quantum from si, as Go's decodeQuantum: line breaks skipped
+ * anywhere, padding required, trailing bits not checked. */
+static cv_result b64_tail(cv_slice in, size_t si, uint8_t *out, size_t n, size_t *out_len)
+{
+    while (si < in.len) {
+        uint8_t d[4] = { 0 };
+        size_t j = 0;
+        while (j < 4) {
+            if (si == in.len) {
+                if (j == 0) break;
+                return corrupt(si - j);
+            }
+            uint8_t c = in.p[si++], v = b64_tab[c];
+            if (v >= 1 && v <= 64) {
+                d[j++] = (uint8_t)(v - 1);
+                continue;
+            }
+            if (is_nl(c)) continue;
+            if (c != '=') return corrupt(si - 1);
+            CV_GUARD(b64_pad(in, si, j));
+            si = in.len;
+            break;
+        }
+        uint32_t acc = (uint32_t)d[0] << 18 | (uint32_t)d[1] << 12 | (uint32_t)d[2] << 6 | d[3];
+        size_t bytes = j == 4 ? 3 : j ? j - 1 : 0; /* j is never 1 here */
+        for (size_t k = 0; k < bytes; k++) out[n++] = (uint8_t)(acc >> (16 - 8 * k));
     }
     *out_len = n;
     return cv_ok();
@@ -313,39 +334,35 @@ static void format_enc(char *o, cv_slice ct, const uint8_t *iv, const uint8_t *t
     *o = ']';
 }
 
-static cv_result seal(cv_doc *d, cv_node *n, cv_node_kind kind, cv_aes_gcm *key,
-                      cv_slice aad, cv_slice plain, const char *type, const uint8_t *iv)
+/* Appends the ENC text of plain to text. */
+static cv_result seal_text(cv_aes_gcm *key, cv_slice aad, cv_slice plain, const char *type,
+                           const uint8_t *iv, cv_buf *text)
 {
     uint8_t tag[CV_SOPS_TAG_LEN];
     size_t olen = enc_len(plain.len, strlen(type));
-    scratch ct, o; /* ciphertext and its text: neither is secret */
+    scratch ct; /* ciphertext: not secret */
     scratch_init(&ct, false);
-    scratch_init(&o, false);
     cv_result res = cv_ok();
     CV_GUARD_GOTO(res, scratch_need(&ct, plain.len + 1), out);
-    CV_GUARD_GOTO(res, scratch_need(&o, olen), out);
+    CV_GUARD_GOTO(res, cv_buf_reserve(text, olen), out);
     CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct.p, tag, iv, CV_SOPS_IV_LEN, plain.p,
                                             plain.len, aad.p, aad.len), out);
-    format_enc((char *)o.p, cv_slice_of(ct.p, plain.len), iv, tag, type);
-    res = cv_node_set_text(d, n, kind, o.p, olen);
+    format_enc((char *)text->p + text->len, cv_slice_of(ct.p, plain.len), iv, tag, type);
+    text->len += olen;
 out:
     scratch_release(&ct);
-    scratch_release(&o);
     return res;
 }
 
-cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
-                                cv_sops_stash *stash)
+cv_result cv_sops_value_seal(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                             const cv_sops_stash *stash, cv_buf *text, bool *empty)
 {
     char num[CV_NUM_TEXT_MAX];
     cv_slice plain;
     const char *type;
     CV_GUARD(cv_sops_value_bytes(n, num, &plain, &type));
-    bool comment = n->kind == CV_NODE_COMMENT;
-    if ((n->kind == CV_NODE_STR || comment) && plain.len == 0) {
-        if (!comment) n->kind = CV_NODE_STR;
-        return cv_ok();
-    }
+    *empty = (n->kind == CV_NODE_STR || n->kind == CV_NODE_COMMENT) && plain.len == 0;
+    if (*empty) return cv_ok();
     uint8_t iv[CV_SOPS_IV_LEN];
     const entry *e = NULL;
     if (stash) {
@@ -355,8 +372,26 @@ cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
     }
     if (e) memcpy(iv, e->iv, sizeof(iv));
     else cv_random_nonce(iv, sizeof(iv));
-    cv_result r = seal(d, n, comment ? CV_NODE_COMMENT : CV_NODE_STR, key, aad, plain, type, iv);
+    cv_result r = seal_text(key, aad, plain, type, iv, text);
     cv_wipe(num, sizeof(num)); /* a number's plaintext digits */
+    return r;
+}
+
+cv_result cv_sops_value_sealed(cv_doc *d, cv_node *n, cv_slice text)
+{
+    return cv_node_set_text(d, n, n->kind == CV_NODE_COMMENT ? CV_NODE_COMMENT : CV_NODE_STR,
+                            text.p, text.len);
+}
+
+cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                cv_sops_stash *stash)
+{
+    cv_buf text;
+    bool empty;
+    cv_buf_init(&text, CV_DOC_MAX_INPUT * 2);
+    cv_result r = cv_sops_value_seal(n, key, aad, stash, &text, &empty);
+    if (cv_is_ok(r) && !empty) r = cv_sops_value_sealed(d, n, cv_buf_slice(&text));
+    cv_buf_release(&text);
     return r;
 }
 
@@ -400,34 +435,67 @@ static cv_result typed(cv_doc *d, cv_node *n, cv_slice type, cv_slice plain)
              (const char *)type.p);
 }
 
+static size_t b64_room(cv_slice text) { return text.len / 4 * 3 + 4; }
+
+/* sops's parse: data, then iv, then tag, each Go's DecodeString. The data
+ * lands in ct, the tag right after it (ct has room for both), the IV at iv
+ * (room for b64_room(e->iv)). */
 static cv_result decode_parts(const cv_sops_enc *e, scratch *ct, uint8_t *iv, size_t *iv_len,
-                              uint8_t tag[CV_SOPS_TAG_LEN])
+                              uint8_t tag[CV_SOPS_TAG_LEN], size_t *tag_len)
 {
-    uint8_t tbuf[64];
-    size_t tl;
-    CV_ENSUREF(e->iv.len <= 4 * 64 / 3, CV_E_SOPS_ENC, "iv too long");
-    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->iv, iv, iv_len)) && *iv_len > 0, CV_E_SOPS_ENC,
-               "Error base64-decoding iv");
-    CV_ENSUREF(e->tag.len <= 4 * 60 / 3 && cv_is_ok(cv_sops_b64_decode(e->tag, tbuf, &tl)),
-               CV_E_SOPS_ENC, "Error base64-decoding tag");
-    CV_ENSUREF(tl == CV_SOPS_TAG_LEN, CV_E_SOPS_DECRYPT, "Could not decrypt with AES_GCM");
-    memcpy(tag, tbuf, CV_SOPS_TAG_LEN);
     CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->data, ct->p, &ct->used)), CV_E_SOPS_ENC,
-               "Error base64-decoding data");
+               "Error base64-decoding data: %s", cv_err_detail());
+    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->iv, iv, iv_len)), CV_E_SOPS_ENC,
+               "Error base64-decoding iv: %s", cv_err_detail());
+    uint8_t *t = ct->p + ct->used;
+    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->tag, t, tag_len)), CV_E_SOPS_ENC,
+               "Error base64-decoding tag: %s", cv_err_detail());
+    if (*tag_len == CV_SOPS_TAG_LEN) memcpy(tag, t, CV_SOPS_TAG_LEN);
     return cv_ok();
 }
 
-/* Decrypts into pt (as large as ct); the plaintext length is ct->used. */
-static cv_result open_value(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, scratch *ct,
-                            scratch *pt, uint8_t *iv, size_t *iv_len)
+/* IV then plaintext, appended to out (which has room for both). */
+static cv_result open_into(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, scratch *ct,
+                           cv_buf *out, cv_sops_opened *o)
 {
     uint8_t tag[CV_SOPS_TAG_LEN];
-    CV_GUARD(decode_parts(e, ct, iv, iv_len, tag));
-    pt->used = ct->used;
-    cv_result res = cv_aes_gcm_open_with(key, pt->p, iv, *iv_len, ct->p, ct->used, tag, aad.p,
+    size_t tag_len;
+    uint8_t *iv = out->p + out->len;
+    CV_GUARD(decode_parts(e, ct, iv, &o->iv_len, tag, &tag_len));
+    CV_ENSUREF(o->iv_len > 0, CV_E_SOPS_DECRYPT, "cipher: the nonce can't have zero length");
+    /* Go opens data||tag, whose last 16 bytes are the tag: any other tag
+     * length fails to authenticate. */
+    CV_ENSUREF(tag_len == CV_SOPS_TAG_LEN, CV_E_SOPS_DECRYPT, AUTH_FAILED);
+    uint8_t *pt = iv + o->iv_len;
+    cv_result res = cv_aes_gcm_open_with(key, pt, iv, o->iv_len, ct->p, ct->used, tag, aad.p,
                                          aad.len);
-    CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, "Could not decrypt with AES_GCM");
+    CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, AUTH_FAILED);
+    o->len = ct->used;
+    out->len += o->iv_len + o->len;
     return cv_ok();
+}
+
+cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_buf *out,
+                             cv_sops_opened *o)
+{
+    CV_BUG_ON(n->kind != CV_NODE_STR && n->kind != CV_NODE_COMMENT);
+    *o = (cv_sops_opened){ .off = out->len, .empty = n->len == 0 };
+    if (o->empty) return cv_ok();
+    cv_sops_enc e;
+    CV_ENSUREF(cv_is_ok(cv_sops_enc_parse(cv_slice_of(n->s, n->len), &e)), CV_E_SOPS_ENC,
+               "Input string does not match sops' data format");
+    o->type = e.type;
+    size_t need = b64_room(e.data), room = b64_room(e.iv) + need;
+    scratch ct;
+    scratch_init(&ct, false);
+    cv_result res = cv_ok();
+    CV_GUARD_GOTO(res, scratch_need(&ct, need + b64_room(e.tag)), out);
+    CV_GUARD_GOTO(res, cv_buf_reserve(out, room), out);
+    res = open_into(&e, key, aad, &ct, out, o);
+    if (!cv_is_ok(res)) cv_wipe(out->p + out->len, room);
+out:
+    scratch_release(&ct);
+    return res;
 }
 
 static cv_result remember_iv(cv_doc *d, cv_sops_stash *stash, const cv_node *n, cv_slice aad,
@@ -443,31 +511,27 @@ static cv_result remember_iv(cv_doc *d, cv_sops_stash *stash, const cv_node *n, 
     return stash_put(d, stash, dg, iv);
 }
 
-cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
-                                cv_sops_stash *stash)
+cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
+                               const uint8_t *base, cv_slice aad, cv_sops_stash *stash)
 {
-    CV_BUG_ON(n->kind != CV_NODE_STR && n->kind != CV_NODE_COMMENT);
-    if (n->len == 0) {
+    if (o->empty) {
         n->kind = n->kind == CV_NODE_COMMENT ? CV_NODE_COMMENT : CV_NODE_STR;
         return cv_ok();
     }
-    cv_sops_enc e;
-    CV_ENSUREF(cv_is_ok(cv_sops_enc_parse(cv_slice_of(n->s, n->len), &e)), CV_E_SOPS_ENC,
-               "Input string does not match sops' data format");
-    cv_result res = cv_ok();
-    uint8_t iv[64];
-    size_t iv_len = 0;
-    size_t need = e.data.len / 4 * 3 + 4;
-    scratch ct, pt;
-    scratch_init(&ct, false);
-    scratch_init(&pt, true);
-    CV_GUARD_GOTO(res, scratch_need(&ct, need), out);
-    CV_GUARD_GOTO(res, scratch_need(&pt, need), out);
-    CV_GUARD_GOTO(res, open_value(&e, key, aad, &ct, &pt, iv, &iv_len), out);
-    CV_GUARD_GOTO(res, typed(d, n, e.type, cv_slice_of(pt.p, pt.used)), out);
-    if (stash) res = remember_iv(d, stash, n, aad, cv_slice_of(iv, iv_len));
-out:
-    scratch_release(&pt);
-    scratch_release(&ct);
-    return res;
+    const uint8_t *iv = base + o->off;
+    CV_GUARD(typed(d, n, o->type, cv_slice_of(iv + o->iv_len, o->len)));
+    if (stash) CV_GUARD(remember_iv(d, stash, n, aad, cv_slice_of(iv, o->iv_len)));
+    return cv_ok();
+}
+
+cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                cv_sops_stash *stash)
+{
+    cv_buf out;
+    cv_sops_opened o;
+    cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 2);
+    cv_result r = cv_sops_value_open(n, key, aad, &out, &o);
+    if (cv_is_ok(r)) r = cv_sops_value_settle(d, n, &o, out.p, aad, stash);
+    cv_buf_release(&out);
+    return r;
 }

@@ -56,6 +56,30 @@ cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
 cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice aad,
                                 cv_sops_stash *stash) CV_MUST_USE;
 
+/* The halves of the two calls above, for decrypting or encrypting many
+ * values on several threads: _open and _seal read the node and (for _seal)
+ * the stash but write only to `out`/`text`, so each thread may run them with
+ * its own key context and buffer; _settle and _sealed then apply the result
+ * to the node (and the stash) on one thread, in document order.
+ *
+ * _open appends the IV and then the plaintext to out (a secret buffer):
+ * their place is recorded in o, whose type points into n's text. An empty
+ * text appends nothing (o->empty). _seal appends n's ENC text to text, or
+ * nothing with *empty set for an empty string or comment (left as it is). */
+typedef struct {
+    cv_slice type;
+    size_t off, iv_len, len;
+    bool empty;
+} cv_sops_opened;
+cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_buf *out,
+                             cv_sops_opened *o) CV_MUST_USE;
+cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
+                               const uint8_t *base, cv_slice aad, cv_sops_stash *stash)
+    CV_MUST_USE;
+cv_result cv_sops_value_seal(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                             const cv_sops_stash *stash, cv_buf *text, bool *empty) CV_MUST_USE;
+cv_result cv_sops_value_sealed(cv_doc *d, cv_node *n, cv_slice text) CV_MUST_USE;
+
 /* Go's base64.StdEncoding.DecodeString: padding required, CR/LF ignored,
  * non-zero trailing bits accepted. out holds at least (len/4+1)*3 bytes. */
 cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len) CV_MUST_USE CV_NONNULL;

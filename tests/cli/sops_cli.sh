@@ -93,6 +93,56 @@ same_error "set in a file holding a uint64" set uintenc.yaml '["a"]' '"x"'
 same_error "filestatus of a file holding a uint64" filestatus uintenc.yaml
 same_error "decrypt a plain file holding a uint64" decrypt uint.yaml
 
+# Damaged values: sops's message and exit code, word for word (sops names
+# no path). One exception, by design: for a value that is not an ENC string
+# sops prints the value, which may be a plaintext secret; covert leaves it out.
+damage() { # NAME PYTHON-RE REPLACEMENT: the username's ENC string edited
+    python3 - enc.yaml "dmg.yaml" "$2" "$3" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(k for k, l in enumerate(lines) if l.strip().startswith("username:"))
+lines[i] = re.sub(sys.argv[3], sys.argv[4], lines[i], count=1)
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+    same_error "decrypt with $1" decrypt dmg.yaml
+}
+damage "a bad tag" 'tag:.' 'tag:A'
+damage "a short tag" 'tag:[^,]*' 'tag:AAAA'
+damage "a stray byte in the data" 'data:..' 'data:!!'
+damage "bad padding in the data" 'data:[^,]*' 'data:QUJD='
+damage "data padded in the middle" 'data:[^,]*' 'data:QQ==QUJD'
+damage "bad base64 in the iv" 'iv:...' 'iv:$$$'
+damage "bad base64 in the tag" 'tag:...' 'tag:$$$'
+damage "an unknown type" 'type:str' 'type:blob'
+damage "a number where an ENC string belongs" 'ENC\[[^]]*\]' '42'
+damage "a boolean where an ENC string belongs" 'ENC\[[^]]*\]' 'true'
+python3 - enc.yaml dmg.yaml <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+open(sys.argv[2], "w").write(re.sub(r"(username: )ENC\[[^]]*\]", r"\1hunter2", t, count=1))
+PY
+"$SOPS" decrypt dmg.yaml >/dev/null 2>s.err
+src=$?
+"$COVERT_BIN" sops decrypt dmg.yaml >/dev/null 2>c.err
+crc=$?
+if [ $src = $crc ] && grep -q 'Input string hunter2 does not match' s.err &&
+    [ "$(head -1 c.err)" = "Error decrypting tree: Error walking tree: Could not decrypt value: Input string does not match sops' data format" ]; then
+    t_pass "decrypt of a plaintext value: sops's exit code and message, without the value"
+else
+    t_fail "plaintext value: covert $crc '$(head -1 c.err)', sops $src '$(grep -v level= s.err | head -1)'"
+fi
+printf 'a: 1\n# plain comment\nb: 2\n' >cre.yaml
+"$SOPS" -e --age "$R" --unencrypted-comment-regex AES cre.yaml >/dev/null 2>s.err
+src=$?
+"$COVERT_BIN" sops -e --age "$R" --unencrypted-comment-regex AES cre.yaml >/dev/null 2>c.err
+crc=$?
+mask_enc() { grep -v level= "$1" | head -1 | sed 's/ENC\[[^]]*\]/ENC[...]/'; }
+if [ $src = $crc ] && [ "$(mask_enc s.err)" = "$(mask_enc c.err)" ]; then
+    t_pass "an encrypted comment the unencrypted-comment-regex matches (exit $crc)"
+else
+    t_fail "comment regex: covert $crc '$(mask_enc c.err)', sops $src '$(mask_enc s.err)'"
+fi
+
 # set keeps unchanged values' ciphertexts (the IV stash): exactly the same
 # ciphertexts change as when sops does it (the value, the MAC, and a
 # comment sops moves).

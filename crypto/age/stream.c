@@ -333,10 +333,11 @@ static cv_result write_opened(pipeline *pl, slot *s, bool *finished)
     cv_err verdict = opened_verdict(s, &nrel, finished);
     size_t len = 0;
     for (unsigned i = 0; i < nrel; i++) len += chunk_len(pl, s, i) - CV_AGE_TAG;
-    cv_result r = len ? cv_sink_write(pl->sink, s->out, len) : cv_ok();
-    cv_wipe(s->out, s->out_used); /* released plaintext is not kept around */
-    s->out_used = 0;
-    CV_GUARD(r);
+    /* The slot's plaintext is overwritten by its next batch and wiped (up to
+     * its high-water mark) when the ring is unmapped, as the plaintext input
+     * of encryption is: wiping it here would put a pass over every byte on
+     * the writing thread, the one the file system already keeps busiest. */
+    CV_GUARD(len ? cv_sink_write(pl->sink, s->out, len) : cv_ok());
     if (verdict != CV_OK && verdict == s->read_err) return read_failure(s);
     CV_ENSURE(verdict == CV_OK, verdict);
     return cv_ok();

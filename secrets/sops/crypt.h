@@ -10,8 +10,12 @@
  * issue #2256), covert leaves it out, as every sops version did when it
  * encrypted the file: such files verify here and not in sops 3.13.2.
  *
- * Errors: CV_E_SOPS_ENC / CV_E_SOPS_DECRYPT (a value; the detail names the
- * path), CV_E_DOC_TYPE (non-string key, unsupported value), CV_E_SOPS_MAC_*
+ * The walk queues the leaves; their values are encrypted or decrypted in
+ * batches on every core (a thread per CV_SOPS_VALUES_PER_THREAD values) and
+ * applied, hashed and reported in document order, as one thread would.
+ *
+ * Errors: CV_E_SOPS_ENC / CV_E_SOPS_DECRYPT (a value; the detail words it
+ * as sops does, "Error walking tree: Could not decrypt value: ..."), CV_E_DOC_TYPE (non-string key, unsupported value), CV_E_SOPS_MAC_*
  * for the MAC. The tree is modified in place; on error it is half done and
  * must be discarded. */
 #ifndef CV_SOPS_CRYPT_H

@@ -18,12 +18,6 @@ static const uint8_t mac_only_prefix[32] = {
     0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
 };
 
-/* One level of the comments stack: the comments seen since the last
- * non-comment item of a map or list, with whether each matched the rule. */
-typedef struct {
-    size_t first; /* index into walk.comments */
-} level;
-
 /* A leaf met by the walk, waiting for its value to be encrypted or
  * decrypted (on any thread) and then applied in document order. */
 typedef struct {

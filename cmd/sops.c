@@ -199,14 +199,19 @@ char *cv_sops_existing_file(const char *arg)
     return abs;
 }
 
-void cv_sops_read_input(const char *path, cv_buf *b)
+static void read_into(const char *path, cv_buf *b)
 {
-    cv_buf_init_secret(b, CV_DOC_MAX_INPUT);
     cv_result r = cv_cli_read_file(path ? path : "-", b);
     if (!cv_is_ok(r)) {
         if (path) cv_sops_fail(EX_READ_INPUT, "Error reading file: %s", cv_cli_msg(r));
         cv_sops_fail(EX_READ_INPUT, "Error reading from stdin: %s", cv_cli_msg(r));
     }
+}
+
+void cv_sops_read_input(const char *path, cv_buf *b)
+{
+    cv_buf_init_secret(b, CV_DOC_MAX_INPUT);
+    read_into(path, b);
 }
 
 void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data)
@@ -299,7 +304,10 @@ void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_s
                   bool keep_ivs)
 {
     cv_buf in, msg;
-    cv_sops_read_input(path, &in);
+    /* An encrypted file is public (ciphertext and metadata): its text needs
+     * no wiping, so it is not read into secret memory. */
+    cv_buf_init(&in, CV_DOC_MAX_INPUT);
+    read_into(path, &in);
     cv_buf_init(&msg, 512 * 1024);
     int code = cv_sops_try_open(f, o, cv_buf_slice(&in), store, keep_ivs, &msg);
     cv_buf_release(&in);

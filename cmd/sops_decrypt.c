@@ -6,6 +6,7 @@
 #include "cmd/cli.h"
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
+#include "secrets/doc/binary.h"
 #include "secrets/sops/path.h"
 
 static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int indent,
@@ -40,10 +41,16 @@ int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
     cv_sops_open(&f, o, file, in_store, false);
     cv_buf out;
     cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 4);
+    cv_slice data = { NULL, 0 };
     if (o->extract && *o->extract) {
         extract(&f, o->extract, out_store, indent, &out);
+        data = cv_buf_slice(&out);
     } else {
-        cv_result r = cv_store_emit_plain(out_store, &f.doc, indent, &out);
+        /* The binary store's output is the data value itself: written
+         * straight from the tree, not copied into a second secret buffer. */
+        cv_result r = out_store == CV_STORE_BINARY
+                          ? cv_binary_data(&f.doc, &data)
+                          : cv_store_emit_plain(out_store, &f.doc, indent, &out);
         if (!cv_is_ok(r)) {
             if (out_store == CV_STORE_BINARY)
                 cv_sops_fail(4, "Error dumping file: %s\n\nThis is likely not an encrypted "
@@ -51,8 +58,9 @@ int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
                                 "output type.", cv_cli_msg(r));
             cv_sops_fail(4, "Error dumping file: %s", cv_cli_msg(r));
         }
+        if (out_store != CV_STORE_BINARY) data = cv_buf_slice(&out);
     }
-    cv_sops_write_output(o, file, cv_buf_slice(&out));
+    cv_sops_write_output(o, file, data);
     cv_buf_release(&out);
     cv_sops_file_clear(&f);
     if (name != file) free(name);

@@ -325,6 +325,31 @@ Test(codecs, go_utf8_and_space)
     cr_assert(cv_slice_eq_str(t, "\xc2 x"));
 }
 
+/* Every byte that ends a plain run, at every offset of a 40-byte string
+ * (so both the 16-byte steps and the byte tail meet it); < > & end a run
+ * only in json.Marshal's HTML-safe mode, DEL (0x7f) never does. */
+Test(codecs, json_plain_run)
+{
+    static const uint8_t stops[] = { '"', '\\', 0x00, 0x1f, '\n', 0x80, 0xc3, 0xff };
+    static const uint8_t html[] = { '<', '>', '&' };
+    uint8_t s[40];
+    for (size_t at = 0; at <= sizeof(s); at++) {
+        memset(s, 'a', sizeof(s));
+        s[0] = at > 0 ? 0x7f : 'a';
+        cr_assert_eq(cv_go_json_plain_run(s, at, true), at);
+        for (size_t k = 0; at < sizeof(s) && k < sizeof(stops); k++) {
+            s[at] = stops[k];
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), false), at, "stop %#x at %zu", stops[k], at);
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), true), at);
+        }
+        for (size_t k = 0; at < sizeof(s) && k < sizeof(html); k++) {
+            s[at] = html[k];
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), true), at);
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), false), sizeof(s));
+        }
+    }
+}
+
 /* ---- speed: a 10,000-value document (reported, not asserted) ------------ */
 
 Test(codecs, ten_thousand_values)

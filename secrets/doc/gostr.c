@@ -123,13 +123,21 @@ cv_slice cv_go_trim_space(cv_slice s)
     return cv_go_trim_right_space(cv_go_trim_left_space(s));
 }
 
-/* A byte that needs no attention: printable ASCII other than '"' and '\\'
- * (and, for json.Marshal's HTML-safe output, other than < > &). */
-static bool json_plain(uint8_t c, bool html)
-{
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
-    return !html || (c != '<' && c != '>' && c != '&');
-}
+/* Per byte: bit 1 set when a JSON string carries it unchanged (printable
+ * ASCII other than '"' and '\\'), bit 2 when json.Marshal's HTML-safe
+ * output does too (< > & also excluded). DEL (0x7f) is plain for both. */
+#define PLAIN_ROW_0 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+#define PLAIN_ROW_3 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3
+static const uint8_t json_plain_tab[256] = {
+    PLAIN_ROW_0, PLAIN_ROW_0,
+    3, 3, 0, 3, 3, 3, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x20: '"' 0, '&' html */
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 3, 1, 3, /* 0x30: '<' '>' html */
+    PLAIN_ROW_3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3, /* 0x50: '\\' 0 */
+    PLAIN_ROW_3, PLAIN_ROW_3,
+    PLAIN_ROW_0, PLAIN_ROW_0, PLAIN_ROW_0, PLAIN_ROW_0,
+    PLAIN_ROW_0, PLAIN_ROW_0, PLAIN_ROW_0, PLAIN_ROW_0,
+};
 
 size_t cv_go_json_plain_run(const uint8_t *p, size_t n, bool html)
 {
@@ -151,7 +159,8 @@ size_t cv_go_json_plain_run(const uint8_t *p, size_t n, bool html)
         if (m != 0) return i + (size_t)__builtin_ctz(m);
     }
 #endif
-    while (i < n && json_plain(p[i], html)) i++;
+    const uint8_t bit = html ? 2 : 1;
+    while (i < n && (json_plain_tab[p[i]] & bit)) i++;
     return i;
 }
 
@@ -176,8 +185,18 @@ cv_result cv_go_json_quote(cv_buf *out, const void *v, size_t n)
 {
     const uint8_t *p = v;
     CV_GUARD(cv_buf_reserve(out, n + 2));
+    size_t i = cv_go_json_plain_run(p, n, true);
+    if (i == n) {
+        /* Nothing to escape (most strings): one copy into the room reserved. */
+        uint8_t *d = out->p + out->len;
+        d[0] = '"';
+        if (n) memcpy(d + 1, p, n);
+        d[n + 1] = '"';
+        out->len += n + 2;
+        return cv_ok();
+    }
     CV_GUARD(cv_buf_add_byte(out, '"'));
-    size_t start = 0, i = 0;
+    size_t start = 0;
     while (i < n) {
         i += cv_go_json_plain_run(p + i, n - i, true);
         if (i >= n) break;

@@ -277,6 +277,14 @@ Test(codecs, binary_errors)
     cv_buf_init_secret(&out, 64);
     cr_assert(cv_is_ok(cv_doc_init(&doc)));
     cr_assert(cv_is(cv_binary_emit(&doc, 0, &out), CV_E_DOC_UNSUPPORTED));
+    cv_slice data;
+    cr_assert(cv_is(cv_binary_data(&doc, &data), CV_E_DOC_UNSUPPORTED));
+    cv_doc_clear(&doc);
+    /* data is a view of the "data" value, what emit would write. */
+    cr_assert(cv_is_ok(cv_doc_init(&doc)));
+    cr_assert(cv_is_ok(cv_json_load(cv_slice_str("{\"a\": \"b\", \"data\": \"x\\u0000y\"}"), &doc)));
+    cr_assert(cv_is_ok(cv_binary_data(&doc, &data)));
+    cr_assert(data.len == 3 && memcmp(data.p, "x\0y", 3) == 0);
     cv_doc_clear(&doc);
     cv_buf_release(&out);
 }

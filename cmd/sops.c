@@ -4,6 +4,9 @@
  * the subcommand, the subcommand's flags before its file. Errors are printed
  * as sops prints them (the message alone) with sops's exit codes. */
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,14 +202,32 @@ char *cv_sops_existing_file(const char *arg)
     return abs;
 }
 
-void cv_sops_read_input(const char *path, cv_buf *b)
+/* glibc raises its mmap threshold to the size of each large block freed,
+ * so after the file's text (a MiB or more) is released the value buffers
+ * come from the brk heap, which is not given back: the peak grows by about
+ * the file's size. A fixed threshold keeps large blocks in their own
+ * mappings, returned at free. */
+static void malloc_tune(void)
 {
-    cv_buf_init_secret(b, CV_DOC_MAX_INPUT);
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
+static void read_into(const char *path, cv_buf *b)
+{
+    malloc_tune();
     cv_result r = cv_cli_read_file(path ? path : "-", b);
     if (!cv_is_ok(r)) {
         if (path) cv_sops_fail(EX_READ_INPUT, "Error reading file: %s", cv_cli_msg(r));
         cv_sops_fail(EX_READ_INPUT, "Error reading from stdin: %s", cv_cli_msg(r));
     }
+}
+
+void cv_sops_read_input(const char *path, cv_buf *b)
+{
+    cv_buf_init_secret(b, CV_DOC_MAX_INPUT);
+    read_into(path, b);
 }
 
 void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data)
@@ -268,12 +289,11 @@ static int load_code(cv_sops_file *f, cv_slice in, cv_store store, bool keep_ivs
     return 0;
 }
 
-int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
-                     bool keep_ivs, cv_buf *msg)
+/* The steps after loading: data key, values, MAC. The file's text is no
+ * longer needed (the tree and metadata live in the doc's arena). */
+static int open_loaded(cv_sops_file *f, const cv_sops_opts *o, cv_buf *msg)
 {
-    memset(f, 0, sizeof(*f));
-    int code = load_code(f, in, store, keep_ivs, msg);
-    if (code) return code;
+    int code = 0;
     cv_buf report;
     cv_buf_init(&report, 256 * 1024);
     cv_result r = cv_sops_data_key(cv_sops_keyring_get(), &f->meta,
@@ -295,14 +315,28 @@ int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_sto
     return 0;
 }
 
+int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_store store,
+                     bool keep_ivs, cv_buf *msg)
+{
+    memset(f, 0, sizeof(*f));
+    int code = load_code(f, in, store, keep_ivs, msg);
+    return code ? code : open_loaded(f, o, msg);
+}
+
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,
                   bool keep_ivs)
 {
     cv_buf in, msg;
-    cv_sops_read_input(path, &in);
+    /* An encrypted file is public (ciphertext and metadata): its text needs
+     * no wiping, so it is not read into secret memory. */
+    cv_buf_init(&in, CV_DOC_MAX_INPUT);
+    read_into(path, &in);
     cv_buf_init(&msg, 512 * 1024);
-    int code = cv_sops_try_open(f, o, cv_buf_slice(&in), store, keep_ivs, &msg);
+    memset(f, 0, sizeof(*f));
+    int code = load_code(f, cv_buf_slice(&in), store, keep_ivs, &msg);
+    /* Released before decryption, whose buffers then need no room beside it. */
     cv_buf_release(&in);
+    if (code == 0) code = open_loaded(f, o, &msg);
     if (code) cv_sops_fail(code, "%s", msg.len ? (const char *)msg.p : "failed");
     cv_buf_release(&msg);
 }

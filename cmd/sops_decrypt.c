@@ -6,6 +6,7 @@
 #include "cmd/cli.h"
 #include "cmd/sops.h"
 #include "crypto/base/limits.h"
+#include "secrets/doc/binary.h"
 #include "secrets/sops/path.h"
 
 static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int indent,
@@ -29,6 +30,25 @@ static void extract(cv_sops_file *f, const char *arg, cv_store out_store, int in
     if (!cv_is_ok(r)) cv_sops_fail(4, "Error dumping tree: %s", cv_cli_msg(r));
 }
 
+/* The plaintext to write: the binary store's output is the data value
+ * itself, written straight from the tree rather than copied into a second
+ * secret buffer; other stores are emitted into out. */
+static cv_slice emit_plain(cv_sops_file *f, cv_store out_store, int indent, cv_buf *out)
+{
+    cv_slice data = { NULL, 0 };
+    cv_result r = out_store == CV_STORE_BINARY
+                      ? cv_binary_data(&f->doc, &data)
+                      : cv_store_emit_plain(out_store, &f->doc, indent, out);
+    if (!cv_is_ok(r)) {
+        if (out_store == CV_STORE_BINARY)
+            cv_sops_fail(4, "Error dumping file: %s\n\nThis is likely not an encrypted "
+                            "binary file? If not, use --output-type to select the correct "
+                            "output type.", cv_cli_msg(r));
+        cv_sops_fail(4, "Error dumping file: %s", cv_cli_msg(r));
+    }
+    return out_store == CV_STORE_BINARY ? data : cv_buf_slice(out);
+}
+
 int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
 {
     if (cv_sops_is_batch(argc, argv)) return cv_sops_batch(o, false, argc, argv);
@@ -40,19 +60,14 @@ int cv_sops_cmd_decrypt(cv_sops_opts *o, int argc, char **argv)
     cv_sops_open(&f, o, file, in_store, false);
     cv_buf out;
     cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 4);
+    cv_slice data;
     if (o->extract && *o->extract) {
         extract(&f, o->extract, out_store, indent, &out);
+        data = cv_buf_slice(&out);
     } else {
-        cv_result r = cv_store_emit_plain(out_store, &f.doc, indent, &out);
-        if (!cv_is_ok(r)) {
-            if (out_store == CV_STORE_BINARY)
-                cv_sops_fail(4, "Error dumping file: %s\n\nThis is likely not an encrypted "
-                                "binary file? If not, use --output-type to select the correct "
-                                "output type.", cv_cli_msg(r));
-            cv_sops_fail(4, "Error dumping file: %s", cv_cli_msg(r));
-        }
+        data = emit_plain(&f, out_store, indent, &out);
     }
-    cv_sops_write_output(o, file, cv_buf_slice(&out));
+    cv_sops_write_output(o, file, data);
     cv_buf_release(&out);
     cv_sops_file_clear(&f);
     if (name != file) free(name);

@@ -186,7 +186,11 @@ void cv_buf_reset(cv_buf *b)
 
 static cv_result grow(cv_buf *b, size_t need)
 {
+    /* The first block is exactly what was asked for (a caller that knows
+     * the size, such as a file's reader, gets no slack, which a secret
+     * buffer would also wipe on release); later growth doubles. */
     size_t cap = b->cap ? b->cap : 64;
+    if (b->cap == 0 && need > cap) cap = need;
     while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     if (cap > b->max) cap = b->max;
     uint8_t *p = malloc(cap);

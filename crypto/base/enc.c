@@ -1,5 +1,6 @@
 #include "crypto/base/enc.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "crypto/base/mem.h"
@@ -14,16 +15,46 @@ size_t cv_b64_enc_len(size_t n, bool pad)
 
 size_t cv_b64_dec_max(size_t n) { return n / 4 * 3 + 3; }
 
+/* Tables built once: every 12-bit value as its two alphabet characters (in
+ * memory order), and each byte's 6-bit value (0xFF outside the standard
+ * alphabet). */
+static uint8_t b64_pairs[4096][2];
+static uint8_t b64_values[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_tables(void)
+{
+    for (unsigned i = 0; i < 4096; i++) {
+        b64_pairs[i][0] = (uint8_t)b64_std[i >> 6];
+        b64_pairs[i][1] = (uint8_t)b64_std[i & 63];
+    }
+    memset(b64_values, 0xFF, sizeof(b64_values));
+    for (unsigned i = 0; i < 64; i++) b64_values[(uint8_t)b64_std[i]] = (uint8_t)i;
+}
+
+/* One 3-byte group (24 bits) as four characters. */
+static void b64_group(char *out, uint32_t v)
+{
+    memcpy(out, b64_pairs[v >> 12], 2);
+    memcpy(out + 2, b64_pairs[v & 0xFFF], 2);
+}
+
 void cv_b64_encode(char *out, const uint8_t *in, size_t n, bool pad)
 {
+    pthread_once(&b64_once, b64_tables);
     size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        *out++ = b64_std[v >> 18];
-        *out++ = b64_std[(v >> 12) & 63];
-        *out++ = b64_std[(v >> 6) & 63];
-        *out++ = b64_std[v & 63];
+    /* Two groups per 8-byte load while 8 bytes remain. */
+    for (; i + 8 <= n; i += 6, out += 8) {
+        uint64_t x;
+        memcpy(&x, in + i, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        x = __builtin_bswap64(x);
+#endif
+        b64_group(out, (uint32_t)(x >> 40) & 0xFFFFFF);
+        b64_group(out + 4, (uint32_t)(x >> 16) & 0xFFFFFF);
     }
+    for (; i + 3 <= n; i += 3, out += 4)
+        b64_group(out, (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2]);
     if (n - i == 1) {
         uint32_t v = (uint32_t)in[i] << 16;
         *out++ = b64_std[v >> 18];
@@ -41,6 +72,22 @@ void cv_b64_encode(char *out, const uint8_t *in, size_t n, bool pad)
     }
 }
 
+size_t cv_b64_decode_prefix(uint8_t *out, const uint8_t *in, size_t n)
+{
+    pthread_once(&b64_once, b64_tables);
+    const uint8_t *t = b64_values;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4, out += 3) {
+        uint32_t a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]], d = t[in[i + 3]];
+        if ((a | b | c | d) & 0x80) break;
+        uint32_t v = a << 18 | b << 12 | c << 6 | d;
+        out[0] = (uint8_t)(v >> 16);
+        out[1] = (uint8_t)(v >> 8);
+        out[2] = (uint8_t)v;
+    }
+    return i;
+}
+
 cv_result cv_b64_encode_buf(cv_buf *b, const uint8_t *in, size_t n, bool pad)
 {
     size_t m = cv_b64_enc_len(n, pad);
@@ -50,8 +97,8 @@ cv_result cv_b64_encode_buf(cv_buf *b, const uint8_t *in, size_t n, bool pad)
     return cv_ok();
 }
 
-/* Branch-free-ish table lookup: -1 for bytes outside the alphabet. The table
- * is built at first use from the alphabet string. */
+/* A character's value in alpha, -1 outside it (the byte-at-a-time path:
+ * last groups, and the URL-safe alphabet). */
 static int8_t decode_char(uint8_t c, const char *alpha)
 {
     const char *hit = c ? memchr(alpha, c, 64) : NULL;
@@ -68,10 +115,13 @@ static cv_result decode_core(uint8_t *out, size_t *out_len, cv_slice in, bool pa
         if (n && in.p[n - 1] == '=') n--;
     }
     CV_ENSURE(n % 4 != 1, CV_E_BASE64);
-    size_t o = 0;
+    /* Whole groups of the standard alphabet in bulk; the rest (the last
+     * group, and any invalid character) byte by byte. */
+    size_t i = alpha == b64_std ? cv_b64_decode_prefix(out, in.p, n) : 0;
+    size_t o = i / 4 * 3;
     uint32_t acc = 0;
     unsigned bits = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (; i < n; i++) {
         int8_t v = decode_char(in.p[i], alpha);
         CV_ENSURE(v >= 0, CV_E_BASE64);
         acc = acc << 6 | (uint32_t)v;

@@ -26,6 +26,12 @@ void cv_b64_encode(char *out, const uint8_t *in, size_t n, bool pad);
 cv_result cv_b64_encode_buf(cv_buf *b, const uint8_t *in, size_t n, bool pad) CV_MUST_USE;
 /* Decode; *out_len receives the decoded length. out holds cv_b64_dec_max. */
 cv_result cv_b64_decode(uint8_t *out, size_t *out_len, cv_slice in, bool pad) CV_MUST_USE;
+/* The bulk step of decoding: decodes the longest prefix of in[0..n) made
+ * of whole 4-character groups of the standard alphabet (no '=', no CR/LF,
+ * nothing else) into out (3 bytes a group) and returns the characters used,
+ * a multiple of 4. A decoder continues from there with its own rules for
+ * the last group, padding and white space. */
+size_t cv_b64_decode_prefix(uint8_t *out, const uint8_t *in, size_t n);
 /* Decode and require exactly `want` bytes. */
 cv_result cv_b64_decode_exact(uint8_t *out, size_t want, cv_slice in, bool pad) CV_MUST_USE;
 /* URL-safe alphabet variants (unpadded), for JWT-like tokens. */

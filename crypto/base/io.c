@@ -33,7 +33,11 @@ cv_result cv_src_read_all(cv_src *s, cv_buf *b)
             return cv_ok();
         }
         size_t want = room < 65536 ? room : 65536;
-        CV_GUARD(cv_buf_reserve(b, want));
+        /* Fill what is already allocated first (a caller that sized the
+         * buffer to the file needs no further growth to see the end). */
+        size_t spare = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
+        if (spare == 0) CV_GUARD(cv_buf_reserve(b, want));
+        else if (spare < want) want = spare;
         CV_GUARD(cv_src_read(s, b->p + b->len, want, &g));
         if (g == 0) return cv_ok();
         b->len += g;

@@ -1,6 +1,14 @@
 /* Hashes and MACs: SHA-256, SHA-512, HMAC-SHA-256, HKDF-SHA-256 (RFC 5869),
- * SHA3-256/512 and SHAKE128/256 (FIPS 202, through OpenSSL; libsodium 1.0.18
- * has no SHA-3). All outputs go to caller buffers; temporaries are wiped. */
+ * SHA3-256/512 and SHAKE128/256 (FIPS 202). SHA-2 and SHA-3 go through
+ * OpenSSL (its assembly is about twice as fast as libsodium's portable C;
+ * libsodium 1.0.18 has no SHA-3), with libsodium as the fallback when OpenSSL
+ * cannot allocate; HMAC uses libsodium. All outputs go to caller buffers;
+ * temporaries are wiped.
+ *
+ * A SHA context holds an OpenSSL context on the heap from init to final: every
+ * init must be followed by final (which frees and wipes it), and a context
+ * must not be copied. final on an all-zero, never initialised context is
+ * allowed and gives an all-zero digest. */
 #ifndef CV_PRIM_HASH_H
 #define CV_PRIM_HASH_H
 

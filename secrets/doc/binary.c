@@ -12,9 +12,8 @@ cv_result cv_binary_load(cv_slice in, cv_doc *doc)
     return cv_map_add(doc, branch, "data", 4, data);
 }
 
-cv_result cv_binary_emit(const cv_doc *doc, int indent, cv_buf *out)
+cv_result cv_binary_data(const cv_doc *doc, cv_slice *out)
 {
-    (void)indent;
     CV_ENSUREF(doc->n == 1, CV_E_DOC_UNSUPPORTED,
                "error emitting binary store: there must be exactly one tree branch");
     const cv_node *b = doc->branches[0];
@@ -26,7 +25,16 @@ cv_result cv_binary_emit(const cv_doc *doc, int indent, cv_buf *out)
         CV_ENSUREF(it->value != NULL && it->value->kind == CV_NODE_STR, CV_E_DOC_UNSUPPORTED,
                    "error emitting binary store: 'data' key in tree does not have a string "
                    "value");
-        return cv_buf_add(out, it->value->s, it->value->len);
+        *out = cv_slice_of(it->value->s, it->value->len);
+        return cv_ok();
     }
     CV_BAILF(CV_E_DOC_UNSUPPORTED, "error emitting binary store: no binary data found in tree");
+}
+
+cv_result cv_binary_emit(const cv_doc *doc, int indent, cv_buf *out)
+{
+    (void)indent;
+    cv_slice data;
+    CV_GUARD(cv_binary_data(doc, &data));
+    return cv_buf_add(out, data.p, data.len);
 }

@@ -33,6 +33,12 @@ cv_slice cv_go_trim_left_space(cv_slice s);
 cv_slice cv_go_trim_right_space(cv_slice s);
 cv_slice cv_go_trim_space(cv_slice s);
 
+/* The length of the run at the start of p[0..n) that a JSON string carries
+ * unchanged: printable ASCII other than '"' and '\\' (and other than < > &
+ * when html is set, as json.Marshal escapes them). Parsers and quoting copy
+ * such runs whole. */
+size_t cv_go_json_plain_run(const uint8_t *p, size_t n, bool html);
+
 /* json.Marshal of a Go string: quotes, HTML escaping of < > &, \u2028 and
  * \u2029 escaped, invalid UTF-8 written as \ufffd. */
 cv_result cv_go_json_quote(cv_buf *out, const void *p, size_t n) CV_MUST_USE;

@@ -135,6 +135,8 @@ static cv_result parse_string(jparse *p, cv_slice *out)
     size_t start = ++p->r.pos;
     const uint8_t *s = p->r.p;
     while (p->r.pos < p->r.len) {
+        p->r.pos += cv_go_json_plain_run(s + p->r.pos, p->r.len - p->r.pos, false);
+        if (p->r.pos >= p->r.len) break;
         uint8_t c = s[p->r.pos];
         if (c == '"') {
             *out = cv_slice_of(s + start, p->r.pos - start);
@@ -142,10 +144,6 @@ static cv_result parse_string(jparse *p, cv_slice *out)
             return cv_ok();
         }
         if (c == '\\' || c < 0x20) break;
-        if (c < 0x80) {
-            p->r.pos++;
-            continue;
-        }
         uint32_t r;
         size_t w = cv_go_utf8_decode(s + p->r.pos, p->r.len - p->r.pos, &r);
         if (r == CV_GO_RUNE_ERROR && w == 1) break;

@@ -1,10 +1,12 @@
 /* Foundation: errors, reader, buffers, encodings, secret memory. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base/buf.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/mem.h"
+#include "tests/lib/vectors.h"
 
 static cv_result dec(const char *s, bool pad, uint8_t *out, size_t *n)
 {
@@ -37,6 +39,100 @@ Test(base64, rejects_noncanonical_and_padding)
     cr_assert_eq(dec("QUI=", true, out, &n).err, CV_OK);
     cr_assert_eq(dec("QUI", true, out, &n).err, CV_E_BASE64); /* missing padding */
     cr_assert_eq(dec("QUJ=", true, out, &n).err, CV_E_BASE64);
+}
+
+/* RFC 4648 section 10, and the same six bytes repeated (the encoder's
+ * 8-byte steps) with each RFC tail after them. */
+Test(base64, rfc4648_vectors)
+{
+    static const char *plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+    static const char *enc[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+    char in[400], want[600], got[600];
+    uint8_t back[600];
+    for (size_t k = 0; k < 7; k++) {
+        for (size_t reps = 0; reps < 50; reps += 7) {
+            size_t n = 0, m = 0, len = 0;
+            for (size_t r = 0; r < reps; r++, n += 6, m += 8) {
+                memcpy(in + n, "foobar", 6);
+                memcpy(want + m, "Zm9vYmFy", 8);
+            }
+            memcpy(in + n, plain[k], strlen(plain[k]));
+            memcpy(want + m, enc[k], strlen(enc[k]) + 1);
+            n += strlen(plain[k]);
+            m += strlen(enc[k]);
+            cr_assert_eq(cv_b64_enc_len(n, true), m);
+            cv_b64_encode(got, (const uint8_t *)in, n, true);
+            cr_assert(memcmp(got, want, m) == 0, "%zu x foobar + %s", reps, plain[k]);
+            cr_assert(cv_is_ok(dec(want, true, back, &len)));
+            cr_assert(len == n && memcmp(back, in, n) == 0);
+        }
+    }
+}
+
+static size_t unhex(const char *h, uint8_t *out)
+{
+    size_t n = strcmp(h, "-") == 0 ? 0 : strlen(h) / 2;
+    cr_assert(cv_is_ok(cv_hex_decode(out, n, cv_slice_of(h, 2 * n))));
+    return n;
+}
+
+/* testvectors/base64/coreutils.txt (tests/gen/base64_vectors.sh, GNU
+ * base64): encode and decode, padded and unpadded. */
+Test(base64, coreutils_vectors)
+{
+    size_t len;
+    char *text = (char *)tv_read_file("testvectors/base64/coreutils.txt", &len);
+    cr_assert(text != NULL);
+    static uint8_t in[8192], back[8192];
+    static char hex[16384 + 2], b64[12000], got[12000];
+    size_t count = 0;
+    for (char *line = text, *end; line < text + len; line = end + 1, count++) {
+        end = memchr(line, '\n', (size_t)(text + len - line));
+        cr_assert(end != NULL);
+        char *sp = memchr(line, ' ', (size_t)(end - line));
+        cr_assert(sp != NULL && (size_t)(sp - line) <= 16384 && (size_t)(end - sp) < 12000);
+        memcpy(hex, line, (size_t)(sp - line));
+        hex[sp - line] = 0;
+        memcpy(b64, sp + 1, (size_t)(end - sp - 1));
+        b64[end - sp - 1] = 0;
+        size_t n = unhex(hex, in), m = strcmp(b64, "-") == 0 ? 0 : strlen(b64), out_len = 0;
+        if (m == 0) b64[0] = 0;
+        cr_assert_eq(cv_b64_enc_len(n, true), m);
+        cv_b64_encode(got, in, n, true);
+        cr_assert(memcmp(got, b64, m) == 0, "line %zu", count + 1);
+        cr_assert(cv_is_ok(dec(b64, true, back, &out_len)));
+        cr_assert(out_len == n && memcmp(back, in, n) == 0, "line %zu", count + 1);
+        while (m > 0 && b64[m - 1] == '=') b64[--m] = 0;
+        cv_b64_encode(got, in, n, false);
+        cr_assert(memcmp(got, b64, m) == 0);
+        cr_assert(cv_is_ok(dec(b64, false, back, &out_len)));
+        cr_assert(out_len == n && memcmp(back, in, n) == 0);
+    }
+    cr_assert_eq(count, 44);
+    free(text);
+}
+
+/* The bulk step stops at the first group that is not four alphabet
+ * characters, whatever its position. */
+Test(base64, decode_prefix_stops)
+{
+    uint8_t out[64];
+    const char *s = "Zm9vYmFyZm9vYmFyZm9vYmFy"; /* "foobar" x 3 */
+    cr_assert_eq(cv_b64_decode_prefix(out, (const uint8_t *)s, 24), 24);
+    cr_assert(memcmp(out, "foobarfoobarfoobar", 18) == 0);
+    cr_assert_eq(cv_b64_decode_prefix(out, (const uint8_t *)s, 23), 20);
+    static const char *bad[] = { "=", "\n", "\r", "-", "_", " ", "\x80", "\0" };
+    for (size_t at = 0; at < 24; at++)
+        for (size_t k = 0; k < 8; k++) {
+            char t[25];
+            memcpy(t, s, 25);
+            t[at] = bad[k][0];
+            cr_assert_eq(cv_b64_decode_prefix(out, (const uint8_t *)t, 24), at / 4 * 4);
+        }
+    /* Strict decoding is unchanged for a bad character in the bulk part. */
+    size_t n;
+    cr_assert_eq(dec("Zm9vYmFy\nZm9vYmFy", false, out, &n).err, CV_E_BASE64);
+    cr_assert_eq(dec("Zm9vYm=yZm9v", true, out, &n).err, CV_E_BASE64);
 }
 
 Test(hex, decode)

@@ -277,6 +277,14 @@ Test(codecs, binary_errors)
     cv_buf_init_secret(&out, 64);
     cr_assert(cv_is_ok(cv_doc_init(&doc)));
     cr_assert(cv_is(cv_binary_emit(&doc, 0, &out), CV_E_DOC_UNSUPPORTED));
+    cv_slice data;
+    cr_assert(cv_is(cv_binary_data(&doc, &data), CV_E_DOC_UNSUPPORTED));
+    cv_doc_clear(&doc);
+    /* data is a view of the "data" value, what emit would write. */
+    cr_assert(cv_is_ok(cv_doc_init(&doc)));
+    cr_assert(cv_is_ok(cv_json_load(cv_slice_str("{\"a\": \"b\", \"data\": \"x\\u0000y\"}"), &doc)));
+    cr_assert(cv_is_ok(cv_binary_data(&doc, &data)));
+    cr_assert(data.len == 3 && memcmp(data.p, "x\0y", 3) == 0);
     cv_doc_clear(&doc);
     cv_buf_release(&out);
 }
@@ -323,6 +331,31 @@ Test(codecs, go_utf8_and_space)
     cr_assert(cv_slice_eq_str(t, "x"));
     t = cv_go_trim_space(cv_slice_str("\xc2 x"));
     cr_assert(cv_slice_eq_str(t, "\xc2 x"));
+}
+
+/* Every byte that ends a plain run, at every offset of a 40-byte string
+ * (so both the 16-byte steps and the byte tail meet it); < > & end a run
+ * only in json.Marshal's HTML-safe mode, DEL (0x7f) never does. */
+Test(codecs, json_plain_run)
+{
+    static const uint8_t stops[] = { '"', '\\', 0x00, 0x1f, '\n', 0x80, 0xc3, 0xff };
+    static const uint8_t html[] = { '<', '>', '&' };
+    uint8_t s[40];
+    for (size_t at = 0; at <= sizeof(s); at++) {
+        memset(s, 'a', sizeof(s));
+        s[0] = at > 0 ? 0x7f : 'a';
+        cr_assert_eq(cv_go_json_plain_run(s, at, true), at);
+        for (size_t k = 0; at < sizeof(s) && k < sizeof(stops); k++) {
+            s[at] = stops[k];
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), false), at, "stop %#x at %zu", stops[k], at);
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), true), at);
+        }
+        for (size_t k = 0; at < sizeof(s) && k < sizeof(html); k++) {
+            s[at] = html[k];
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), true), at);
+            cr_assert_eq(cv_go_json_plain_run(s, sizeof(s), false), sizeof(s));
+        }
+    }
 }
 
 /* ---- speed: a 10,000-value document (reported, not asserted) ------------ */

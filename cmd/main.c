@@ -51,14 +51,25 @@ static void usage(FILE *f)
                "after a command (age, age-keygen, age-inspect, sops) runs that command.\n");
 }
 
+/* age and sops never open a TLS connection. */
+static bool offline(const char *name)
+{
+    static const char *const names[] = { "age", "age-keygen", "age-inspect", "sops" };
+    for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(name, names[i]) == 0) return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
-    if (!cv_is_ok(cv_crypto_init()) || !cv_is_ok(cv_secrets_init())) {
+    const char *base = strrchr(argv[0], '/');
+    base = base ? base + 1 : argv[0];
+    bool off = offline(find(base) ? base : argc > 1 ? argv[1] : NULL);
+    if (!cv_is_ok(off ? cv_crypto_init_offline() : cv_crypto_init()) ||
+        !cv_is_ok(cv_secrets_init())) {
         fprintf(stderr, "covert: error: failed to initialise the libraries: %s\n", cv_err_detail());
         return 1;
     }
-    const char *base = strrchr(argv[0], '/');
-    base = base ? base + 1 : argv[0];
     const command *c = find(base);
     if (c) return c->run(argc, argv);
     if (argc < 2) {

@@ -12,11 +12,13 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_status = -1;
+static bool init_offline;
 
 static void do_init(void)
 {
     if (sodium_init() < 0) return;
-    if (OPENSSL_init_crypto(0, NULL) != 1) return;
+    uint64_t opts = init_offline ? OPENSSL_INIT_NO_LOAD_CONFIG : 0;
+    if (OPENSSL_init_crypto(opts, NULL) != 1) return;
     init_status = 0;
 }
 
@@ -25,6 +27,12 @@ cv_result cv_crypto_init(void)
     pthread_once(&init_once, do_init);
     CV_ENSURE(init_status == 0, CV_E_CRYPTO);
     return cv_ok();
+}
+
+cv_result cv_crypto_init_offline(void)
+{
+    init_offline = true;
+    return cv_crypto_init();
 }
 
 cv_result cv_secret_new(cv_secret **out, size_t len)

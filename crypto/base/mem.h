@@ -27,6 +27,12 @@ typedef struct {
 
 /* Initialise libsodium and OpenSSL once per process. Thread-safe. */
 cv_result cv_crypto_init(void) CV_MUST_USE;
+/* The same for a process that makes no TLS connection (age, sops): the
+ * system's OpenSSL configuration file is not read, as the Go tools covert
+ * stands in for never read it, and start-up is half a millisecond shorter.
+ * Only the first of the two calls in a process decides; a process that may
+ * use TLS must call cv_crypto_init first, so libssl honours the file. */
+cv_result cv_crypto_init_offline(void) CV_MUST_USE;
 
 cv_result cv_secret_new(cv_secret **out, size_t len) CV_MUST_USE CV_NONNULL;
 /* New secret holding a copy of (p, len). */

@@ -439,41 +439,35 @@ static cv_result typed(cv_doc *d, cv_node *n, cv_slice type, cv_slice plain)
 
 static size_t b64_room(cv_slice text) { return text.len / 4 * 3 + 4; }
 
-/* sops's parse: data, then iv, then tag, each Go's DecodeString. The data
- * lands in ct, the tag right after it (ct has room for both), the IV at iv
- * (room for b64_room(e->iv)). */
-static cv_result decode_parts(const cv_sops_enc *e, scratch *ct, uint8_t *iv, size_t *iv_len,
-                              uint8_t tag[CV_SOPS_TAG_LEN], size_t *tag_len)
+/* sops's parse: data, then iv, then tag, each Go's DecodeString, into
+ * places with b64_room of their text. */
+static cv_result decode_parts(const cv_sops_enc *e, uint8_t *data, size_t *data_len, uint8_t *iv,
+                              size_t *iv_len, uint8_t *tag, size_t *tag_len)
 {
-    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->data, ct->p, &ct->used)), CV_E_SOPS_ENC,
+    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->data, data, data_len)), CV_E_SOPS_ENC,
                "Error base64-decoding data: %s", cv_err_detail());
     CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->iv, iv, iv_len)), CV_E_SOPS_ENC,
                "Error base64-decoding iv: %s", cv_err_detail());
-    uint8_t *t = ct->p + ct->used;
-    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->tag, t, tag_len)), CV_E_SOPS_ENC,
+    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e->tag, tag, tag_len)), CV_E_SOPS_ENC,
                "Error base64-decoding tag: %s", cv_err_detail());
-    if (*tag_len == CV_SOPS_TAG_LEN) memcpy(tag, t, CV_SOPS_TAG_LEN);
     return cv_ok();
 }
 
-/* IV then plaintext, appended to out (which has room for both). */
-static cv_result open_into(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, scratch *ct,
-                           cv_buf *out, cv_sops_opened *o)
+/* At p (room for all three): the IV, then the ciphertext, decrypted where
+ * it lies (no second copy of a large value), then the tag. */
+static cv_result open_at(const cv_sops_enc *e, cv_aes_gcm *key, cv_slice aad, uint8_t *p,
+                         cv_sops_opened *o)
 {
-    uint8_t tag[CV_SOPS_TAG_LEN];
+    uint8_t *iv = p, *data = p + o->gap, *tag = data + b64_room(e->data);
     size_t tag_len;
-    uint8_t *iv = out->p + out->len;
-    CV_GUARD(decode_parts(e, ct, iv, &o->iv_len, tag, &tag_len));
+    CV_GUARD(decode_parts(e, data, &o->len, iv, &o->iv_len, tag, &tag_len));
     CV_ENSUREF(o->iv_len > 0, CV_E_SOPS_DECRYPT, "cipher: the nonce can't have zero length");
     /* Go opens data||tag, whose last 16 bytes are the tag: any other tag
      * length fails to authenticate. */
     CV_ENSUREF(tag_len == CV_SOPS_TAG_LEN, CV_E_SOPS_DECRYPT, AUTH_FAILED);
-    uint8_t *pt = iv + o->iv_len;
-    cv_result res = cv_aes_gcm_open_with(key, pt, iv, o->iv_len, ct->p, ct->used, tag, aad.p,
+    cv_result res = cv_aes_gcm_open_with(key, data, iv, o->iv_len, data, o->len, tag, aad.p,
                                          aad.len);
     CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, AUTH_FAILED);
-    o->len = ct->used;
-    out->len += o->iv_len + o->len;
     return cv_ok();
 }
 
@@ -487,16 +481,12 @@ cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv
     CV_ENSUREF(cv_is_ok(cv_sops_enc_parse(cv_slice_of(n->s, n->len), &e)), CV_E_SOPS_ENC,
                "Input string does not match sops' data format");
     o->type = e.type;
-    size_t need = b64_room(e.data), room = b64_room(e.iv) + need;
-    scratch ct;
-    scratch_init(&ct, false);
-    cv_result res = cv_ok();
-    CV_GUARD_GOTO(res, scratch_need(&ct, need + b64_room(e.tag)), out);
-    CV_GUARD_GOTO(res, cv_buf_reserve(out, room), out);
-    res = open_into(&e, key, aad, &ct, out, o);
-    if (!cv_is_ok(res)) cv_wipe(out->p + out->len, room);
-out:
-    scratch_release(&ct);
+    o->gap = b64_room(e.iv);
+    size_t room = o->gap + b64_room(e.data) + b64_room(e.tag);
+    CV_GUARD(cv_buf_reserve(out, room));
+    cv_result res = open_at(&e, key, aad, out->p + out->len, o);
+    if (cv_is_ok(res)) out->len += room;
+    else cv_wipe(out->p + out->len, room);
     return res;
 }
 
@@ -521,7 +511,7 @@ cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
         return cv_ok();
     }
     const uint8_t *iv = base + o->off;
-    CV_GUARD(typed(d, n, o->type, cv_slice_of(iv + o->iv_len, o->len)));
+    CV_GUARD(typed(d, n, o->type, cv_slice_of(iv + o->gap, o->len)));
     if (stash) CV_GUARD(remember_iv(d, stash, n, aad, cv_slice_of(iv, o->iv_len)));
     return cv_ok();
 }

@@ -62,13 +62,14 @@ cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
  * its own key context and buffer; _settle and _sealed then apply the result
  * to the node (and the stash) on one thread, in document order.
  *
- * _open appends the IV and then the plaintext to out (a secret buffer):
- * their place is recorded in o, whose type points into n's text. An empty
+ * _open appends the IV and, gap bytes after it, the plaintext to out (a
+ * secret buffer): their place is recorded in o, whose type points into n's
+ * text. An empty
  * text appends nothing (o->empty). _seal appends n's ENC text to text, or
  * nothing with *empty set for an empty string or comment (left as it is). */
 typedef struct {
     cv_slice type;
-    size_t off, iv_len, len;
+    size_t off, gap, iv_len, len;
     bool empty;
 } cv_sops_opened;
 cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_buf *out,

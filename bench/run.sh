@@ -20,13 +20,18 @@
 #   PEERS=~/.cache/covert/peers            AGE111=/usr/bin/age
 #   CASES="enc dec enc-a dec-a"            subset to run
 #   WARM=1     touch 2 x SIZE_MIB of tmpfs pages before every run (0: off)
+#   SINKS="file null"   where the output goes: `file` = -o a file on the
+#              same tmpfs (every tool pays the kernel's page-cache write);
+#              `null` = -o /dev/null (each tool's own work: reading, the
+#              cipher, armor). covert's output is checked in both.
 #
-# Two more rows per case put the figures in proportion:
-#   write floor  `dd` writing the case's output size from /dev/zero to the
-#                same tmpfs: the kernel work of the output alone, which no
-#                tool writing one file can split over cores (writes to one
-#                file hold its inode lock). "ceiling" is age v1.3.1's time
-#                over it: the most any age could gain on this machine.
+# One more row per case puts the figures in proportion:
+#   floor      `dd` doing only the kernel's part: with the file sink,
+#              writing the case's output size from /dev/zero (the one part
+#              no tool can split over cores: writes to one file hold its
+#              inode lock); with the null sink, reading the case's input.
+#              "ceiling" is age v1.3.1's time over it: the most any age
+#              could gain on this machine.
 # WARM exists because on a VM with a memory balloon, pages a previous run
 # freed may have been handed back to the host, and the next run to touch them
 # pays a host fault per page (seen here: a 0.45 s write taking 2.7 s); warming
@@ -81,7 +86,7 @@ head -c "$((SIZE_MIB * 1048576))" /dev/urandom >"$W/plain"
 run_once() {
     local out=$1
     shift
-    rm -f "$out"
+    [ "$out" = /dev/null ] || rm -f "$out"
     if [ "$WARM" = 1 ]; then
         dd if=/dev/zero of="$W/warm" bs=1M count=$((SIZE_MIB * 2)) status=none
         rm -f "$W/warm"
@@ -102,6 +107,15 @@ out_size() {
     esac
 }
 
+# The input each case reads.
+in_file() {
+    case $1 in
+    enc | enc-a) echo "$W/plain" ;;
+    dec) echo "$W/ref.age" ;;
+    dec-a) echo "$W/ref.age.asc" ;;
+    esac
+}
+
 # Sets CMD to the command line of TOOL for CASE, writing OUT.
 case_cmd() {
     local tool=$1 kase=$2 out=$3
@@ -110,15 +124,19 @@ case_cmd() {
     age131) CMD=("$AGE131") ;;
     age111) CMD=("$AGE111") ;;
     floor)
-        CMD=(dd if=/dev/zero of="$out" bs=1M count="$(out_size "$kase")" iflag=count_bytes status=none)
+        if [ "$out" = /dev/null ]; then
+            CMD=(dd if="$(in_file "$kase")" of=/dev/null bs=1M status=none)
+        else
+            CMD=(dd if=/dev/zero of="$out" bs=1M count="$(out_size "$kase")" iflag=count_bytes status=none)
+        fi
         return ;;
     esac
     case $kase in
-    enc) CMD+=(-e -r "$RCPT" -o "$out" "$W/plain") ;;
-    enc-a) CMD+=(-e -a -r "$RCPT" -o "$out" "$W/plain") ;;
-    dec) CMD+=(-d -i "$W/key.txt" -o "$out" "$W/ref.age") ;;
-    dec-a) CMD+=(-d -i "$W/key.txt" -o "$out" "$W/ref.age.asc") ;;
+    enc) CMD+=(-e -r "$RCPT") ;;
+    enc-a) CMD+=(-e -a -r "$RCPT") ;;
+    dec | dec-a) CMD+=(-d -i "$W/key.txt") ;;
     esac
+    CMD+=(-o "$out" "$(in_file "$kase")")
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -139,15 +157,19 @@ check_output() {
 }
 
 bench_case() {
-    local kase=$1 tool i
+    local kase=$1 sink=$2 tool i
+    case_cmd covert "$kase" "$W/check"
+    "${CMD[@]}" 2>"$W/err" || { echo "bench: covert $kase failed: $(cat "$W/err")" >&2; exit 1; }
+    check_output "$kase" "$W/check"
+    rm -f "$W/check"
     for tool in $TOOLS; do : >"$W/t.$tool"; done
     for ((i = 0; i < RUNS; i++)); do
         for tool in $TOOLS; do
-            local out="$W/out.$tool"
+            local out=/dev/null
+            [ "$sink" = file ] && out="$W/out.$tool"
             case_cmd "$tool" "$kase" "$out"
             run_once "$out" "${CMD[@]}" >>"$W/t.$tool"
-            if [ "$i" = 0 ] && [ "$tool" = covert ]; then check_output "$kase" "$out"; fi
-            rm -f "$out"
+            [ "$out" = /dev/null ] || rm -f "$out"
         done
     done
     for tool in $TOOLS; do
@@ -164,7 +186,7 @@ label() {
     covert) echo "$COVERT_LABEL" ;;
     age131) echo "age v1.3.1" ;;
     age111) echo "age 1.1.1 (Debian)" ;;
-    floor) echo "write floor (dd)" ;;
+    floor) [ "$SINK" = file ] && echo "write floor (dd)" || echo "read floor (dd)" ;;
     esac
 }
 
@@ -195,9 +217,12 @@ echo "  enc/dec = binary, enc-a/dec-a = armored (-a); decrypt inputs made by age
 echo
 printf '%-7s %-22s %8s %9s %8s %9s   %9s %9s\n' case tool seconds MiB/s "cpu s" "RSS MiB" \
     "vs 1.3.1" "vs 1.1.1"
-for kase in $CASES; do
-    bench_case "$kase"
-    report_case "$kase"
+for SINK in ${SINKS:-file null}; do
+    echo "-- output to $([ "$SINK" = file ] && echo "a file on the same tmpfs" || echo /dev/null)"
+    for kase in $CASES; do
+        bench_case "$kase" "$SINK"
+        report_case "$kase"
+    done
 done
 echo
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

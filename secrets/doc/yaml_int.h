@@ -6,6 +6,8 @@
  *                 are re-read to find comments and attach them the way
  *                 yaml.v3's scanner does (head, line, foot records, each
  *                 bound to a token position).
+ *   yaml_fast.c   the same tokens without libyaml for the common subset of
+ *                 YAML (most files); libyaml scans whatever it gives up on.
  *   yaml_parse.c  the parser state machine over those tokens, with
  *                 yaml.v3's comment hand-over rules, building ynodes.
  *   yaml.c        ynodes -> the document tree (sops's conversion), scalar
@@ -100,6 +102,13 @@ struct ynode {
 
 /* Scan the whole input with libyaml and compute the comment records. */
 cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
+
+/* The tokens of s->in into s->toks, by libyaml's scanner (a scanner error
+ * sets s->scan_failed and ends the list), or by the fast scanner of the
+ * common subset (yaml_fast.c), which yields the same tokens or, for input
+ * outside that subset, none and *handled = false. */
+cv_result cv_yaml_lib_tokens(ym_stream *s) CV_MUST_USE CV_NONNULL;
+cv_result cv_yaml_fast_tokens(ym_stream *s, bool *handled) CV_MUST_USE CV_NONNULL;
 
 /* Parse the next document into *out (NULL at the end of the stream). The
  * parser keeps its position in *p between calls. */

@@ -197,7 +197,7 @@ static bool utf16_bom(const uint8_t *p, size_t n)
     return n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF));
 }
 
-static cv_result collect_tokens(ym_stream *s)
+cv_result cv_yaml_lib_tokens(ym_stream *s)
 {
     yaml_parser_t p;
     CV_ENSURE(yaml_parser_initialize(&p), CV_E_NOMEM);
@@ -675,6 +675,8 @@ static cv_result replay(ym_stream *s)
 cv_result cv_yaml_scan(ym_stream *s)
 {
     CV_ENSURE(!utf16_bom(s->in, s->in_len), CV_E_DOC_UNSUPPORTED);
-    CV_GUARD(collect_tokens(s));
+    bool handled;
+    CV_GUARD(cv_yaml_fast_tokens(s, &handled));
+    if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
     return s->no_comments ? cv_ok() : replay(s);
 }

@@ -541,11 +541,36 @@ static cv_result write_ch(em *e, const uint8_t *v, size_t n, size_t *i)
     return cv_ok();
 }
 
+/* n bytes holding no line break, written at once (the column counts
+ * characters, stepping as write_ch does). */
+static cv_result write_run(em *e, const uint8_t *v, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; chars++) i += v[i] < 0x80 ? 1 : cwidth(v[i]);
+    e->column += (int)chars;
+    return cv_buf_add(e->out, v, n);
+}
+
 static cv_result write_all(em *e, const char *s)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) CV_GUARD(write_ch(e, (const uint8_t *)s, n, &i));
-    return cv_ok();
+    return write_run(e, (const uint8_t *)s, strlen(s));
+}
+
+/* The character boundary from i at the next line break (LF, CR, NEL, LS,
+ * PS) or n, stepping as write_ch does. */
+static size_t run_end(const uint8_t *v, size_t n, size_t i)
+{
+    while (i < n) {
+        uint8_t c = v[i];
+        if (c < 0x80) {
+            if (c == '\n' || c == '\r') break;
+            i++;
+        } else {
+            if (is_break_b(v, n, i)) break;
+            i += cwidth(c);
+        }
+    }
+    return i < n ? i : n;
 }
 
 static cv_result write_break(em *e, const uint8_t *v, size_t n, size_t *i)
@@ -600,7 +625,9 @@ static cv_result write_comment(em *e, cv_slice c)
             }
             pound = true;
         }
-        CV_GUARD(write_ch(e, c.p, c.len, &i));
+        size_t j = run_end(c.p, c.len, i);
+        CV_GUARD(write_run(e, c.p + i, j - i));
+        i = j;
         e->indention = false;
         breaks = false;
     }
@@ -679,6 +706,14 @@ static bool fold_here(const em *e, bool spaces)
 static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 {
     if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
+    if (e->best_width == INT_MAX && run_end(v, n, 0) == n) {
+        /* No break and no folding: the text as it is. */
+        CV_GUARD(write_run(e, v, n));
+        if (n > 0) e->whitespace = false;
+        e->indention = false;
+        if (e->root_ctx) e->open_ended = true;
+        return cv_ok();
+    }
     bool breaks = false, spaces = false;
     for (size_t i = 0; i < n;) {
         if (v[i] == ' ') {
@@ -706,10 +741,28 @@ static cv_result write_plain(em *e, const uint8_t *v, size_t n)
     return cv_ok();
 }
 
+/* A single-quoted text without breaks or folding: runs between quotes. */
+static cv_result write_single_line(em *e, const uint8_t *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        const uint8_t *q = memchr(v + i, '\'', n - i);
+        size_t j = q ? (size_t)(q - v) + 1 : n;
+        CV_GUARD(write_run(e, v + i, j - i));
+        if (q) CV_GUARD(put(e, '\''));
+        i = j;
+    }
+    if (n > 0) e->indention = false;
+    return cv_ok();
+}
+
 static cv_result write_single(em *e, const uint8_t *v, size_t n)
 {
     CV_GUARD(write_indicator(e, "'", true, false, false));
     bool breaks = false, spaces = false;
+    if (e->best_width == INT_MAX && run_end(v, n, 0) == n) {
+        CV_GUARD(write_single_line(e, v, n));
+        n = 0;
+    }
     for (size_t i = 0; i < n;) {
         if (v[i] == ' ') {
             if (fold_here(e, spaces) && i > 0 && i + 1 < n && v[i + 1] != ' ') {
@@ -786,6 +839,16 @@ static cv_result write_double(em *e, const uint8_t *v, size_t n)
     bool bom = n >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF;
     bool spaces = false;
     for (size_t i = 0; i < n;) {
+        if (!bom && e->best_width == INT_MAX && v[i] > ' ' && v[i] < 0x7F && v[i] != '"' &&
+            v[i] != '\\') {
+            /* A run of ASCII that needs no escape and cannot fold. */
+            size_t j = i + 1;
+            while (j < n && v[j] >= ' ' && v[j] < 0x7F && v[j] != '"' && v[j] != '\\') j++;
+            CV_GUARD(write_run(e, v + i, j - i));
+            i = j;
+            spaces = v[i - 1] == ' ';
+            continue;
+        }
         if (!is_printable_b(v, n, i) || bom || is_break_b(v, n, i) || v[i] == '"' || v[i] == '\\') {
             CV_GUARD(write_escape(e, v, n, &i));
             spaces = false;
@@ -851,7 +914,9 @@ static cv_result write_literal(em *e, const uint8_t *v, size_t n)
             breaks = true;
         } else {
             if (breaks) CV_GUARD(write_indent(e));
-            CV_GUARD(write_ch(e, v, n, &i));
+            size_t j = run_end(v, n, i);
+            CV_GUARD(write_run(e, v + i, j - i));
+            i = j;
             e->indention = false;
             breaks = false;
         }

@@ -92,7 +92,7 @@ static uint8_t ch(const yf *f, size_t k) { return f->m.off + k < f->n ? f->p[f->
 static bool blankz(uint8_t c) { return c == ' ' || c == '\n' || c == 0; }
 static bool breakz(uint8_t c) { return c == '\n' || c == 0; }
 
-static size_t width(const yf *f)
+static uint32_t width(const yf *f)
 {
     if (f->ascii) return 1;
     uint8_t c = f->p[f->m.off];
@@ -104,6 +104,39 @@ static void adv(yf *f)
     f->m.off += width(f);
     f->m.index++;
     f->m.column++;
+}
+
+/* Step over the bytes [off, to) of one line: k characters. */
+static void adv_bytes(yf *f, size_t to)
+{
+    uint32_t k = (uint32_t)(to - f->m.off);
+    if (!f->ascii)
+        for (size_t i = f->m.off; i < to; i++) k -= (f->p[i] & 0xC0) == 0x80;
+    f->m.off = (uint32_t)to;
+    f->m.index += k;
+    f->m.column += k;
+}
+
+/* Past the text of a plain scalar's word: up to a blank, a line break,
+ * the end, or ':' before one of those. */
+static void skip_word(yf *f)
+{
+    const uint8_t *p = f->p;
+    size_t i = f->m.off, n = f->n;
+    while (i < n) {
+        uint8_t c = p[i];
+        if (c == ' ' || c == '\n') break;
+        if (c == ':' && (i + 1 >= n || p[i + 1] == ' ' || p[i + 1] == '\n')) break;
+        i++;
+    }
+    adv_bytes(f, i);
+}
+
+/* Past the rest of the line (a comment's text). */
+static void skip_line_text(yf *f)
+{
+    const uint8_t *nl = memchr(f->p + f->m.off, '\n', f->n - f->m.off);
+    adv_bytes(f, nl ? (size_t)(nl - f->p) : f->n);
 }
 
 static void adv_line(yf *f)
@@ -144,7 +177,7 @@ static bool scalar(yf *f, int style, ym_mark st, ym_mark en, const void *v, size
     ym_tok *t = &f->s->toks[f->s->ntok - 1];
     t->style = style;
     t->value = (char *)(uintptr_t)v; /* a slice of the input until finish() */
-    t->len = len;
+    t->len = (uint32_t)len;
     return true;
 }
 
@@ -223,8 +256,7 @@ static void skip_to_token(yf *f)
 {
     for (;;) {
         while (ch(f, 0) == ' ') adv(f);
-        if (ch(f, 0) == '#')
-            while (!breakz(ch(f, 0))) adv(f);
+        if (ch(f, 0) == '#') skip_line_text(f);
         if (ch(f, 0) != '\n') return;
         adv_line(f);
         f->allowed = true;
@@ -293,11 +325,9 @@ static bool plain(yf *f)
     long indent = f->indent + 1;
     bool leading = false;
     for (;;) {
-        while (!blankz(ch(f, 0))) {
-            if (ch(f, 0) == ':' && blankz(ch(f, 1))) break;
-            adv(f);
-            en = f->m;
-        }
+        size_t from = f->m.off;
+        skip_word(f);
+        if (f->m.off > from) en = f->m;
         if (ch(f, 0) != ' ' && ch(f, 0) != '\n') break;
         while (ch(f, 0) == ' ' || ch(f, 0) == '\n') {
             if (ch(f, 0) == ' ') {
@@ -443,7 +473,7 @@ static bool block_lines(yf *f, bool literal, long indent, bool *lb, size_t *tb, 
         *tb = 0;
         leading_blank = ch(f, 0) == ' ';
         size_t from = f->m.off;
-        while (!breakz(ch(f, 0))) adv(f);
+        skip_line_text(f);
         if (!text_add(f, f->p + from, f->m.off - from)) return false;
         if (ch(f, 0) == '\n') {
             *lb = true;

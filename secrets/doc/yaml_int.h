@@ -27,9 +27,11 @@
 #include "crypto/base/buf.h"
 
 /* A position: index and column count characters (as libyaml does), off is
- * the byte offset in the input. */
+ * the byte offset in the input. 32 bits each: the input is capped far
+ * below 4 GiB (CV_DOC_MAX_INPUT), and a file holds a token per few bytes,
+ * so the token list was the largest block of loading. */
 typedef struct {
-    size_t index, line, column, off;
+    uint32_t index, line, column, off;
 } ym_mark;
 
 /* Token kinds, in libyaml's numbering (yaml_token_type_t). */
@@ -48,10 +50,14 @@ typedef struct {
     int style;
     ym_mark start, end;
     char *value; /* scalar text, anchor/alias name, tag handle, %TAG handle */
-    size_t len;
-    char *suffix; /* tag suffix, %TAG prefix */
-    size_t suffix_len;
-    int major, minor;
+    uint32_t len;
+    uint32_t suffix_len;
+    union {
+        char *suffix; /* tag suffix, %TAG prefix */
+        struct {
+            int major, minor; /* %YAML */
+        };
+    };
 } ym_tok;
 
 typedef struct {

@@ -46,7 +46,7 @@ static void tc_describe(const ym_stream *s, size_t i, char *out, size_t cap)
         return;
     }
     const ym_tok *t = &s->toks[i];
-    snprintf(out, cap, "type %d style %d start %zu/%zu/%zu/%zu end %zu/%zu/%zu/%zu value [%.*s]",
+    snprintf(out, cap, "type %d style %d start %u/%u/%u/%u end %u/%u/%u/%u value [%.*s]",
              t->type, t->style, t->start.index, t->start.line, t->start.column, t->start.off,
              t->end.index, t->end.line, t->end.column, t->end.off, (int)(t->len > 60 ? 60 : t->len),
              t->value ? t->value : "");

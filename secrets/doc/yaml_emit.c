@@ -26,13 +26,19 @@ enum { E_STREAM_START, E_STREAM_END, E_DOC_START, E_DOC_END, E_SCALAR, E_SEQ_STA
        E_MAP_START, E_MAP_END };
 enum { S_ANY, S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL, S_FOLDED };
 
+/* The comments around an event; most events have none, so they live
+ * apart and the event list (one entry per node) stays small. */
+typedef struct {
+    cv_slice head, line, foot, tail;
+} em_com;
+
 typedef struct {
     int type;
+    int style;
     const char *value;
     size_t len;
-    int style;
-    const char *tag; /* "!!binary", "!!merge" or NULL */
-    cv_slice head, line, foot, tail;
+    const char *tag;    /* "!!binary", "!!merge" or NULL */
+    const em_com *com; /* NULL: no comment */
 } em_event;
 
 typedef struct {
@@ -43,8 +49,14 @@ typedef struct {
 
 /* ---- tree -> nodes -> events ------------------------------------------- */
 
-static cv_result ev_add(em_list *l, em_event e)
+static cv_result ev_add(em_list *l, em_event e, em_com c)
 {
+    if (c.head.len || c.line.len || c.foot.len || c.tail.len) {
+        em_com *k;
+        CV_GUARD(cv_arena_alloc(l->a, sizeof(*k), (void **)&k));
+        *k = c;
+        e.com = k;
+    }
     CV_GUARD(cv_yaml_grow((void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
     l->ev[l->n++] = e;
     return cv_ok();
@@ -458,16 +470,13 @@ static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **o
  * event's tail. */
 static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
 {
-    em_event e = { 0 };
     if (n->kind == 0) {
-        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->tag, n->head, n->line, n->foot, tail };
-        return ev_add(l, e);
+        em_event e = { E_SCALAR, n->style, n->value, n->len, n->tag, NULL };
+        return ev_add(l, e, (em_com){ n->head, n->line, n->foot, tail });
     }
     bool map = n->kind == 2;
-    e.type = map ? E_MAP_START : E_SEQ_START;
-    e.head = n->head;
-    if (map) e.tail = tail;
-    CV_GUARD(ev_add(l, e));
+    em_event e = { .type = map ? E_MAP_START : E_SEQ_START };
+    CV_GUARD(ev_add(l, e, (em_com){ .head = n->head, .tail = map ? tail : (cv_slice){ 0 } }));
     cv_slice t = { 0 };
     for (size_t i = 0; i < n->n; i++) {
         if (!map) {
@@ -481,8 +490,8 @@ static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
         t = foot;
         CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
     }
-    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, NULL, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
-    return ev_add(l, e);
+    e = (em_event){ .type = map ? E_MAP_END : E_SEQ_END };
+    return ev_add(l, e, (em_com){ .line = n->line, .foot = n->foot, .tail = map ? t : (cv_slice){ 0 } });
 }
 
 /* ---- the emitter (emitterc.go) ----------------------------------------- */
@@ -1215,10 +1224,11 @@ static cv_result dispatch(em *e, const em_event *ev)
 
 static void analyze_event(em *e, const em_event *ev)
 {
-    if (ev->head.len) e->head_c = ev->head;
-    if (ev->line.len) e->line_c = ev->line;
-    if (ev->foot.len) e->foot_c = ev->foot;
-    if (ev->tail.len) e->tail_c = ev->tail;
+    const em_com *c = ev->com;
+    if (c && c->head.len) e->head_c = c->head;
+    if (c && c->line.len) e->line_c = c->line;
+    if (c && c->foot.len) e->foot_c = c->foot;
+    if (c && c->tail.len) e->tail_c = c->tail;
     e->tag = ev->type == E_SCALAR ? ev->tag : NULL;
     /* yaml.v2 resolves "<<" only through its lookup table, which a '<'
      * never reaches: a plain string there, never a merge key. */
@@ -1246,22 +1256,22 @@ static cv_result run_emitter(cv_arena *a, const em_list *l, int indent, bool v2,
 
 static cv_result doc_events(em_list *l, const ynd *root)
 {
-    CV_GUARD(ev_add(l, (em_event){ .type = E_DOC_START }));
+    CV_GUARD(ev_add(l, (em_event){ .type = E_DOC_START }, (em_com){ 0 }));
     CV_GUARD(node_events(l, root, (cv_slice){ 0 }));
-    return ev_add(l, (em_event){ .type = E_DOC_END });
+    return ev_add(l, (em_event){ .type = E_DOC_END }, (em_com){ 0 });
 }
 
 static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, int indent,
                                bool v2, cv_buf *out)
 {
     em_list l = { .a = a };
-    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START });
+    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START }, (em_com){ 0 });
     for (size_t i = 0; i < n && cv_is_ok(r); i++) {
         ynd *root;
         r = value_node(a, b[i], 0, &root);
         if (cv_is_ok(r)) r = doc_events(&l, root);
     }
-    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END });
+    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END }, (em_com){ 0 });
     if (cv_is_ok(r)) r = run_emitter(a, &l, indent, v2, out);
     free(l.ev);
     return r;

@@ -63,17 +63,26 @@ static size_t utf8_ok(const uint8_t *p, size_t n)
     return w;
 }
 
+/* Printable ASCII and LF: the bytes the input check passes at once. */
+#define OK4(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1
+#define OK16(c) OK4(c), OK4(c + 4), OK4(c + 8), OK4(c + 12)
+static const uint8_t k_ascii_ok[256] = {
+    OK16(0x20), OK16(0x30), OK16(0x40), OK16(0x50), OK16(0x60), OK4(0x70), OK4(0x74), OK4(0x78),
+    [0x7C] = 1, [0x7D] = 1, [0x7E] = 1, ['\n'] = 1,
+};
+#undef OK16
+#undef OK4
+/* What may end a plain scalar's word: a blank, a break, ':' (when a blank
+ * follows). */
+static const uint8_t k_word_end[256] = { ['\n'] = 1, [' '] = 1, [':'] = 1 };
+
 /* Only LF line breaks, no tab, no control character, no BOM, valid UTF-8. */
 static bool input_ok(yf *f)
 {
     f->ascii = true;
     for (size_t i = 0; i < f->n;) {
         uint8_t c = f->p[i];
-        if (c >= 0x20 && c < 0x7F) {
-            i++;
-            continue;
-        }
-        if (c == '\n') {
+        if (k_ascii_ok[c]) {
             i++;
             continue;
         }
@@ -123,10 +132,10 @@ static void skip_word(yf *f)
 {
     const uint8_t *p = f->p;
     size_t i = f->m.off, n = f->n;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c == ' ' || c == '\n') break;
-        if (c == ':' && (i + 1 >= n || p[i + 1] == ' ' || p[i + 1] == '\n')) break;
+    for (;;) {
+        while (i < n && !k_word_end[p[i]]) i++;
+        if (i >= n || p[i] != ':') break;
+        if (i + 1 >= n || p[i + 1] == ' ' || p[i + 1] == '\n') break;
         i++;
     }
     adv_bytes(f, i);

@@ -26,6 +26,11 @@ enum { E_STREAM_START, E_STREAM_END, E_DOC_START, E_DOC_END, E_SCALAR, E_SEQ_STA
        E_MAP_START, E_MAP_END };
 enum { S_ANY, S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL, S_FOLDED };
 
+/* What yaml_emitter_analyze_scalar finds out about a scalar's text. */
+typedef struct {
+    bool multiline, flow_plain, block_plain, single_ok, block_ok;
+} em_scan;
+
 /* The comments around an event; most events have none, so they live
  * apart and the event list (one entry per node) stays small. */
 typedef struct {
@@ -39,6 +44,8 @@ typedef struct {
     size_t len;
     const char *tag;    /* "!!binary", "!!merge" or NULL */
     const em_com *com; /* NULL: no comment */
+    bool has_sc;       /* sc holds the (yaml.v3) analysis of value */
+    em_scan sc;
 } em_event;
 
 typedef struct {
@@ -96,18 +103,34 @@ static cv_result join_comments(cv_arena *a, const cv_node **cs, size_t n, cv_sli
 typedef struct ynd ynd;
 struct ynd {
     int kind; /* 0 scalar, 1 seq, 2 map */
+    int style;
     const char *value;
     size_t len;
-    int style;
     const char *tag;
-    cv_slice head, line, foot;
+    em_com *com; /* head, line and foot comments; NULL while none (tail unused) */
     ynd **c;
     size_t n;
+    bool has_sc; /* a string's analysis, kept for the emitter */
+    em_scan sc;
 };
+
+/* A comment of n, or an empty slice. */
+#define YND_COM(n, f) ((n)->com ? (n)->com->f : (cv_slice){ 0 })
+
+static cv_result ynd_com(cv_arena *a, ynd *n, em_com **out)
+{
+    if (n->com == NULL) CV_GUARD(cv_arena_alloc(a, sizeof(em_com), (void **)&n->com));
+    *out = n->com;
+    return cv_ok();
+}
 
 static bool valid_utf8(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n;) {
+        if (i + 8 <= n && !(ym_load8(p + i) & YM_HIGHS)) {
+            i += 8;
+            continue;
+        }
         uint8_t c = p[i];
         size_t w;
         uint32_t min, v;
@@ -158,10 +181,6 @@ static bool is_printable_b(const uint8_t *v, size_t n, size_t i)
            (c > 0xC2 && c < 0xED) || (c == 0xED && c1 < 0xA0) || c == 0xEE ||
            (c == 0xEF && !(c1 == 0xBB && c2 == 0xBF) && !(c1 == 0xBF && (c2 == 0xBE || c2 == 0xBF)));
 }
-
-typedef struct {
-    bool multiline, flow_plain, block_plain, single_ok, block_ok;
-} em_scan;
 
 typedef struct {
     bool block_ind, flow_ind, breaks, special, tabs;
@@ -276,6 +295,7 @@ static bool is_old_bool(const char *s, size_t n)
 {
     static const char *const w[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N",
                                      "no", "No", "NO", "off", "Off", "OFF", NULL };
+    if (n == 0 || n > 3) return false; /* no word above is longer */
     for (const char *const *p = w; *p; p++)
         if (strlen(*p) == n && memcmp(*p, s, n) == 0) return true;
     return false;
@@ -348,6 +368,8 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
     if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
     o->style = style;
+    o->sc = sc;
+    o->has_sc = true;
     /* A plain "<<" reads back as a merge key, which the encoder tags. */
     if (style == S_PLAIN && o->len == 2 && memcmp(o->value, "<<", 2) == 0) o->tag = "!!merge";
     return cv_ok();
@@ -397,12 +419,18 @@ static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **o
 static cv_result add_head(cv_arena *a, ynd *n, const cv_node **cs, size_t k)
 {
     if (k == 0) return cv_ok();
-    return join_comments(a, cs, k, (cv_slice){ 0 }, n->head, &n->head);
+    em_com *c;
+    CV_GUARD(ynd_com(a, n, &c));
+    return join_comments(a, cs, k, (cv_slice){ 0 }, c->head, &c->head);
 }
 
-static cv_result add_tail(cv_arena *a, cv_slice *field, const cv_node **cs, size_t k)
+/* After n's line comment, or its foot comment. */
+static cv_result add_tail(cv_arena *a, ynd *n, bool foot, const cv_node **cs, size_t k)
 {
     if (k == 0) return cv_ok();
+    em_com *c;
+    CV_GUARD(ynd_com(a, n, &c));
+    cv_slice *field = foot ? &c->foot : &c->line;
     return join_comments(a, cs, k, *field, (cv_slice){ 0 }, field);
 }
 
@@ -441,7 +469,7 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
             CV_GUARD(add_head(a, vn, hd, nh));
             nh = 0;
         }
-        CV_GUARD(add_tail(a, &vn->line, il, ni));
+        CV_GUARD(add_tail(a, vn, false, il, ni));
         ni = 0;
         if (map) push_child(o, kn);
         push_child(o, vn);
@@ -451,7 +479,7 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
     for (size_t i = 0; i < ni; i++) hd[nh++] = il[i];
     if (nh == 0) return cv_ok();
     if (beginning) return add_head(a, o, hd, nh);
-    return add_tail(a, map ? &last_key->foot : &last->foot, hd, nh);
+    return add_tail(a, map ? last_key : last, true, hd, nh);
 }
 
 static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out)
@@ -471,27 +499,31 @@ static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **o
 static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
 {
     if (n->kind == 0) {
-        em_event e = { E_SCALAR, n->style, n->value, n->len, n->tag, NULL };
-        return ev_add(l, e, (em_com){ n->head, n->line, n->foot, tail });
+        em_event e = { E_SCALAR, n->style, n->value, n->len, n->tag, NULL, n->has_sc, n->sc };
+        return ev_add(l, e, (em_com){ YND_COM(n, head), YND_COM(n, line), YND_COM(n, foot), tail });
     }
     bool map = n->kind == 2;
     em_event e = { .type = map ? E_MAP_START : E_SEQ_START };
-    CV_GUARD(ev_add(l, e, (em_com){ .head = n->head, .tail = map ? tail : (cv_slice){ 0 } }));
+    CV_GUARD(ev_add(l, e, (em_com){ .head = YND_COM(n, head), .tail = map ? tail : (cv_slice){ 0 } }));
     cv_slice t = { 0 };
     for (size_t i = 0; i < n->n; i++) {
         if (!map) {
             CV_GUARD(node_events(l, n->c[i], (cv_slice){ 0 }));
             continue;
         }
+        /* The key's foot comment goes after its value. */
         ynd k = *n->c[i];
-        cv_slice foot = k.foot;
-        k.foot = (cv_slice){ 0 };
+        em_com kc = k.com ? *k.com : (em_com){ 0 };
+        cv_slice foot = kc.foot;
+        kc.foot = (cv_slice){ 0 };
+        k.com = &kc;
         CV_GUARD(node_events(l, &k, t));
         t = foot;
         CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
     }
     e = (em_event){ .type = map ? E_MAP_END : E_SEQ_END };
-    return ev_add(l, e, (em_com){ .line = n->line, .foot = n->foot, .tail = map ? t : (cv_slice){ 0 } });
+    return ev_add(l, e, (em_com){ .line = YND_COM(n, line), .foot = YND_COM(n, foot),
+                                  .tail = map ? t : (cv_slice){ 0 } });
 }
 
 /* ---- the emitter (emitterc.go) ----------------------------------------- */
@@ -712,12 +744,36 @@ static bool fold_here(const em *e, bool spaces)
     return !e->simple_key_ctx && !spaces && e->column > e->best_width;
 }
 
+/* True if v holds no line break; *chars counts its characters as
+ * write_ch steps through them. */
+static bool one_line(const uint8_t *v, size_t n, size_t *chars)
+{
+    size_t k = 0, i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t x = ym_load8(v + i);
+            if (!(x & YM_HIGHS) && !ym_has_byte(x, '\n') && !ym_has_byte(x, '\r')) {
+                i += 8;
+                k += 8;
+                continue;
+            }
+        }
+        if (v[i] == '\n' || v[i] == '\r' || is_break_b(v, n, i)) return false;
+        i += v[i] < 0x80 ? 1 : cwidth(v[i]);
+        k++;
+    }
+    *chars = k;
+    return true;
+}
+
 static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 {
     if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
-    if (e->best_width == INT_MAX && run_end(v, n, 0) == n) {
+    size_t chars;
+    if (e->best_width == INT_MAX && one_line(v, n, &chars)) {
         /* No break and no folding: the text as it is. */
-        CV_GUARD(write_run(e, v, n));
+        e->column += (int)chars;
+        CV_GUARD(cv_buf_add(e->out, v, n));
         if (n > 0) e->whitespace = false;
         e->indention = false;
         if (e->root_ctx) e->open_ended = true;
@@ -1236,7 +1292,8 @@ static void analyze_event(em *e, const em_event *ev)
     if (ev->type == E_SCALAR) {
         e->sv = (const uint8_t *)ev->value;
         e->sn = ev->len;
-        analyze(e->sv, e->sn, e->v2, &e->sc);
+        if (ev->has_sc && !e->v2) e->sc = ev->sc; /* the same text, the same mode */
+        else analyze(e->sv, e->sn, e->v2, &e->sc);
     }
 }
 

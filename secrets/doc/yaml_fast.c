@@ -76,27 +76,10 @@ static const uint8_t k_ascii_ok[256] = {
  * follows). */
 static const uint8_t k_word_end[256] = { ['\n'] = 1, [' '] = 1, [':'] = 1 };
 
-/* Eight bytes at a time (the common case is long runs of printable
- * ASCII): word-at-a-time tests in the usual bit-trick form. */
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-
-static uint64_t load8(const uint8_t *p)
-{
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return x;
-}
-
-/* Nonzero if some byte of x is 0. */
-static uint64_t has_zero(uint64_t x) { return (x - ONES) & ~x & HIGHS; }
-/* Nonzero if some byte of x is c. */
-static uint64_t has_byte(uint64_t x, uint8_t c) { return has_zero(x ^ (ONES * c)); }
-
 /* Nonzero unless all 8 bytes are printable ASCII (0x20..0x7E). */
 static uint64_t not_printable8(uint64_t x)
 {
-    return (x & HIGHS) | ((x - ONES * 0x20) & ~x & HIGHS) | has_byte(x, 0x7F);
+    return (x & YM_HIGHS) | ((x - YM_ONES * 0x20) & ~x & YM_HIGHS) | ym_has_byte(x, 0x7F);
 }
 
 /* Only LF line breaks, no tab, no control character, no BOM, valid UTF-8. */
@@ -104,7 +87,7 @@ static bool input_ok(yf *f)
 {
     f->ascii = true;
     for (size_t i = 0; i < f->n;) {
-        if (i + 8 <= f->n && !not_printable8(load8(f->p + i))) {
+        if (i + 8 <= f->n && !not_printable8(ym_load8(f->p + i))) {
             i += 8;
             continue;
         }
@@ -161,8 +144,8 @@ static void skip_word(yf *f)
     size_t i = f->m.off, n = f->n;
     for (;;) {
         while (i + 8 <= n) {
-            uint64_t x = load8(p + i);
-            if (has_byte(x, ' ') | has_byte(x, '\n') | has_byte(x, ':')) break;
+            uint64_t x = ym_load8(p + i);
+            if (ym_has_byte(x, ' ') | ym_has_byte(x, '\n') | ym_has_byte(x, ':')) break;
             i += 8;
         }
         while (i < n && !k_word_end[p[i]]) i++;

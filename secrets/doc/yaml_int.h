@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crypto/base/arena.h"
 #include "crypto/base/buf.h"
@@ -33,6 +34,22 @@
 typedef struct {
     uint32_t index, line, column, off;
 } ym_mark;
+
+/* Eight bytes at a time, for the long runs of ASCII text that files are
+ * mostly made of (the usual word-at-a-time bit tests). */
+#define YM_ONES 0x0101010101010101ull
+#define YM_HIGHS 0x8080808080808080ull
+
+static inline uint64_t ym_load8(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Nonzero if some byte of x is 0, or is c. */
+static inline uint64_t ym_has_zero(uint64_t x) { return (x - YM_ONES) & ~x & YM_HIGHS; }
+static inline uint64_t ym_has_byte(uint64_t x, uint8_t c) { return ym_has_zero(x ^ (YM_ONES * c)); }
 
 /* Token kinds, in libyaml's numbering (yaml_token_type_t). */
 enum {
@@ -122,6 +139,9 @@ typedef struct ym_parser ym_parser;
 cv_result cv_yaml_parser_new(ym_stream *s, ym_parser **out) CV_MUST_USE CV_NONNULL;
 cv_result cv_yaml_parse_doc(ym_parser *p, ynode **out) CV_MUST_USE CV_NONNULL;
 void cv_yaml_parser_free(ym_parser *p);
+/* When only the stream's end is left to parse, release the token list
+ * (the largest block of loading) before the caller builds its tree. */
+void cv_yaml_parser_trim(ym_parser *p) CV_NONNULL;
 
 /* Grow a heap array (token and comment records hold no secret bytes, only
  * positions and pointers into the arena). */

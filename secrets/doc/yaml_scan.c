@@ -686,5 +686,8 @@ cv_result cv_yaml_scan(ym_stream *s)
     bool handled;
     CV_GUARD(cv_yaml_fast_tokens(s, &handled));
     if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
-    return s->no_comments ? cv_ok() : replay(s);
+    /* Without a '#' there is no comment to find: the replay would record
+     * none, and the block-end positions it moves only place comments. */
+    if (s->no_comments || memchr(s->in, '#', s->in_len) == NULL) return cv_ok();
+    return replay(s);
 }

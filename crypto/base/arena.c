@@ -5,14 +5,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
 
+/* A chunk is the pages of one mapping between two guard pages, like a
+ * sodium_malloc block, but made here: sodium_malloc fills every new block
+ * with a pattern and sodium_free wipes all of it, so each chunk's pages
+ * were written twice whole, however little of it was used. Here a fresh
+ * chunk is the kernel's zero pages; pages are locked as the bump pointer
+ * reaches them (locked), so untouched pages never become resident; and
+ * release wipes the bytes handed out (used), the only ones ever written.
+ * Bytes past used are therefore always zero, which is what cv_arena_alloc
+ * promises without a memset. */
 typedef struct chunk {
     struct chunk *next;
-    size_t size;
-    size_t used;
+    size_t size;   /* usable bytes in data */
+    size_t used;   /* bytes handed out, from data */
+    size_t locked; /* bytes of data (from its page) mlocked so far */
+    size_t map;    /* bytes mapped between the guard pages */
     _Alignas(16) uint8_t data[];
 } chunk;
 
@@ -20,6 +33,7 @@ struct cv_arena {
     chunk *head;
     size_t total;
     size_t used;
+    size_t step; /* the size asked for the last chunk (they double) */
 };
 
 #define ALIGN 16u
@@ -54,6 +68,63 @@ static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static bool cache_key_ok;
 
 /* Thread exit: give every kept chunk back (sodium_free wipes). */
+static size_t page_size(void)
+{
+    static size_t page;
+    if (page == 0) {
+        long v = sysconf(_SC_PAGESIZE);
+        page = v > 0 ? (size_t)v : 4096;
+    }
+    return page;
+}
+
+/* A new chunk of (at least) size usable bytes: guard page, the chunk's
+ * pages (header first), guard page; excluded from core dumps. The end of
+ * data is the trailing guard page, so an overrun faults at once. */
+static chunk *chunk_map(size_t size)
+{
+    size_t page = page_size();
+    size_t map = (sizeof(chunk) + size + page - 1) & ~(page - 1);
+    uint8_t *base = mmap(NULL, map + 2 * page, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return NULL;
+    if (mprotect(base, page, PROT_NONE) != 0 || mprotect(base + page + map, page, PROT_NONE) != 0) {
+        munmap(base, map + 2 * page);
+        return NULL;
+    }
+    (void)madvise(base + page, map, MADV_DONTDUMP);
+    chunk *c = (chunk *)(void *)(base + page);
+    c->map = map;
+    c->size = map - sizeof(chunk);
+    c->used = 0;
+    c->locked = 0;
+    return c;
+}
+
+/* Lock the pages of c up to data + need (a step ahead, to save calls).
+ * Like sodium_malloc, a refused lock (RLIMIT_MEMLOCK) is not an error. */
+static void chunk_lock(chunk *c, size_t need)
+{
+    if (need <= c->locked) return;
+    size_t step = 64u * 1024u;
+    size_t to = need + step < c->size ? need + step : c->size;
+    uint8_t *from = c->data + c->locked;
+    uintptr_t page_from = (uintptr_t)from & ~(uintptr_t)(page_size() - 1);
+    if (c->locked == 0) page_from = (uintptr_t)c;
+    (void)mlock((void *)page_from, (size_t)((uintptr_t)(c->data + to) - page_from));
+    c->locked = to;
+}
+
+/* Wipe what was handed out, unlock, unmap with the guard pages. */
+static void chunk_unmap(chunk *c)
+{
+    size_t page = page_size(), map = c->map;
+    sodium_memzero(c->data, c->used);
+    uint8_t *base = (uint8_t *)c - page;
+    (void)munlock(c, map);
+    munmap(base, map + 2 * page);
+}
+
 static void cache_drop(void *p)
 {
     chunk_cache *cc = p;
@@ -61,7 +132,7 @@ static void cache_drop(void *p)
         while (cc->free[k]) {
             chunk *c = cc->free[k];
             cc->free[k] = c->next;
-            sodium_free(c);
+            chunk_unmap(c);
         }
     }
     memset(cc, 0, sizeof *cc);
@@ -78,6 +149,14 @@ static void cache_register(void)
     cache.registered = true;
 }
 
+/* Classes by mapped size: a chunk asked for FIRST_CHUNK << k usable bytes
+ * maps one page more than that (the header). */
+static size_t class_map(unsigned k)
+{
+    size_t page = page_size();
+    return (sizeof(chunk) + ((size_t)FIRST_CHUNK << k) + page - 1) & ~(page - 1);
+}
+
 static int size_class(size_t size)
 {
     for (unsigned k = 0; k < CLASSES; k++)
@@ -85,11 +164,18 @@ static int size_class(size_t size)
     return -1;
 }
 
+static int map_class(size_t map)
+{
+    for (unsigned k = 0; k < CLASSES; k++)
+        if (map == class_map(k)) return (int)k;
+    return -1;
+}
+
 static void chunk_release(chunk *c)
 {
-    int k = size_class(c->size);
-    if (k < 0 || cache.n[k] >= KEEP_PER_CLASS || cache.bytes + c->size > KEEP_BYTES) {
-        sodium_free(c); /* wipes */
+    int k = map_class(c->map);
+    if (k < 0 || cache.n[k] >= KEEP_PER_CLASS || cache.bytes + c->map > KEEP_BYTES) {
+        chunk_unmap(c); /* wipes */
         return;
     }
     cache_register();
@@ -98,17 +184,17 @@ static void chunk_release(chunk *c)
     c->next = cache.free[k];
     cache.free[k] = c;
     cache.n[k]++;
-    cache.bytes += c->size;
+    cache.bytes += c->map;
 }
 
 static chunk *chunk_get(size_t size)
 {
     int k = size_class(size);
-    if (k < 0 || cache.free[k] == NULL) return sodium_malloc(sizeof(chunk) + size);
+    if (k < 0 || cache.free[k] == NULL) return chunk_map(size);
     chunk *c = cache.free[k];
     cache.free[k] = c->next;
     cache.n[k]--;
-    cache.bytes -= c->size;
+    cache.bytes -= c->map;
     return c;
 }
 
@@ -124,12 +210,13 @@ cv_result cv_arena_new(cv_arena **out)
     chunk *c = chunk_get(FIRST_CHUNK);
     CV_ENSURE(c != NULL, CV_E_NOMEM);
     c->next = NULL;
-    c->size = FIRST_CHUNK;
     c->used = HEADER_SIZE;
+    chunk_lock(c, c->used);
     cv_arena *a = (cv_arena *)(void *)c->data;
     memset(a, 0, sizeof(*a));
     a->head = c;
-    a->total = FIRST_CHUNK;
+    a->total = c->size;
+    a->step = FIRST_CHUNK;
     *out = a;
     return cv_ok();
 }
@@ -149,7 +236,7 @@ void cv_arena_free(cv_arena **a)
 
 static cv_result add_chunk(cv_arena *a, size_t need)
 {
-    size_t size = a->head ? a->head->size * 2 : FIRST_CHUNK;
+    size_t size = a->step * 2;
     if (size > MAX_CHUNK) size = MAX_CHUNK;
     if (size < need) size = need;
     CV_ENSUREF(size <= CV_ARENA_MAX && a->total <= CV_ARENA_MAX - size, CV_E_TOO_LARGE,
@@ -157,10 +244,10 @@ static cv_result add_chunk(cv_arena *a, size_t need)
     chunk *c = chunk_get(size);
     CV_ENSURE(c != NULL, CV_E_NOMEM);
     c->next = a->head;
-    c->size = size;
     c->used = 0;
     a->head = c;
-    a->total += size;
+    a->total += c->size;
+    a->step = size;
     return cv_ok();
 }
 
@@ -171,10 +258,12 @@ cv_result cv_arena_alloc(cv_arena *a, size_t n, void **out)
     size_t want = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (want == 0) want = ALIGN;
     if (a->head == NULL || a->head->size - a->head->used < want) CV_GUARD(add_chunk(a, want));
-    uint8_t *p = a->head->data + a->head->used;
-    a->head->used += want;
+    chunk *c = a->head;
+    uint8_t *p = c->data + c->used;
+    c->used += want;
     a->used += want;
-    memset(p, 0, want);
+    chunk_lock(c, c->used);
+    /* Already zero: past used, a chunk holds only zeros (see chunk). */
     *out = p;
     return cv_ok();
 }

@@ -2,9 +2,11 @@
  *
  * Documents hold decrypted values in thousands of small strings; a guarded
  * libsodium allocation per string would cost pages each. The arena takes
- * its chunks from the secret allocator (mlocked where permitted, guard
- * pages, wiped on free) and hands out pieces of them, so every node and
- * string of a document is secret memory and one cv_arena_free wipes it all.
+ * its chunks as secret memory (own mappings between guard pages, excluded
+ * from core dumps, each page mlocked where permitted before it is handed
+ * out, what was handed out wiped on free) and hands out pieces of them, so
+ * every node and string of a document is secret memory and one
+ * cv_arena_free wipes it all.
  * Nothing is freed piecemeal: replaced values stay until the arena goes.
  *
  * Total size is capped (CV_ARENA_MAX in limits.h); the cap fails with

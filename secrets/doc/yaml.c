@@ -562,6 +562,7 @@ static cv_result load_docs(ld *L, ym_parser *p)
         CV_ENSUREF(docn != NULL || !first || (L->flags & CV_YAML_ANY_ROOT), CV_E_DOC_SYNTAX,
                    "EOF");
         if (docn == NULL) return cv_ok();
+        cv_yaml_parser_trim(p);
         if (first) CV_GUARD(check_first(L, docn));
         if (L->flags & CV_YAML_ANY_ROOT) {
             CV_GUARD(prefix_error(any_root(L, docn)));

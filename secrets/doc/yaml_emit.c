@@ -26,13 +26,26 @@ enum { E_STREAM_START, E_STREAM_END, E_DOC_START, E_DOC_END, E_SCALAR, E_SEQ_STA
        E_MAP_START, E_MAP_END };
 enum { S_ANY, S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL, S_FOLDED };
 
+/* What yaml_emitter_analyze_scalar finds out about a scalar's text. */
+typedef struct {
+    bool multiline, flow_plain, block_plain, single_ok, block_ok;
+} em_scan;
+
+/* The comments around an event; most events have none, so they live
+ * apart and the event list (one entry per node) stays small. */
+typedef struct {
+    cv_slice head, line, foot, tail;
+} em_com;
+
 typedef struct {
     int type;
+    int style;
     const char *value;
     size_t len;
-    int style;
-    const char *tag; /* "!!binary", "!!merge" or NULL */
-    cv_slice head, line, foot, tail;
+    const char *tag;    /* "!!binary", "!!merge" or NULL */
+    const em_com *com; /* NULL: no comment */
+    bool has_sc;       /* sc holds the (yaml.v3) analysis of value */
+    em_scan sc;
 } em_event;
 
 typedef struct {
@@ -43,8 +56,14 @@ typedef struct {
 
 /* ---- tree -> nodes -> events ------------------------------------------- */
 
-static cv_result ev_add(em_list *l, em_event e)
+static cv_result ev_add(em_list *l, em_event e, em_com c)
 {
+    if (c.head.len || c.line.len || c.foot.len || c.tail.len) {
+        em_com *k;
+        CV_GUARD(cv_arena_alloc(l->a, sizeof(*k), (void **)&k));
+        *k = c;
+        e.com = k;
+    }
     CV_GUARD(cv_yaml_grow((void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
     l->ev[l->n++] = e;
     return cv_ok();
@@ -84,18 +103,34 @@ static cv_result join_comments(cv_arena *a, const cv_node **cs, size_t n, cv_sli
 typedef struct ynd ynd;
 struct ynd {
     int kind; /* 0 scalar, 1 seq, 2 map */
+    int style;
     const char *value;
     size_t len;
-    int style;
     const char *tag;
-    cv_slice head, line, foot;
+    em_com *com; /* head, line and foot comments; NULL while none (tail unused) */
     ynd **c;
     size_t n;
+    bool has_sc; /* a string's analysis, kept for the emitter */
+    em_scan sc;
 };
+
+/* A comment of n, or an empty slice. */
+#define YND_COM(n, f) ((n)->com ? (n)->com->f : (cv_slice){ 0 })
+
+static cv_result ynd_com(cv_arena *a, ynd *n, em_com **out)
+{
+    if (n->com == NULL) CV_GUARD(cv_arena_alloc(a, sizeof(em_com), (void **)&n->com));
+    *out = n->com;
+    return cv_ok();
+}
 
 static bool valid_utf8(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n;) {
+        if (i + 8 <= n && !(ym_load8(p + i) & YM_HIGHS)) {
+            i += 8;
+            continue;
+        }
         uint8_t c = p[i];
         size_t w;
         uint32_t min, v;
@@ -146,10 +181,6 @@ static bool is_printable_b(const uint8_t *v, size_t n, size_t i)
            (c > 0xC2 && c < 0xED) || (c == 0xED && c1 < 0xA0) || c == 0xEE ||
            (c == 0xEF && !(c1 == 0xBB && c2 == 0xBF) && !(c1 == 0xBF && (c2 == 0xBE || c2 == 0xBF)));
 }
-
-typedef struct {
-    bool multiline, flow_plain, block_plain, single_ok, block_ok;
-} em_scan;
 
 typedef struct {
     bool block_ind, flow_ind, breaks, special, tabs;
@@ -264,6 +295,7 @@ static bool is_old_bool(const char *s, size_t n)
 {
     static const char *const w[] = { "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N",
                                      "no", "No", "NO", "off", "Off", "OFF", NULL };
+    if (n == 0 || n > 3) return false; /* no word above is longer */
     for (const char *const *p = w; *p; p++)
         if (strlen(*p) == n && memcmp(*p, s, n) == 0) return true;
     return false;
@@ -336,6 +368,8 @@ static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
     if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
     if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
     o->style = style;
+    o->sc = sc;
+    o->has_sc = true;
     /* A plain "<<" reads back as a merge key, which the encoder tags. */
     if (style == S_PLAIN && o->len == 2 && memcmp(o->value, "<<", 2) == 0) o->tag = "!!merge";
     return cv_ok();
@@ -385,12 +419,18 @@ static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **o
 static cv_result add_head(cv_arena *a, ynd *n, const cv_node **cs, size_t k)
 {
     if (k == 0) return cv_ok();
-    return join_comments(a, cs, k, (cv_slice){ 0 }, n->head, &n->head);
+    em_com *c;
+    CV_GUARD(ynd_com(a, n, &c));
+    return join_comments(a, cs, k, (cv_slice){ 0 }, c->head, &c->head);
 }
 
-static cv_result add_tail(cv_arena *a, cv_slice *field, const cv_node **cs, size_t k)
+/* After n's line comment, or its foot comment. */
+static cv_result add_tail(cv_arena *a, ynd *n, bool foot, const cv_node **cs, size_t k)
 {
     if (k == 0) return cv_ok();
+    em_com *c;
+    CV_GUARD(ynd_com(a, n, &c));
+    cv_slice *field = foot ? &c->foot : &c->line;
     return join_comments(a, cs, k, *field, (cv_slice){ 0 }, field);
 }
 
@@ -429,7 +469,7 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
             CV_GUARD(add_head(a, vn, hd, nh));
             nh = 0;
         }
-        CV_GUARD(add_tail(a, &vn->line, il, ni));
+        CV_GUARD(add_tail(a, vn, false, il, ni));
         ni = 0;
         if (map) push_child(o, kn);
         push_child(o, vn);
@@ -439,7 +479,7 @@ static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, yn
     for (size_t i = 0; i < ni; i++) hd[nh++] = il[i];
     if (nh == 0) return cv_ok();
     if (beginning) return add_head(a, o, hd, nh);
-    return add_tail(a, map ? &last_key->foot : &last->foot, hd, nh);
+    return add_tail(a, map ? last_key : last, true, hd, nh);
 }
 
 static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out)
@@ -458,31 +498,32 @@ static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **o
  * event's tail. */
 static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
 {
-    em_event e = { 0 };
     if (n->kind == 0) {
-        e = (em_event){ E_SCALAR, n->value, n->len, n->style, n->tag, n->head, n->line, n->foot, tail };
-        return ev_add(l, e);
+        em_event e = { E_SCALAR, n->style, n->value, n->len, n->tag, NULL, n->has_sc, n->sc };
+        return ev_add(l, e, (em_com){ YND_COM(n, head), YND_COM(n, line), YND_COM(n, foot), tail });
     }
     bool map = n->kind == 2;
-    e.type = map ? E_MAP_START : E_SEQ_START;
-    e.head = n->head;
-    if (map) e.tail = tail;
-    CV_GUARD(ev_add(l, e));
+    em_event e = { .type = map ? E_MAP_START : E_SEQ_START };
+    CV_GUARD(ev_add(l, e, (em_com){ .head = YND_COM(n, head), .tail = map ? tail : (cv_slice){ 0 } }));
     cv_slice t = { 0 };
     for (size_t i = 0; i < n->n; i++) {
         if (!map) {
             CV_GUARD(node_events(l, n->c[i], (cv_slice){ 0 }));
             continue;
         }
+        /* The key's foot comment goes after its value. */
         ynd k = *n->c[i];
-        cv_slice foot = k.foot;
-        k.foot = (cv_slice){ 0 };
+        em_com kc = k.com ? *k.com : (em_com){ 0 };
+        cv_slice foot = kc.foot;
+        kc.foot = (cv_slice){ 0 };
+        k.com = &kc;
         CV_GUARD(node_events(l, &k, t));
         t = foot;
         CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
     }
-    e = (em_event){ map ? E_MAP_END : E_SEQ_END, 0, 0, 0, NULL, { 0 }, n->line, n->foot, map ? t : (cv_slice){ 0 } };
-    return ev_add(l, e);
+    e = (em_event){ .type = map ? E_MAP_END : E_SEQ_END };
+    return ev_add(l, e, (em_com){ .line = YND_COM(n, line), .foot = YND_COM(n, foot),
+                                  .tail = map ? t : (cv_slice){ 0 } });
 }
 
 /* ---- the emitter (emitterc.go) ----------------------------------------- */
@@ -541,11 +582,36 @@ static cv_result write_ch(em *e, const uint8_t *v, size_t n, size_t *i)
     return cv_ok();
 }
 
+/* n bytes holding no line break, written at once (the column counts
+ * characters, stepping as write_ch does). */
+static cv_result write_run(em *e, const uint8_t *v, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; chars++) i += v[i] < 0x80 ? 1 : cwidth(v[i]);
+    e->column += (int)chars;
+    return cv_buf_add(e->out, v, n);
+}
+
 static cv_result write_all(em *e, const char *s)
 {
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) CV_GUARD(write_ch(e, (const uint8_t *)s, n, &i));
-    return cv_ok();
+    return write_run(e, (const uint8_t *)s, strlen(s));
+}
+
+/* The character boundary from i at the next line break (LF, CR, NEL, LS,
+ * PS) or n, stepping as write_ch does. */
+static size_t run_end(const uint8_t *v, size_t n, size_t i)
+{
+    while (i < n) {
+        uint8_t c = v[i];
+        if (c < 0x80) {
+            if (c == '\n' || c == '\r') break;
+            i++;
+        } else {
+            if (is_break_b(v, n, i)) break;
+            i += cwidth(c);
+        }
+    }
+    return i < n ? i : n;
 }
 
 static cv_result write_break(em *e, const uint8_t *v, size_t n, size_t *i)
@@ -600,7 +666,9 @@ static cv_result write_comment(em *e, cv_slice c)
             }
             pound = true;
         }
-        CV_GUARD(write_ch(e, c.p, c.len, &i));
+        size_t j = run_end(c.p, c.len, i);
+        CV_GUARD(write_run(e, c.p + i, j - i));
+        i = j;
         e->indention = false;
         breaks = false;
     }
@@ -676,9 +744,41 @@ static bool fold_here(const em *e, bool spaces)
     return !e->simple_key_ctx && !spaces && e->column > e->best_width;
 }
 
+/* True if v holds no line break; *chars counts its characters as
+ * write_ch steps through them. */
+static bool one_line(const uint8_t *v, size_t n, size_t *chars)
+{
+    size_t k = 0, i = 0;
+    while (i < n) {
+        if (i + 8 <= n) {
+            uint64_t x = ym_load8(v + i);
+            if (!(x & YM_HIGHS) && !ym_has_byte(x, '\n') && !ym_has_byte(x, '\r')) {
+                i += 8;
+                k += 8;
+                continue;
+            }
+        }
+        if (v[i] == '\n' || v[i] == '\r' || is_break_b(v, n, i)) return false;
+        i += v[i] < 0x80 ? 1 : cwidth(v[i]);
+        k++;
+    }
+    *chars = k;
+    return true;
+}
+
 static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 {
     if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
+    size_t chars;
+    if (e->best_width == INT_MAX && one_line(v, n, &chars)) {
+        /* No break and no folding: the text as it is. */
+        e->column += (int)chars;
+        CV_GUARD(cv_buf_add(e->out, v, n));
+        if (n > 0) e->whitespace = false;
+        e->indention = false;
+        if (e->root_ctx) e->open_ended = true;
+        return cv_ok();
+    }
     bool breaks = false, spaces = false;
     for (size_t i = 0; i < n;) {
         if (v[i] == ' ') {
@@ -706,10 +806,28 @@ static cv_result write_plain(em *e, const uint8_t *v, size_t n)
     return cv_ok();
 }
 
+/* A single-quoted text without breaks or folding: runs between quotes. */
+static cv_result write_single_line(em *e, const uint8_t *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        const uint8_t *q = memchr(v + i, '\'', n - i);
+        size_t j = q ? (size_t)(q - v) + 1 : n;
+        CV_GUARD(write_run(e, v + i, j - i));
+        if (q) CV_GUARD(put(e, '\''));
+        i = j;
+    }
+    if (n > 0) e->indention = false;
+    return cv_ok();
+}
+
 static cv_result write_single(em *e, const uint8_t *v, size_t n)
 {
     CV_GUARD(write_indicator(e, "'", true, false, false));
     bool breaks = false, spaces = false;
+    if (e->best_width == INT_MAX && run_end(v, n, 0) == n) {
+        CV_GUARD(write_single_line(e, v, n));
+        n = 0;
+    }
     for (size_t i = 0; i < n;) {
         if (v[i] == ' ') {
             if (fold_here(e, spaces) && i > 0 && i + 1 < n && v[i + 1] != ' ') {
@@ -786,6 +904,16 @@ static cv_result write_double(em *e, const uint8_t *v, size_t n)
     bool bom = n >= 3 && v[0] == 0xEF && v[1] == 0xBB && v[2] == 0xBF;
     bool spaces = false;
     for (size_t i = 0; i < n;) {
+        if (!bom && e->best_width == INT_MAX && v[i] > ' ' && v[i] < 0x7F && v[i] != '"' &&
+            v[i] != '\\') {
+            /* A run of ASCII that needs no escape and cannot fold. */
+            size_t j = i + 1;
+            while (j < n && v[j] >= ' ' && v[j] < 0x7F && v[j] != '"' && v[j] != '\\') j++;
+            CV_GUARD(write_run(e, v + i, j - i));
+            i = j;
+            spaces = v[i - 1] == ' ';
+            continue;
+        }
         if (!is_printable_b(v, n, i) || bom || is_break_b(v, n, i) || v[i] == '"' || v[i] == '\\') {
             CV_GUARD(write_escape(e, v, n, &i));
             spaces = false;
@@ -851,7 +979,9 @@ static cv_result write_literal(em *e, const uint8_t *v, size_t n)
             breaks = true;
         } else {
             if (breaks) CV_GUARD(write_indent(e));
-            CV_GUARD(write_ch(e, v, n, &i));
+            size_t j = run_end(v, n, i);
+            CV_GUARD(write_run(e, v + i, j - i));
+            i = j;
             e->indention = false;
             breaks = false;
         }
@@ -1150,10 +1280,11 @@ static cv_result dispatch(em *e, const em_event *ev)
 
 static void analyze_event(em *e, const em_event *ev)
 {
-    if (ev->head.len) e->head_c = ev->head;
-    if (ev->line.len) e->line_c = ev->line;
-    if (ev->foot.len) e->foot_c = ev->foot;
-    if (ev->tail.len) e->tail_c = ev->tail;
+    const em_com *c = ev->com;
+    if (c && c->head.len) e->head_c = c->head;
+    if (c && c->line.len) e->line_c = c->line;
+    if (c && c->foot.len) e->foot_c = c->foot;
+    if (c && c->tail.len) e->tail_c = c->tail;
     e->tag = ev->type == E_SCALAR ? ev->tag : NULL;
     /* yaml.v2 resolves "<<" only through its lookup table, which a '<'
      * never reaches: a plain string there, never a merge key. */
@@ -1161,7 +1292,8 @@ static void analyze_event(em *e, const em_event *ev)
     if (ev->type == E_SCALAR) {
         e->sv = (const uint8_t *)ev->value;
         e->sn = ev->len;
-        analyze(e->sv, e->sn, e->v2, &e->sc);
+        if (ev->has_sc && !e->v2) e->sc = ev->sc; /* the same text, the same mode */
+        else analyze(e->sv, e->sn, e->v2, &e->sc);
     }
 }
 
@@ -1181,22 +1313,22 @@ static cv_result run_emitter(cv_arena *a, const em_list *l, int indent, bool v2,
 
 static cv_result doc_events(em_list *l, const ynd *root)
 {
-    CV_GUARD(ev_add(l, (em_event){ .type = E_DOC_START }));
+    CV_GUARD(ev_add(l, (em_event){ .type = E_DOC_START }, (em_com){ 0 }));
     CV_GUARD(node_events(l, root, (cv_slice){ 0 }));
-    return ev_add(l, (em_event){ .type = E_DOC_END });
+    return ev_add(l, (em_event){ .type = E_DOC_END }, (em_com){ 0 });
 }
 
 static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, int indent,
                                bool v2, cv_buf *out)
 {
     em_list l = { .a = a };
-    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START });
+    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START }, (em_com){ 0 });
     for (size_t i = 0; i < n && cv_is_ok(r); i++) {
         ynd *root;
         r = value_node(a, b[i], 0, &root);
         if (cv_is_ok(r)) r = doc_events(&l, root);
     }
-    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END });
+    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END }, (em_com){ 0 });
     if (cv_is_ok(r)) r = run_emitter(a, &l, indent, v2, out);
     free(l.ev);
     return r;

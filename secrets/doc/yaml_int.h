@@ -6,6 +6,8 @@
  *                 are re-read to find comments and attach them the way
  *                 yaml.v3's scanner does (head, line, foot records, each
  *                 bound to a token position).
+ *   yaml_fast.c   the same tokens without libyaml for the common subset of
+ *                 YAML (most files); libyaml scans whatever it gives up on.
  *   yaml_parse.c  the parser state machine over those tokens, with
  *                 yaml.v3's comment hand-over rules, building ynodes.
  *   yaml.c        ynodes -> the document tree (sops's conversion), scalar
@@ -20,15 +22,34 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crypto/base/arena.h"
 #include "crypto/base/buf.h"
 
 /* A position: index and column count characters (as libyaml does), off is
- * the byte offset in the input. */
+ * the byte offset in the input. 32 bits each: the input is capped far
+ * below 4 GiB (CV_DOC_MAX_INPUT), and a file holds a token per few bytes,
+ * so the token list was the largest block of loading. */
 typedef struct {
-    size_t index, line, column, off;
+    uint32_t index, line, column, off;
 } ym_mark;
+
+/* Eight bytes at a time, for the long runs of ASCII text that files are
+ * mostly made of (the usual word-at-a-time bit tests). */
+#define YM_ONES 0x0101010101010101ull
+#define YM_HIGHS 0x8080808080808080ull
+
+static inline uint64_t ym_load8(const uint8_t *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Nonzero if some byte of x is 0, or is c. */
+static inline uint64_t ym_has_zero(uint64_t x) { return (x - YM_ONES) & ~x & YM_HIGHS; }
+static inline uint64_t ym_has_byte(uint64_t x, uint8_t c) { return ym_has_zero(x ^ (YM_ONES * c)); }
 
 /* Token kinds, in libyaml's numbering (yaml_token_type_t). */
 enum {
@@ -46,10 +67,14 @@ typedef struct {
     int style;
     ym_mark start, end;
     char *value; /* scalar text, anchor/alias name, tag handle, %TAG handle */
-    size_t len;
-    char *suffix; /* tag suffix, %TAG prefix */
-    size_t suffix_len;
-    int major, minor;
+    uint32_t len;
+    uint32_t suffix_len;
+    union {
+        char *suffix; /* tag suffix, %TAG prefix */
+        struct {
+            int major, minor; /* %YAML */
+        };
+    };
 } ym_tok;
 
 typedef struct {
@@ -101,12 +126,22 @@ struct ynode {
 /* Scan the whole input with libyaml and compute the comment records. */
 cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
 
+/* The tokens of s->in into s->toks, by libyaml's scanner (a scanner error
+ * sets s->scan_failed and ends the list), or by the fast scanner of the
+ * common subset (yaml_fast.c), which yields the same tokens or, for input
+ * outside that subset, none and *handled = false. */
+cv_result cv_yaml_lib_tokens(ym_stream *s) CV_MUST_USE CV_NONNULL;
+cv_result cv_yaml_fast_tokens(ym_stream *s, bool *handled) CV_MUST_USE CV_NONNULL;
+
 /* Parse the next document into *out (NULL at the end of the stream). The
  * parser keeps its position in *p between calls. */
 typedef struct ym_parser ym_parser;
 cv_result cv_yaml_parser_new(ym_stream *s, ym_parser **out) CV_MUST_USE CV_NONNULL;
 cv_result cv_yaml_parse_doc(ym_parser *p, ynode **out) CV_MUST_USE CV_NONNULL;
 void cv_yaml_parser_free(ym_parser *p);
+/* When only the stream's end is left to parse, release the token list
+ * (the largest block of loading) before the caller builds its tree. */
+void cv_yaml_parser_trim(ym_parser *p) CV_NONNULL;
 
 /* Grow a heap array (token and comment records hold no secret bytes, only
  * positions and pointers into the arena). */

@@ -8,6 +8,7 @@
  * its comment items. */
 #include "secrets/doc/yaml_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base/limits.h"
@@ -998,6 +999,22 @@ void cv_yaml_parser_free(ym_parser *p)
     cv_buf_release(&p->hc);
     cv_buf_release(&p->lc);
     cv_buf_release(&p->fc);
+}
+
+void cv_yaml_parser_trim(ym_parser *p)
+{
+    ym_stream *s = p->s;
+    size_t left = s->ntok - p->head;
+    if (left > 1 || s->tok_cap <= 1) return;
+    if (left == 1 && s->toks[p->head].type != YT_STREAM_END) return;
+    ym_tok *rest = malloc(sizeof(ym_tok));
+    if (rest == NULL) return; /* keep the list: trimming only saves memory */
+    if (left == 1) *rest = s->toks[p->head];
+    free(s->toks);
+    s->toks = rest;
+    s->tok_cap = 1;
+    s->ntok = left;
+    p->head = 0;
 }
 
 cv_result cv_yaml_parse_doc(ym_parser *p, ynode **out)

@@ -72,11 +72,17 @@ static size_t cursor_off(ym_cursor *c, size_t index)
     return c->off;
 }
 
+/* Marks fit 32 bits: the input is capped (cv_yaml_load_opts). */
+_Static_assert(CV_DOC_MAX_INPUT < UINT32_MAX / 2, "YAML marks are 32-bit");
+
+static ym_mark mark32(yaml_mark_t m, size_t off)
+{
+    return (ym_mark){ (uint32_t)m.index, (uint32_t)m.line, (uint32_t)m.column, (uint32_t)off };
+}
+
 static ym_mark mark_of(ym_cursor *c, yaml_mark_t m)
 {
-    ym_mark r = { m.index, m.line, m.column, 0 };
-    r.off = cursor_off(c, m.index);
-    return r;
+    return mark32(m, cursor_off(c, m.index));
 }
 
 /* ---- libyaml tokens ---------------------------------------------------- */
@@ -119,14 +125,16 @@ static void wipe_parser(yaml_parser_t *p)
     yaml_parser_delete(p);
 }
 
-static cv_result copy_str(cv_arena *a, const unsigned char *s, size_t n, char **out, size_t *len)
+static cv_result copy_str(cv_arena *a, const unsigned char *s, size_t n, char **out,
+                          uint32_t *len)
 {
     if (s == NULL) {
         *out = NULL;
         *len = 0;
         return cv_ok();
     }
-    *len = n;
+    CV_ENSURE(n < UINT32_MAX, CV_E_TOO_LARGE);
+    *len = (uint32_t)n;
     return cv_arena_strndup(a, s, n, out);
 }
 
@@ -170,8 +178,8 @@ static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
     o->type = (int)t->type;
     if (s->no_comments) {
         /* Byte offsets only serve the comment replay. */
-        o->start = (ym_mark){ t->start_mark.index, t->start_mark.line, t->start_mark.column, 0 };
-        o->end = (ym_mark){ t->end_mark.index, t->end_mark.line, t->end_mark.column, 0 };
+        o->start = mark32(t->start_mark, 0);
+        o->end = mark32(t->end_mark, 0);
     } else {
         o->start = mark_of(c, t->start_mark);
         o->end = mark_of(c, t->end_mark);
@@ -197,7 +205,7 @@ static bool utf16_bom(const uint8_t *p, size_t n)
     return n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF));
 }
 
-static cv_result collect_tokens(ym_stream *s)
+cv_result cv_yaml_lib_tokens(ym_stream *s)
 {
     yaml_parser_t p;
     CV_ENSURE(yaml_parser_initialize(&p), CV_E_NOMEM);
@@ -284,7 +292,7 @@ static size_t char_len(const ym_sim *m, size_t off)
 static void sim_skip(ym_sim *m)
 {
     if (!is_blank_c(at(m, m->mark.off))) m->newlines = 0;
-    m->mark.off += char_len(m, m->mark.off);
+    m->mark.off += (uint32_t)char_len(m, m->mark.off);
     m->mark.index++;
     m->mark.column++;
 }
@@ -296,7 +304,7 @@ static void sim_skip_line(ym_sim *m)
     /* CRLF counts two characters, every other break one. */
     bool crlf = at(m, m->mark.off) == '\r' && w == 2;
     m->mark.index += crlf ? 2 : 1;
-    m->mark.off += w;
+    m->mark.off += (uint32_t)w;
     m->mark.column = 0;
     m->mark.line++;
     m->newlines++;
@@ -329,7 +337,7 @@ static cv_result sim_line_comment(ym_sim *m, ym_mark token_mark)
 
 static ym_mark mk(size_t index, size_t line, long column)
 {
-    return (ym_mark){ index, line, (size_t)column, 0 };
+    return (ym_mark){ (uint32_t)index, (uint32_t)line, (uint32_t)column, 0 };
 }
 
 typedef struct {
@@ -614,7 +622,7 @@ static cv_result block_header_comment(ym_sim *m, const ym_tok *t)
     size_t e = o;
     while (e < t->end.off && !is_break_at(m, e)) e++;
     ym_mark start = t->start; /* the record only needs token_mark's index */
-    start.off = o;
+    start.off = (uint32_t)o;
     ym_comment co = { .token_mark = t->start, .start_mark = start };
     CV_GUARD(cv_yaml_dup(m->s->arena, m->p + o, e - o, &co.line));
     return add_comment(m, &co);
@@ -675,6 +683,11 @@ static cv_result replay(ym_stream *s)
 cv_result cv_yaml_scan(ym_stream *s)
 {
     CV_ENSURE(!utf16_bom(s->in, s->in_len), CV_E_DOC_UNSUPPORTED);
-    CV_GUARD(collect_tokens(s));
-    return s->no_comments ? cv_ok() : replay(s);
+    bool handled;
+    CV_GUARD(cv_yaml_fast_tokens(s, &handled));
+    if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
+    /* Without a '#' there is no comment to find: the replay would record
+     * none, and the block-end positions it moves only place comments. */
+    if (s->no_comments || memchr(s->in, '#', s->in_len) == NULL) return cv_ok();
+    return replay(s);
 }

@@ -661,12 +661,26 @@ static cv_result lookup_warning(const char *alt, const char *found, char **warni
     return cv_strndup(warning, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
+/* sops looks in ".", "..", "../.." and so on, a hundred levels; past the
+ * root every "../" names the root again, so levels beyond the working
+ * directory's depth cannot find anything the root did not. */
+static unsigned lookup_levels(void)
+{
+    char cwd[4096];
+    if (getcwd(cwd, sizeof(cwd)) == NULL) return CV_SOPS_CONFIG_MAX_DEPTH;
+    unsigned depth = 0;
+    for (const char *p = cwd; *p; p++)
+        if (*p == '/' && p[1] != '\0' && p[1] != '/') depth++;
+    return depth + 1 < CV_SOPS_CONFIG_MAX_DEPTH ? depth + 1 : CV_SOPS_CONFIG_MAX_DEPTH;
+}
+
 cv_result cv_sops_config_lookup(char **path, char **warning)
 {
     *path = NULL, *warning = NULL;
     char dir[3 * CV_SOPS_CONFIG_MAX_DEPTH + 2] = ".", cand[sizeof(dir) + 16], alt[sizeof(cand)] = "";
     struct stat st;
-    for (unsigned i = 0; i < CV_SOPS_CONFIG_MAX_DEPTH; i++) {
+    unsigned levels = lookup_levels();
+    for (unsigned i = 0; i < levels; i++) {
         snprintf(cand, sizeof(cand), "%s%s.sops.yaml", i ? dir : "", i ? "/" : "");
         if (stat(cand, &st) == 0) {
             if (alt[0]) CV_GUARD(lookup_warning(alt, cand, warning));

@@ -68,6 +68,25 @@ for f in apps/sub/secret.yaml apps/app.json groups/secret.yaml; do
     cp "$TMP/c.out" "$TMP/c_${f//\//_}"
 done
 
+# The config is found up the tree from the working directory, and not at
+# all from a directory with none above it: the same outcome in both tools.
+same_outcome() { # NAME DIR FILE
+    (cd "$2" && "$SOPS" encrypt "$3" >"$TMP/s.out" 2>"$TMP/s.err"; echo $? >"$TMP/s.rc")
+    (cd "$2" && "$COVERT_BIN" sops encrypt "$3" >"$TMP/c.out" 2>"$TMP/c.err"; echo $? >"$TMP/c.rc")
+    if [ "$(cat "$TMP/s.rc")" = "$(cat "$TMP/c.rc")" ] &&
+        [ "$(sops_mask "$TMP/s.out")" = "$(sops_mask "$TMP/c.out")" ] &&
+        [ "$(grep -v level= "$TMP/s.err" | head -1)" = "$(head -1 "$TMP/c.err")" ]; then
+        t_pass "$1 (exit $(cat "$TMP/c.rc"))"
+    else
+        t_fail "$1: sops $(cat "$TMP/s.rc") '$(head -1 "$TMP/s.err")', covert $(cat "$TMP/c.rc") '$(head -1 "$TMP/c.err")'"
+    fi
+}
+mkdir -p "$W/apps/sub/d1/d2/d3" "$TMP/none/d1/d2"
+cp "$PLAIN/secret.yaml" "$W/apps/sub/d1/d2/d3/s.yaml"
+cp "$PLAIN/secret.yaml" "$TMP/none/d1/d2/s.yaml"
+same_outcome "config five levels up" "$W/apps/sub/d1/d2/d3" s.yaml
+same_outcome "no config up to the root" "$TMP/none/d1/d2" s.yaml
+
 # Shamir 2-of-3 across tools.
 G_S="$TMP/s_groups_secret.yaml"
 G_C="$TMP/groups.covert.yaml"

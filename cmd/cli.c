@@ -93,6 +93,20 @@ int cv_cli_age_tool(const char *prog, const struct cv_flag_spec *flags, size_t n
     return nrest;
 }
 
+/* glibc raises its mmap threshold to the size of each large block freed,
+ * so after a file's text (a MiB or more) is released later buffers come
+ * from the brk heap, which is not given back: the peak grows by about the
+ * file's size. A fixed threshold keeps large blocks in their own mappings,
+ * returned at free. One malloc arena: the threads that encrypt or decrypt a
+ * document's values allocate little, and a second arena costs its pages. */
+void cv_cli_small_heap(void)
+{
+#ifdef __GLIBC__
+    (void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    (void)mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 void cv_cli_keep_heap(void)
 {
 #ifdef __GLIBC__

@@ -43,6 +43,8 @@ const char *cv_cli_msg(cv_result r);
  * secret lingers that did not before; peak RSS is the same. No effect
  * outside glibc. */
 void cv_cli_keep_heap(void);
+/* Memory settings for one-shot file commands (sops): see cli.c. */
+void cv_cli_small_heap(void);
 
 /* Output file written atomically: a temporary file in the same directory,
  * created on first write (or at commit), fsynced and renamed over the

@@ -5,7 +5,6 @@
  * as sops prints them (the message alone) with sops's exit codes. */
 #include <errno.h>
 #if defined(__GLIBC__)
-#include <malloc.h>
 #endif
 #include <stdarg.h>
 #include <stdio.h>
@@ -202,21 +201,8 @@ char *cv_sops_existing_file(const char *arg)
     return abs;
 }
 
-/* glibc raises its mmap threshold to the size of each large block freed,
- * so after the file's text (a MiB or more) is released the value buffers
- * come from the brk heap, which is not given back: the peak grows by about
- * the file's size. A fixed threshold keeps large blocks in their own
- * mappings, returned at free. */
-static void malloc_tune(void)
-{
-#if defined(__GLIBC__)
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
-}
-
 static void read_into(const char *path, cv_buf *b)
 {
-    malloc_tune();
     cv_result r = cv_cli_read_file(path ? path : "-", b);
     if (!cv_is_ok(r)) {
         if (path) cv_sops_fail(EX_READ_INPUT, "Error reading file: %s", cv_cli_msg(r));

@@ -220,6 +220,7 @@ static int run_sub(const subcommand *s, int argc, char **argv)
 int cv_cmd_sops(int argc, char **argv)
 {
     cv_cli_prog = "sops";
+    cv_cli_small_heap();
     char **rest;
     char err[256];
     int nrest = 0;

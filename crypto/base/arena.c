@@ -26,6 +26,7 @@ typedef struct chunk {
     size_t used;   /* bytes handed out, from data */
     size_t locked; /* bytes of data (from its page) mlocked so far */
     size_t map;    /* bytes mapped between the guard pages */
+    bool solo;     /* holds one large allocation, which may be released alone */
     _Alignas(16) uint8_t data[];
 } chunk;
 
@@ -174,7 +175,7 @@ static int map_class(size_t map)
 static void chunk_release(chunk *c)
 {
     int k = map_class(c->map);
-    if (k < 0 || cache.n[k] >= KEEP_PER_CLASS || cache.bytes + c->map > KEEP_BYTES) {
+    if (c->solo || k < 0 || cache.n[k] >= KEEP_PER_CLASS || cache.bytes + c->map > KEEP_BYTES) {
         chunk_unmap(c); /* wipes */
         return;
     }
@@ -211,6 +212,7 @@ cv_result cv_arena_new(cv_arena **out)
     CV_ENSURE(c != NULL, CV_E_NOMEM);
     c->next = NULL;
     c->used = HEADER_SIZE;
+    c->solo = false;
     chunk_lock(c, c->used);
     cv_arena *a = (cv_arena *)(void *)c->data;
     memset(a, 0, sizeof(*a));
@@ -245,10 +247,44 @@ static cv_result add_chunk(cv_arena *a, size_t need)
     CV_ENSURE(c != NULL, CV_E_NOMEM);
     c->next = a->head;
     c->used = 0;
+    c->solo = false;
     a->head = c;
     a->total += c->size;
     a->step = size;
     return cv_ok();
+}
+
+/* A large allocation gets a chunk of its own, linked behind the head so
+ * small allocations go on filling the head; cv_arena_release can give it
+ * back alone. */
+static cv_result alloc_solo(cv_arena *a, size_t want, void **out)
+{
+    CV_ENSUREF(want <= CV_ARENA_MAX && a->total <= CV_ARENA_MAX - want, CV_E_TOO_LARGE,
+               "document memory over %u MiB", (unsigned)(CV_ARENA_MAX >> 20));
+    chunk *c = chunk_map(want);
+    CV_ENSURE(c != NULL, CV_E_NOMEM);
+    c->solo = true;
+    c->used = want;
+    c->next = a->head->next;
+    a->head->next = c;
+    a->total += c->size;
+    a->used += want;
+    chunk_lock(c, c->used);
+    *out = c->data;
+    return cv_ok();
+}
+
+void cv_arena_release(cv_arena *a, const void *p)
+{
+    for (chunk **at = &a->head->next; *at; at = &(*at)->next) {
+        chunk *c = *at;
+        if (!c->solo || c->data != p) continue;
+        *at = c->next;
+        a->total -= c->size;
+        a->used -= c->used;
+        chunk_unmap(c); /* wipes; never kept in the cache: its pages go now */
+        return;
+    }
 }
 
 cv_result cv_arena_alloc(cv_arena *a, size_t n, void **out)
@@ -257,6 +293,7 @@ cv_result cv_arena_alloc(cv_arena *a, size_t n, void **out)
     CV_ENSURE(n <= CV_ARENA_MAX, CV_E_TOO_LARGE);
     size_t want = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
     if (want == 0) want = ALIGN;
+    if (want >= CV_ARENA_SOLO && a->head) return alloc_solo(a, want, out);
     if (a->head == NULL || a->head->size - a->head->used < want) CV_GUARD(add_chunk(a, want));
     chunk *c = a->head;
     uint8_t *p = c->data + c->used;

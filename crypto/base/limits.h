@@ -52,6 +52,9 @@
 /* Documents (secrets/doc): a whole document tree lives in one secret arena;
  * its total size, the input read for it, and nesting depth are capped. */
 #define CV_ARENA_MAX (1024u * 1024u * 1024u)
+/* Arena allocations from this size up get chunks of their own, so a large
+ * replaced value (a binary file's ENC text) can leave before the arena. */
+#define CV_ARENA_SOLO (256u * 1024u)
 #define CV_DOC_MAX_INPUT (256u * 1024u * 1024u)
 #define CV_DOC_MAX_DEPTH 512u
 /* YAML: nodes visited while expanding aliases (yaml.v3 rejects a high alias

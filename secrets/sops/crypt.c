@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 
+#include "crypto/base/arena.h"
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
 #include "crypto/base/par.h"
@@ -195,6 +196,17 @@ static cv_result apply_dec(walk *w, job *j)
          * from before comments were encrypted, left as it is. */
         cv_node save = *v;
         bool ok = !j->failed;
+        char type[16];
+        if (ok && !j->comment && v->len >= CV_ARENA_SOLO && j->o.type.len < sizeof(type)) {
+            /* A large value's ENC text has been read: let it go before
+             * its plaintext is copied in (the peak of a big binary file). */
+            memcpy(type, j->o.type.p, j->o.type.len);
+            j->o.type = cv_slice_of(type, j->o.type.len);
+            cv_arena_release(w->d->arena, v->s);
+            static char gone[1];
+            v->s = gone;
+            v->len = 0;
+        }
         if (ok) {
             cv_result r = cv_sops_value_settle(w->d, v, &j->o, w->out[j->worker].p,
                                                job_aad(w, j), w->stash);

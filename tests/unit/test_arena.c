@@ -79,3 +79,31 @@ Test(arena, cap_enforced)
     cr_assert_eq(r.err, CV_E_TOO_LARGE);
     cv_arena_free(&a);
 }
+
+/* A large allocation has a chunk of its own and can be given back alone:
+ * the arena's count drops, its neighbours are untouched, small
+ * allocations keep filling the head, and a pointer that is not such an
+ * allocation is left alone. */
+Test(arena, large_allocation_released_alone)
+{
+    cv_arena *a;
+    cr_assert(cv_is_ok(cv_arena_new(&a)));
+    char *small1, *big, *small2;
+    cr_assert(cv_is_ok(cv_arena_strndup(a, "before", 6, &small1)));
+    size_t before = cv_arena_used(a);
+    cr_assert(cv_is_ok(cv_arena_alloc(a, CV_ARENA_SOLO + 100, (void **)&big)));
+    memset(big, 0x5A, CV_ARENA_SOLO + 100);
+    cr_assert(cv_is_ok(cv_arena_strndup(a, "after", 5, &small2)));
+    /* the small ones share the head chunk: adjacent, not past the big one */
+    cr_assert_lt((size_t)(small2 - small1), 4096u);
+    size_t with = cv_arena_used(a);
+    cr_assert_geq(with - before, CV_ARENA_SOLO + 100);
+    cv_arena_release(a, small1); /* not a large allocation: kept */
+    cr_assert_str_eq(small1, "before");
+    cv_arena_release(a, big);
+    cr_assert_lt(cv_arena_used(a), before + 64);
+    cr_assert_str_eq(small1, "before");
+    cr_assert_str_eq(small2, "after");
+    cv_arena_release(a, big); /* twice: no longer known, nothing happens */
+    cv_arena_free(&a);
+}

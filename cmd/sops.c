@@ -4,8 +4,6 @@
  * the subcommand, the subcommand's flags before its file. Errors are printed
  * as sops prints them (the message alone) with sops's exit codes. */
 #include <errno.h>
-#if defined(__GLIBC__)
-#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

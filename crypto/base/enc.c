@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "crypto/base/b64_simd.h"
 #include "crypto/base/mem.h"
 
 static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -76,7 +77,8 @@ size_t cv_b64_decode_prefix(uint8_t *out, const uint8_t *in, size_t n)
 {
     pthread_once(&b64_once, b64_tables);
     const uint8_t *t = b64_values;
-    size_t i = 0;
+    size_t i = cv_b64_decode_simd(out, in, n); /* whole 32-character blocks, where it can */
+    out += i / 4 * 3;
     for (; i + 4 <= n; i += 4, out += 3) {
         uint32_t a = t[in[i]], b = t[in[i + 1]], c = t[in[i + 2]], d = t[in[i + 3]];
         if ((a | b | c | d) & 0x80) break;
@@ -150,8 +152,12 @@ cv_result cv_b64url_decode(uint8_t *out, size_t *out_len, cv_slice in)
 
 cv_result cv_b64_decode_exact(uint8_t *out, size_t want, cv_slice in, bool pad)
 {
-    /* Check the length first so `out` never overflows. */
+    /* Check the length first so `out` never overflows: with padding, the
+     * characters past the unpadded length must be the '=' themselves
+     * (else a 44-character text could decode to 33 bytes for want 32). */
     CV_ENSURE(in.len == cv_b64_enc_len(want, pad), CV_E_BASE64);
+    for (size_t i = cv_b64_enc_len(want, false); i < in.len; i++)
+        CV_ENSURE(in.p[i] == '=', CV_E_BASE64);
     size_t got = 0;
     CV_GUARD(cv_b64_decode(out, &got, in, pad));
     CV_ENSURE(got == want, CV_E_BASE64);

@@ -29,7 +29,8 @@ cv_result cv_b64_decode(uint8_t *out, size_t *out_len, cv_slice in, bool pad) CV
 /* The bulk step of decoding: decodes the longest prefix of in[0..n) made
  * of whole 4-character groups of the standard alphabet (no '=', no CR/LF,
  * nothing else) into out (3 bytes a group) and returns the characters used,
- * a multiple of 4. A decoder continues from there with its own rules for
+ * a multiple of 4 (AVX2 where the CPU has it, see b64_simd.h). out must have
+ * room for n / 4 * 3 bytes. A decoder continues from there with its own rules for
  * the last group, padding and white space. */
 size_t cv_b64_decode_prefix(uint8_t *out, const uint8_t *in, size_t n);
 /* Decode and require exactly `want` bytes. */

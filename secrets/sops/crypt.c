@@ -32,6 +32,10 @@ typedef struct {
     cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.off/o.len of the text */
 } job;
 
+/* What a node's text points at once its large ENC text has been released
+ * (the value's own text comes from settling it). */
+static char released[1];
+
 /* Jobs are run in batches: memory stays bounded and the order of errors
  * and of MAC input is the document's. */
 #define BATCH 4096u
@@ -203,8 +207,7 @@ static cv_result apply_dec(walk *w, job *j)
             memcpy(type, j->o.type.p, j->o.type.len);
             j->o.type = cv_slice_of(type, j->o.type.len);
             cv_arena_release(w->d->arena, v->s);
-            static char gone[1];
-            v->s = gone;
+            v->s = released;
             v->len = 0;
         }
         if (ok) {

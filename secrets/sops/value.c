@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "crypto/base/b64_simd.h"
 #include "crypto/base/limits.h"
 #include "crypto/base/mem.h"
 #include "crypto/base/enc.h"
@@ -128,20 +127,10 @@ static cv_result b64_tail(cv_slice in, size_t si, uint8_t *out, size_t n, size_t
 
 cv_result cv_sops_b64_decode(cv_slice in, uint8_t *out, size_t *out_len)
 {
-    /* Whole blocks of alphabet bytes take the vector path, then whole
-     * groups of four the straight one; the first group holding anything
-     * else (or the end) hands over to b64_tail. */
-    size_t i = cv_b64_decode_simd(out, in.p, in.len), n = i / 4 * 3;
-    for (; i + 4 <= in.len; i += 4) {
-        uint32_t a = b64_tab[in.p[i]], b = b64_tab[in.p[i + 1]], c = b64_tab[in.p[i + 2]],
-                 d = b64_tab[in.p[i + 3]];
-        if (a - 1 > 63 || b - 1 > 63 || c - 1 > 63 || d - 1 > 63) break;
-        uint32_t acc = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
-        out[n++] = (uint8_t)(acc >> 16);
-        out[n++] = (uint8_t)(acc >> 8);
-        out[n++] = (uint8_t)acc;
-    }
-    return b64_tail(in, i, out, n, out_len);
+    /* Whole groups of alphabet bytes in bulk; the first group holding
+     * anything else (or the end) hands over to b64_tail. */
+    size_t i = cv_b64_decode_prefix(out, in.p, in.len);
+    return b64_tail(in, i, out, i / 4 * 3, out_len);
 }
 
 /* ---- typed plaintext ------------------------------------------------------ */
@@ -267,39 +256,9 @@ static cv_result stash_put(cv_doc *d, cv_sops_stash *s, const uint8_t dg[CV_SHA2
 
 /* ---- encrypt ------------------------------------------------------------------ */
 
-/* Working space for one value: the stack for the short values that make up
- * nearly every file, a heap buffer beyond. Plaintext scratch is wiped. */
+/* Short values, which nearly every file is made of, are sealed into a
+ * ciphertext buffer on the stack; longer ones into the heap. */
 #define SMALL_VALUE 512
-
-typedef struct {
-    uint8_t small[SMALL_VALUE];
-    cv_buf big;
-    uint8_t *p;
-    size_t used;
-} scratch;
-
-static void scratch_init(scratch *s, bool secret)
-{
-    /* An encrypted value's text is 4/3 of its plaintext and more. */
-    if (secret) cv_buf_init_secret(&s->big, CV_DOC_MAX_INPUT * 2);
-    else cv_buf_init(&s->big, CV_DOC_MAX_INPUT * 2);
-    s->p = s->small;
-    s->used = 0;
-}
-
-static cv_result scratch_need(scratch *s, size_t need)
-{
-    if (need <= SMALL_VALUE) return cv_ok();
-    CV_GUARD(cv_buf_reserve(&s->big, need));
-    s->p = s->big.p;
-    return cv_ok();
-}
-
-static void scratch_release(scratch *s)
-{
-    if (s->p == s->small && s->big.wipe) cv_wipe(s->small, s->used);
-    cv_buf_release(&s->big);
-}
 
 /* ENC[AES256_GCM,data:<ct>,iv:<iv>,tag:<tag>,type:<type>] written into o,
  * which holds enc_len bytes. */
@@ -340,19 +299,23 @@ static void format_enc(char *o, cv_slice ct, const uint8_t *iv, const uint8_t *t
 static cv_result seal_text(cv_aes_gcm *key, cv_slice aad, cv_slice plain, const char *type,
                            const uint8_t *iv, cv_buf *text)
 {
-    uint8_t tag[CV_SOPS_TAG_LEN];
+    uint8_t tag[CV_SOPS_TAG_LEN], small[SMALL_VALUE];
     size_t olen = enc_len(plain.len, strlen(type));
-    scratch ct; /* ciphertext: not secret */
-    scratch_init(&ct, false);
+    cv_buf big; /* ciphertext: not secret */
+    cv_buf_init(&big, CV_DOC_MAX_INPUT + 1);
+    uint8_t *ct = small;
     cv_result res = cv_ok();
-    CV_GUARD_GOTO(res, scratch_need(&ct, plain.len + 1), out);
+    if (plain.len + 1 > sizeof(small)) {
+        CV_GUARD_GOTO(res, cv_buf_reserve(&big, plain.len + 1), out);
+        ct = big.p;
+    }
     CV_GUARD_GOTO(res, cv_buf_reserve(text, olen), out);
-    CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct.p, tag, iv, CV_SOPS_IV_LEN, plain.p,
+    CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct, tag, iv, CV_SOPS_IV_LEN, plain.p,
                                             plain.len, aad.p, aad.len), out);
-    format_enc((char *)text->p + text->len, cv_slice_of(ct.p, plain.len), iv, tag, type);
+    format_enc((char *)text->p + text->len, cv_slice_of(ct, plain.len), iv, tag, type);
     text->len += olen;
 out:
-    scratch_release(&ct);
+    cv_buf_release(&big);
     return res;
 }
 

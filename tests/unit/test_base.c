@@ -224,3 +224,16 @@ Test(mem, secret_and_ct)
     cr_assert_not_null(w);
     cv_wipe_free(w);
 }
+
+/* A text of the padded length whose last characters are not '=' would
+ * decode to more bytes than asked for: refused before decoding. */
+Test(base64, exact_padded_needs_its_padding)
+{
+    uint8_t out[33] = { 0 };
+    const char *full = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZn"; /* 44 chars, 33 bytes */
+    cr_assert_eq(cv_b64_decode_exact(out, 32, cv_slice_str(full), true).err, CV_E_BASE64);
+    cr_assert_eq(out[32], 0, "wrote past the 32 bytes asked for");
+    const char *ok = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=";
+    cr_assert(cv_is_ok(cv_b64_decode_exact(out, 32, cv_slice_str(ok), true)));
+    cr_assert(memcmp(out, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef", 32) == 0);
+}

@@ -26,7 +26,7 @@ typedef struct chunk {
     size_t used;   /* bytes handed out, from data */
     size_t locked; /* bytes of data (from its page) mlocked so far */
     size_t map;    /* bytes mapped between the guard pages */
-    bool solo;     /* holds one large allocation, which may be released alone */
+    bool solo;     /* holds one large allocation: never cached for reuse */
     _Alignas(16) uint8_t data[];
 } chunk;
 
@@ -255,8 +255,7 @@ static cv_result add_chunk(cv_arena *a, size_t need)
 }
 
 /* A large allocation gets a chunk of its own, linked behind the head so
- * small allocations go on filling the head; cv_arena_release can give it
- * back alone. */
+ * small allocations go on filling the head. */
 static cv_result alloc_solo(cv_arena *a, size_t want, void **out)
 {
     CV_ENSUREF(want <= CV_ARENA_MAX && a->total <= CV_ARENA_MAX - want, CV_E_TOO_LARGE,
@@ -272,19 +271,6 @@ static cv_result alloc_solo(cv_arena *a, size_t want, void **out)
     chunk_lock(c, c->used);
     *out = c->data;
     return cv_ok();
-}
-
-void cv_arena_release(cv_arena *a, const void *p)
-{
-    for (chunk **at = &a->head->next; *at; at = &(*at)->next) {
-        chunk *c = *at;
-        if (!c->solo || c->data != p) continue;
-        *at = c->next;
-        a->total -= c->size;
-        a->used -= c->used;
-        chunk_unmap(c); /* wipes; never kept in the cache: its pages go now */
-        return;
-    }
 }
 
 cv_result cv_arena_alloc(cv_arena *a, size_t n, void **out)

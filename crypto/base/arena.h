@@ -7,8 +7,9 @@
  * out, what was handed out wiped on free) and hands out pieces of them, so
  * every node and string of a document is secret memory and one
  * cv_arena_free wipes it all.
- * Nothing small is freed piecemeal: replaced values stay until the arena
- * goes; an allocation of CV_ARENA_SOLO bytes or more may be released.
+ * Nothing is freed piecemeal: replaced values stay until the arena goes.
+ * An allocation of CV_ARENA_SOLO bytes or more gets a chunk of its own, so
+ * small ones go on filling the current chunk.
  *
  * Total size is capped (CV_ARENA_MAX in limits.h); the cap fails with
  * CV_E_TOO_LARGE. Not thread-safe: one arena per document. */
@@ -26,11 +27,6 @@ cv_result cv_arena_new(cv_arena **out) CV_MUST_USE CV_NONNULL;
 void cv_arena_free(cv_arena **a);
 /* n zeroed bytes aligned for any type. */
 cv_result cv_arena_alloc(cv_arena *a, size_t n, void **out) CV_MUST_USE CV_NONNULL;
-/* Give back an allocation of CV_ARENA_SOLO bytes or more (those have
- * chunks of their own), wiped, before the arena goes: for a large value
- * that has been replaced. Anything else, or a pointer not from this arena,
- * is left alone. The caller must hold no other pointer into it. */
-void cv_arena_release(cv_arena *a, const void *p);
 /* A NUL-terminated copy of (p, n). */
 cv_result cv_arena_strndup(cv_arena *a, const void *p, size_t n, char **out)
     CV_MUST_USE;

@@ -13,12 +13,14 @@
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_status = -1;
 static bool init_offline;
+static bool ran_offline; /* what do_init actually did */
 
 static void do_init(void)
 {
     if (sodium_init() < 0) return;
     uint64_t opts = init_offline ? OPENSSL_INIT_NO_LOAD_CONFIG : 0;
     if (OPENSSL_init_crypto(opts, NULL) != 1) return;
+    ran_offline = init_offline;
     init_status = 0;
 }
 
@@ -34,6 +36,8 @@ cv_result cv_crypto_init_offline(void)
     init_offline = true;
     return cv_crypto_init();
 }
+
+bool cv_crypto_offline(void) { return init_status == 0 && ran_offline; }
 
 cv_result cv_secret_new(cv_secret **out, size_t len)
 {

@@ -15,6 +15,7 @@
 #ifndef CV_BASE_MEM_H
 #define CV_BASE_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,8 @@ cv_result cv_crypto_init(void) CV_MUST_USE;
  * Only the first of the two calls in a process decides; a process that may
  * use TLS must call cv_crypto_init first, so libssl honours the file. */
 cv_result cv_crypto_init_offline(void) CV_MUST_USE;
+/* Whether this process initialised with cv_crypto_init_offline. */
+bool cv_crypto_offline(void);
 
 cv_result cv_secret_new(cv_secret **out, size_t len) CV_MUST_USE CV_NONNULL;
 /* New secret holding a copy of (p, len). */

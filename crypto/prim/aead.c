@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crypto/base/mem.h"
+#include "crypto/prim/ossl.h"
 
 struct cv_chacha {
     EVP_CIPHER_CTX *enc;
@@ -16,8 +17,7 @@ static cv_result ctx_new(EVP_CIPHER_CTX **out, const uint8_t key[32], int enc)
 {
     *out = EVP_CIPHER_CTX_new();
     CV_ENSURE(*out != NULL, CV_E_NOMEM);
-    CV_GUARD_OSSL(EVP_CipherInit_ex(*out, EVP_chacha20_poly1305(), NULL, key, NULL, enc),
-                  CV_E_CRYPTO);
+    CV_GUARD_OSSL(cv_ossl_cipher_init(*out, CV_OSSL_CHACHA20_POLY1305, key, NULL, enc), CV_E_CRYPTO);
     return cv_ok();
 }
 
@@ -125,7 +125,7 @@ static cv_result gcm_init(EVP_CIPHER_CTX **x, const uint8_t key[32], const uint8
     *x = EVP_CIPHER_CTX_new();
     CV_ENSURE(*x != NULL, CV_E_NOMEM);
     CV_ENSURE(iv_len > 0 && iv_len <= 256, CV_E_INVALID_ARG);
-    CV_GUARD_OSSL(EVP_CipherInit_ex(*x, EVP_aes_256_gcm(), NULL, NULL, NULL, enc), CV_E_CRYPTO);
+    CV_GUARD_OSSL(cv_ossl_cipher_init(*x, CV_OSSL_AES256_GCM, NULL, NULL, enc), CV_E_CRYPTO);
     CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(*x, EVP_CTRL_AEAD_SET_IVLEN, (int)iv_len, NULL),
                   CV_E_CRYPTO);
     CV_GUARD_OSSL(EVP_CipherInit_ex(*x, NULL, NULL, key, iv, enc), CV_E_CRYPTO);
@@ -197,7 +197,7 @@ cv_result cv_aes_gcm_new(cv_aes_gcm **out, const uint8_t key[32])
     for (int enc = 0; enc < 2; enc++) {
         g->x[enc] = EVP_CIPHER_CTX_new();
         if (g->x[enc] == NULL ||
-            EVP_CipherInit_ex(g->x[enc], EVP_aes_256_gcm(), NULL, key, NULL, enc) != 1) {
+            cv_ossl_cipher_init(g->x[enc], CV_OSSL_AES256_GCM, key, NULL, enc) != 1) {
             cv_aes_gcm_free(&g);
             CV_BAIL(CV_E_CRYPTO);
         }

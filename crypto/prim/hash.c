@@ -1,22 +1,34 @@
+/* OpenSSL 3 deprecates its low-level SHA-2 calls; they are used on purpose,
+ * for the reason given at sha_state. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "crypto/prim/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base/mem.h"
+#include "crypto/prim/ossl.h"
 
 /* SHA-256 and SHA-512 go through OpenSSL, whose assembly (AVX2, SHA
  * extensions) needs about half the instructions of libsodium's portable C
- * even for 100-byte inputs. A context holds an EVP context; if that cannot be
- * allocated (or the digest cannot be fetched) it holds libsodium's state
- * instead, so init never fails and both give the same digest. */
+ * even for 100-byte inputs. Where ossl.h's built-in route applies, a context
+ * holds OpenSSL's low-level state (the same assembly, without a provider
+ * fetch); elsewhere an EVP context; if that cannot be allocated (or the
+ * digest cannot be fetched) libsodium's state, so init never fails and all
+ * give the same digest. */
+typedef enum { SHA_NONE, SHA_LOW, SHA_EVP, SHA_SODIUM } sha_impl;
+
 typedef struct {
-    EVP_MD_CTX *evp; /* NULL: the libsodium state below is in use */
-    bool fallback;
+    sha_impl impl; /* SHA_NONE: never initialised */
+    EVP_MD_CTX *evp;
     union {
+        SHA256_CTX l256;
+        SHA512_CTX l512;
         crypto_hash_sha256_state s256;
         crypto_hash_sha512_state s512;
     } u;
@@ -48,26 +60,41 @@ static const EVP_MD *md_get(bool big)
 static void sha_init(sha_state *s, bool big)
 {
     memset(s, 0, sizeof(*s));
+    if (cv_ossl_builtin()) {
+        s->impl = SHA_LOW;
+        if (big) SHA512_Init(&s->u.l512);
+        else SHA256_Init(&s->u.l256);
+        return;
+    }
     const EVP_MD *md = md_get(big);
     s->evp = md ? EVP_MD_CTX_new() : NULL;
-    if (s->evp != NULL && EVP_DigestInit_ex2(s->evp, md, NULL) != 1) {
-        EVP_MD_CTX_free(s->evp);
-        s->evp = NULL;
+    if (s->evp != NULL && EVP_DigestInit_ex2(s->evp, md, NULL) == 1) {
+        s->impl = SHA_EVP;
+        return;
     }
-    if (s->evp != NULL) return;
-    s->fallback = true;
+    EVP_MD_CTX_free(s->evp);
+    s->evp = NULL;
+    s->impl = SHA_SODIUM;
     if (big) crypto_hash_sha512_init(&s->u.s512);
     else crypto_hash_sha256_init(&s->u.s256);
 }
 
 static void sha_update(sha_state *s, bool big, const void *in, size_t n)
 {
-    if (s->evp != NULL) {
+    switch (s->impl) {
+    case SHA_LOW:
+        if (big) SHA512_Update(&s->u.l512, nonnull(in), n);
+        else SHA256_Update(&s->u.l256, nonnull(in), n);
+        break;
+    case SHA_EVP:
         /* Cannot fail for a fetched SHA-2 context with its provider loaded. */
         (void)EVP_DigestUpdate(s->evp, nonnull(in), n);
-    } else if (s->fallback) {
+        break;
+    case SHA_SODIUM:
         if (big) crypto_hash_sha512_update(&s->u.s512, nonnull(in), n);
         else crypto_hash_sha256_update(&s->u.s256, nonnull(in), n);
+        break;
+    case SHA_NONE: break;
     }
 }
 
@@ -77,19 +104,30 @@ static void sha_final(sha_state *s, bool big, uint8_t *out)
 {
     size_t len = big ? CV_SHA512_LEN : CV_SHA256_LEN;
     unsigned int got = 0;
-    if (s->evp != NULL) {
+    switch (s->impl) {
+    case SHA_LOW:
+        if (big) SHA512_Final(out, &s->u.l512);
+        else SHA256_Final(out, &s->u.l256);
+        break;
+    case SHA_EVP:
         if (EVP_DigestFinal_ex(s->evp, out, &got) != 1 || got != len) memset(out, 0, len);
         EVP_MD_CTX_free(s->evp);
-    } else if (s->fallback) {
+        break;
+    case SHA_SODIUM:
         if (big) crypto_hash_sha512_final(&s->u.s512, out);
         else crypto_hash_sha256_final(&s->u.s256, out);
-    } else {
-        memset(out, 0, len);
+        break;
+    case SHA_NONE: memset(out, 0, len); break;
     }
 }
 
 static void sha_oneshot(bool big, uint8_t *out, const void *in, size_t n)
 {
+    if (cv_ossl_builtin()) {
+        if (big) SHA512(nonnull(in), n, out);
+        else SHA256(nonnull(in), n, out);
+        return;
+    }
     const EVP_MD *md = md_get(big);
     unsigned int got = 0;
     if (md != NULL && EVP_Digest(nonnull(in), n, out, &got, md, NULL) == 1) return;

@@ -32,10 +32,6 @@ typedef struct {
     cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.off/o.len of the text */
 } job;
 
-/* What a node's text points at once its large ENC text has been released
- * (the value's own text comes from settling it). */
-static char released[1];
-
 /* Jobs are run in batches: memory stays bounded and the order of errors
  * and of MAC input is the document's. */
 #define BATCH 4096u
@@ -200,19 +196,12 @@ static cv_result apply_dec(walk *w, job *j)
          * from before comments were encrypted, left as it is. */
         cv_node save = *v;
         bool ok = !j->failed;
-        char type[16];
-        if (ok && !j->comment && v->len >= CV_ARENA_SOLO && j->o.type.len < sizeof(type)) {
-            /* A large value's ENC text has been read: let it go before
-             * its plaintext is copied in (the peak of a big binary file). */
-            memcpy(type, j->o.type.p, j->o.type.len);
-            j->o.type = cv_slice_of(type, j->o.type.len);
-            cv_arena_release(w->d->arena, v->s);
-            v->s = released;
-            v->len = 0;
-        }
         if (ok) {
+            /* A large value's plaintext goes over its own ENC text: no
+             * second block of its size (the peak of a big binary file). */
+            bool reuse = !j->comment && v->len >= CV_ARENA_SOLO;
             cv_result r = cv_sops_value_settle(w->d, v, &j->o, w->out[j->worker].p,
-                                               job_aad(w, j), w->stash);
+                                               job_aad(w, j), w->stash, reuse);
             if (!cv_is_ok(r) && !j->comment) return value_error(w, r);
             ok = cv_is_ok(r);
         }

@@ -362,11 +362,25 @@ cv_result cv_sops_value_encrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
 
 /* ---- decrypt ------------------------------------------------------------------ */
 
+/* A str or bytes plaintext becomes n's text: written over n's own ENC text
+ * when the caller lets it go (always longer than its plaintext), so a large
+ * value takes no second arena block of its size. */
+static cv_result plain_text(cv_doc *d, cv_node *n, cv_slice plain, bool reuse)
+{
+    if (!reuse || n->s == NULL || plain.len > n->len)
+        return cv_node_set_text(d, n, CV_NODE_STR, plain.p, plain.len);
+    memcpy(n->s, plain.p, plain.len);
+    n->s[plain.len] = '\0';
+    n->kind = CV_NODE_STR;
+    n->len = plain.len;
+    return cv_ok();
+}
+
 /* Turn decrypted bytes into the typed node, as sops's Decrypt does. */
-static cv_result typed(cv_doc *d, cv_node *n, cv_slice type, cv_slice plain)
+static cv_result typed(cv_doc *d, cv_node *n, cv_slice type, cv_slice plain, bool reuse)
 {
     if (cv_slice_eq_str(type, "str") || cv_slice_eq_str(type, "bytes"))
-        return cv_node_set_text(d, n, CV_NODE_STR, plain.p, plain.len);
+        return plain_text(d, n, plain, reuse);
     if (cv_slice_eq_str(type, "comment")) {
         n->inline_comment = false;
         return cv_node_set_text(d, n, CV_NODE_COMMENT, plain.p, plain.len);
@@ -467,14 +481,15 @@ static cv_result remember_iv(cv_doc *d, cv_sops_stash *stash, const cv_node *n, 
 }
 
 cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
-                               const uint8_t *base, cv_slice aad, cv_sops_stash *stash)
+                               const uint8_t *base, cv_slice aad, cv_sops_stash *stash,
+                               bool reuse_text)
 {
     if (o->empty) {
         n->kind = n->kind == CV_NODE_COMMENT ? CV_NODE_COMMENT : CV_NODE_STR;
         return cv_ok();
     }
     const uint8_t *iv = base + o->off;
-    CV_GUARD(typed(d, n, o->type, cv_slice_of(iv + o->gap, o->len)));
+    CV_GUARD(typed(d, n, o->type, cv_slice_of(iv + o->gap, o->len), reuse_text));
     if (stash) CV_GUARD(remember_iv(d, stash, n, aad, cv_slice_of(iv, o->iv_len)));
     return cv_ok();
 }
@@ -486,7 +501,7 @@ cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
     cv_sops_opened o;
     cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 2);
     cv_result r = cv_sops_value_open(n, key, aad, &out, &o);
-    if (cv_is_ok(r)) r = cv_sops_value_settle(d, n, &o, out.p, aad, stash);
+    if (cv_is_ok(r)) r = cv_sops_value_settle(d, n, &o, out.p, aad, stash, false);
     cv_buf_release(&out);
     return r;
 }

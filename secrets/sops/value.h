@@ -65,8 +65,11 @@ cv_result cv_sops_value_decrypt(cv_doc *d, cv_node *n, cv_aes_gcm *key, cv_slice
  * _open appends the IV and, gap bytes after it, the plaintext to out (a
  * secret buffer): their place is recorded in o, whose type points into n's
  * text. An empty
- * text appends nothing (o->empty). _seal appends n's ENC text to text, or
- * nothing with *empty set for an empty string or comment (left as it is). */
+ * text appends nothing (o->empty). _settle with reuse_text may write a str
+ * or bytes plaintext over n's own ENC text instead of copying it to new
+ * arena memory (the caller's promise that nothing else points there).
+ * _seal appends n's ENC text to text, or nothing with *empty set for an
+ * empty string or comment (left as it is). */
 typedef struct {
     cv_slice type;
     size_t off, gap, iv_len, len;
@@ -75,8 +78,8 @@ typedef struct {
 cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_buf *out,
                              cv_sops_opened *o) CV_MUST_USE;
 cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
-                               const uint8_t *base, cv_slice aad, cv_sops_stash *stash)
-    CV_MUST_USE;
+                               const uint8_t *base, cv_slice aad, cv_sops_stash *stash,
+                               bool reuse_text) CV_MUST_USE;
 cv_result cv_sops_value_seal(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
                              const cv_sops_stash *stash, cv_buf *text, bool *empty) CV_MUST_USE;
 cv_result cv_sops_value_sealed(cv_doc *d, cv_node *n, cv_slice text) CV_MUST_USE;

@@ -27,6 +27,7 @@
 #define CV_ARMOR_X86 1
 #endif
 
+#include "crypto/base/cpu.h"
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
 
@@ -70,8 +71,7 @@ static void build_tables(void)
         for (unsigned k = 0; k < 4; k++) dec[k][c] = (uint32_t)v << (18 - 6 * k);
     }
 #ifdef CV_ARMOR_X86
-    __builtin_cpu_init();
-    use_avx2 = __builtin_cpu_supports("avx2");
+    use_avx2 = cv_cpu_avx2();
 #endif
 }
 

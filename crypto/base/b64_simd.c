@@ -3,6 +3,8 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "crypto/base/cpu.h"
+
 /* 32 characters a step with AVX2: classify each byte by its two nibbles,
  * which both rejects anything outside the standard alphabet and gives the
  * offset that turns a character into its sextet; then merge sextet pairs
@@ -69,7 +71,7 @@ __attribute__((target("avx2"))) static size_t decode_avx2(uint8_t *out, const ui
 size_t cv_b64_decode_simd(uint8_t *out, const uint8_t *in, size_t n)
 {
     static int avx2 = -1;
-    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (avx2 < 0) avx2 = cv_cpu_avx2() ? 1 : 0;
     return avx2 ? decode_avx2(out, in, n) : 0;
 }
 

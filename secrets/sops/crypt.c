@@ -197,9 +197,10 @@ static cv_result apply_dec(walk *w, job *j)
         cv_node save = *v;
         bool ok = !j->failed;
         if (ok) {
-            /* A large value's plaintext goes over its own ENC text: no
-             * second block of its size (the peak of a big binary file). */
-            bool reuse = !j->comment && v->len >= CV_ARENA_SOLO;
+            /* A value's plaintext goes over its own ENC text (always the
+             * longer): no second block (for a big binary file, the peak).
+             * Not a comment's: a comment that fails is left as it was. */
+            bool reuse = !j->comment;
             cv_result r = cv_sops_value_settle(w->d, v, &j->o, w->out[j->worker].p,
                                                job_aad(w, j), w->stash, reuse);
             if (!cv_is_ok(r) && !j->comment) return value_error(w, r);

@@ -30,6 +30,10 @@ typedef struct {
     uint8_t worker;
     bool empty;          /* encrypt: nothing to encrypt */
     cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.off/o.len of the text */
+    /* A failure of a value opened in place (its text is spent: rerun
+     * cannot repeat it), kept from the thread that met it. */
+    cv_err err;
+    char *detail;
 } job;
 
 /* Jobs are run in batches: memory stays bounded and the order of errors
@@ -156,11 +160,30 @@ static cv_slice job_aad(const walk *w, const job *j)
     return j->aad_len ? job_path(w, j) : cv_slice_of(":", 1);
 }
 
+/* Without a stash (which wants each IV), a value is opened over its own
+ * text: no plaintext buffer, no copy. Comments are not: one that fails to
+ * open is left as it was. */
+static cv_result open_job(walk *w, job *j, cv_aes_gcm *k, cv_buf *out)
+{
+    if (!j->comment && w->stash == NULL) {
+        bool taken;
+        cv_result r = cv_sops_value_open_here(j->v, k, job_aad(w, j), &j->o, &taken);
+        if (taken) {
+            if (!cv_is_ok(r)) {
+                j->err = r.err;
+                j->detail = strdup(cv_err_detail());
+            }
+            return r;
+        }
+    }
+    return cv_sops_value_open(j->v, k, job_aad(w, j), out, &j->o);
+}
+
 static cv_result crypt_job(walk *w, job *j, cv_aes_gcm *k, size_t id)
 {
     cv_buf *out = &w->out[id];
     j->worker = (uint8_t)id;
-    if (w->decrypt) return cv_sops_value_open(j->v, k, job_aad(w, j), out, &j->o);
+    if (w->decrypt) return open_job(w, j, k, out);
     j->o.off = out->len;
     cv_result r = cv_sops_value_seal(j->v, k, job_aad(w, j), w->stash, out, &j->empty);
     j->o.len = out->len - j->o.off;
@@ -238,6 +261,8 @@ static cv_result apply_enc(walk *w, job *j)
 static cv_result rerun(walk *w, job *j)
 {
     if (!j->crypt || (j->done && !j->failed)) return cv_ok();
+    if (j->done && j->err != CV_OK)
+        return value_error(w, CV_FAILF(j->err, "%s", j->detail ? j->detail : "out of memory"));
     cv_result r = crypt_job(w, j, w->key, 0);
     j->done = true;
     j->failed = !cv_is_ok(r);
@@ -247,6 +272,7 @@ static cv_result rerun(walk *w, job *j)
 
 static void batch_reset(walk *w)
 {
+    for (size_t i = 0; i < w->njobs; i++) free(w->jobs[i].detail);
     w->njobs = 0;
     w->aads.len = 0;
     for (size_t i = 0; i < CV_PAR_MAX_THREADS; i++) cv_buf_reset(&w->out[i]);

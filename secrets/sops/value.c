@@ -369,7 +369,7 @@ static cv_result plain_text(cv_doc *d, cv_node *n, cv_slice plain, bool reuse)
 {
     if (!reuse || n->s == NULL || plain.len > n->len)
         return cv_node_set_text(d, n, CV_NODE_STR, plain.p, plain.len);
-    memcpy(n->s, plain.p, plain.len);
+    if (plain.p != (const uint8_t *)n->s) memcpy(n->s, plain.p, plain.len);
     n->s[plain.len] = '\0';
     n->kind = CV_NODE_STR;
     n->len = plain.len;
@@ -467,6 +467,44 @@ cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv
     return res;
 }
 
+/* The IV and tag of e, to the stack, if they are of a usual size and decode;
+ * false leaves everything to _open. */
+static bool small_parts(const cv_sops_enc *e, uint8_t *iv, size_t iv_cap, size_t *iv_len,
+                        uint8_t *tag, size_t tag_cap)
+{
+    size_t tag_len;
+    if (b64_room(e->iv) > iv_cap || b64_room(e->tag) > tag_cap) return false;
+    return cv_is_ok(cv_sops_b64_decode(e->iv, iv, iv_len)) && *iv_len > 0 &&
+           cv_is_ok(cv_sops_b64_decode(e->tag, tag, &tag_len)) && tag_len == CV_SOPS_TAG_LEN;
+}
+
+cv_result cv_sops_value_open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_sops_opened *o,
+                                  bool *taken)
+{
+    *taken = false;
+    *o = (cv_sops_opened){ .empty = n->len == 0 };
+    cv_sops_enc e;
+    uint8_t iv[2 * CV_SOPS_IV_LEN + 4], tag[CV_SOPS_TAG_LEN + 8];
+    if (o->empty || n->kind != CV_NODE_STR ||
+        !cv_is_ok(cv_sops_enc_parse(cv_slice_of(n->s, n->len), &e)) ||
+        !small_parts(&e, iv, sizeof(iv), &o->iv_len, tag, sizeof(tag)))
+        return cv_ok();
+    *taken = true;
+    /* Decoding runs forward and writes 3 bytes for every 4 it has read, so
+     * from the text's start it never overtakes the data it still reads (20
+     * bytes ahead, "ENC[AES256_GCM,data:"); the IV, tag and type words
+     * after the data stay as they are. */
+    uint8_t *data = (uint8_t *)n->s;
+    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e.data, data, &o->len)), CV_E_SOPS_ENC,
+               "Error base64-decoding data: %s", cv_err_detail());
+    cv_result res = cv_aes_gcm_open_with(key, data, iv, o->iv_len, data, o->len, tag, aad.p,
+                                         aad.len);
+    CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, AUTH_FAILED);
+    o->type = e.type;
+    o->in_place = true;
+    return cv_ok();
+}
+
 static cv_result remember_iv(cv_doc *d, cv_sops_stash *stash, const cv_node *n, cv_slice aad,
                              cv_slice iv)
 {
@@ -488,8 +526,10 @@ cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
         n->kind = n->kind == CV_NODE_COMMENT ? CV_NODE_COMMENT : CV_NODE_STR;
         return cv_ok();
     }
-    const uint8_t *iv = base + o->off;
-    CV_GUARD(typed(d, n, o->type, cv_slice_of(iv + o->gap, o->len), reuse_text));
+    CV_BUG_ON(o->in_place && stash != NULL);
+    const uint8_t *iv = o->in_place ? NULL : base + o->off;
+    const uint8_t *plain = o->in_place ? (const uint8_t *)n->s : iv + o->gap;
+    CV_GUARD(typed(d, n, o->type, cv_slice_of(plain, o->len), reuse_text || o->in_place));
     if (stash) CV_GUARD(remember_iv(d, stash, n, aad, cv_slice_of(iv, o->iv_len)));
     return cv_ok();
 }

@@ -74,9 +74,18 @@ typedef struct {
     cv_slice type;
     size_t off, gap, iv_len, len;
     bool empty;
+    bool in_place; /* the plaintext is n's own text (_open_here) */
 } cv_sops_opened;
 cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_buf *out,
                              cv_sops_opened *o) CV_MUST_USE;
+/* _open without a buffer: a STR's ENC text is decoded and decrypted over
+ * itself (its arena memory: secret), the plaintext left at n->s. Only when
+ * its IV and tag decode to usual sizes (to the stack, first): otherwise
+ * *taken stays false, n is untouched, and _open gives sops's own error. Once
+ * taken, n's text is spent whatever the outcome; _settle with no stash
+ * then makes it the value. */
+cv_result cv_sops_value_open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_sops_opened *o,
+                                  bool *taken) CV_MUST_USE;
 cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
                                const uint8_t *base, cv_slice aad, cv_sops_stash *stash,
                                bool reuse_text) CV_MUST_USE;

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/base/enc.h"
@@ -12,6 +13,7 @@
 #include "secrets/runtime/init.h"
 #include "secrets/sops/crypt.h"
 #include "secrets/sops/store.h"
+#include "secrets/sops/value.h"
 #include "tests/lib/vectors.h"
 
 typedef struct {
@@ -139,4 +141,121 @@ Test(sops_engine, enc_string_parse_is_greedy_like_sops)
                     CV_E_SOPS_ENC));
     cr_assert(cv_is(cv_sops_enc_parse(cv_slice_str("ENC[AES256_GCM,data:a,iv:b,tag:c]"), &e),
                     CV_E_SOPS_ENC));
+}
+
+/* ---- opening a value over its own text ----------------------------------- */
+
+typedef struct {
+    cv_doc d;
+    cv_aes_gcm *key;
+    cv_slice aad;
+} value_fx;
+
+static void value_fx_init(value_fx *f)
+{
+    cr_assert(cv_is_ok(cv_secrets_init()));
+    uint8_t raw[32];
+    for (int i = 0; i < 32; i++) raw[i] = (uint8_t)(7 * i + 1);
+    cr_assert(cv_is_ok(cv_doc_init(&f->d)));
+    cr_assert(cv_is_ok(cv_aes_gcm_new(&f->key, raw)));
+    f->aad = cv_slice_str("data:items:");
+}
+
+static void value_fx_clear(value_fx *f)
+{
+    cv_aes_gcm_free(&f->key);
+    cv_doc_clear(&f->d);
+}
+
+/* Two copies of n's ENC text, opened by the buffer path and in place. */
+static void open_both(value_fx *f, const cv_node *enc, cv_node **by_buf, cv_node **here)
+{
+    cr_assert(cv_is_ok(cv_node_clone(&f->d, enc, by_buf)));
+    cr_assert(cv_is_ok(cv_node_clone(&f->d, enc, here)));
+    cv_buf out;
+    cv_buf_init_secret(&out, CV_DOC_MAX_INPUT * 2);
+    cv_sops_opened o;
+    cr_assert(cv_is_ok(cv_sops_value_open(*by_buf, f->key, f->aad, &out, &o)));
+    cr_assert(cv_is_ok(cv_sops_value_settle(&f->d, *by_buf, &o, out.p, f->aad, NULL, false)));
+    cv_buf_release(&out);
+    bool taken;
+    cr_assert(cv_is_ok(cv_sops_value_open_here(*here, f->key, f->aad, &o, &taken)));
+    cr_assert(taken && o.in_place);
+    cr_assert(cv_is_ok(cv_sops_value_settle(&f->d, *here, &o, NULL, f->aad, NULL, false)));
+}
+
+/* Strings short and long (past the arena's solo size) and an int come back
+ * the same both ways, and as they were before encryption. */
+Test(sops_engine, open_here_agrees_with_open)
+{
+    value_fx f;
+    value_fx_init(&f);
+    size_t big = CV_ARENA_SOLO + 4099;
+    char *text = malloc(big);
+    cr_assert(text != NULL);
+    for (size_t i = 0; i < big; i++) text[i] = (char)('a' + i % 23);
+    size_t lens[] = { 1, 5, 31, 32, 33, 100, big };
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        cv_node *n, *a, *b;
+        cr_assert(cv_is_ok(cv_node_text(&f.d, CV_NODE_STR, text, lens[i], &n)));
+        cr_assert(cv_is_ok(cv_sops_value_encrypt(&f.d, n, f.key, f.aad, NULL)));
+        open_both(&f, n, &a, &b);
+        cr_expect_eq(a->kind, CV_NODE_STR);
+        cr_expect_eq(b->kind, CV_NODE_STR);
+        cr_expect(a->len == lens[i] && b->len == lens[i] && memcmp(a->s, text, lens[i]) == 0 &&
+                  memcmp(b->s, text, lens[i]) == 0 && b->s[lens[i]] == '\0', "length %zu", lens[i]);
+    }
+    cv_node *n, *a, *b;
+    cr_assert(cv_is_ok(cv_node_int(&f.d, -42, &n)));
+    cr_assert(cv_is_ok(cv_sops_value_encrypt(&f.d, n, f.key, f.aad, NULL)));
+    open_both(&f, n, &a, &b);
+    cr_expect(a->kind == CV_NODE_INT && b->kind == CV_NODE_INT && b->v.i == -42);
+    free(text);
+    value_fx_clear(&f);
+}
+
+static cv_node *enc_with(value_fx *f, const char *plain, const char *part, const char *repl)
+{
+    cv_node *n;
+    cr_assert(cv_is_ok(cv_node_text(&f->d, CV_NODE_STR, plain, strlen(plain), &n)));
+    cr_assert(cv_is_ok(cv_sops_value_encrypt(&f->d, n, f->key, f->aad, NULL)));
+    /* Replace the text of one part ("data:", "tag:") up to its comma. */
+    char buf[512];
+    const char *at = strstr(n->s, part), *end = strchr(at, ',');
+    int len = snprintf(buf, sizeof(buf), "%.*s%s%s%s", (int)(at - n->s), n->s, part, repl, end);
+    cr_assert(cv_is_ok(cv_node_set_text(&f->d, n, CV_NODE_STR, buf, (size_t)len)));
+    return n;
+}
+
+/* Damaged data: taken, and the error is _open's, word for word. A tag of
+ * an unusual length: not taken, the text untouched, _open refuses it. */
+Test(sops_engine, open_here_errors_are_opens)
+{
+    value_fx f;
+    value_fx_init(&f);
+    cv_node *n = enc_with(&f, "a secret value", "data:", "bm90IGJhc2U2NA!!");
+    cv_node *copy;
+    cr_assert(cv_is_ok(cv_node_clone(&f.d, n, &copy)));
+    cv_buf out;
+    cv_buf_init_secret(&out, 1 << 20);
+    cv_sops_opened o;
+    cv_result r = cv_sops_value_open(copy, f.key, f.aad, &out, &o);
+    cr_assert_eq(r.err, CV_E_SOPS_ENC);
+    char want[256];
+    snprintf(want, sizeof(want), "%s", cv_err_detail());
+    bool taken;
+    r = cv_sops_value_open_here(n, f.key, f.aad, &o, &taken);
+    cr_assert(taken);
+    cr_assert_eq(r.err, CV_E_SOPS_ENC);
+    cr_expect_str_eq(cv_err_detail(), want);
+
+    n = enc_with(&f, "a secret value", "tag:", "AAAAAAAAAAAAAAAA");
+    char before[512];
+    snprintf(before, sizeof(before), "%s", n->s);
+    r = cv_sops_value_open_here(n, f.key, f.aad, &o, &taken);
+    cr_assert(cv_is_ok(r) && !taken);
+    cr_expect_str_eq(n->s, before);
+    cr_expect_eq(cv_sops_value_open(n, f.key, f.aad, &out, &o).err, CV_E_SOPS_DECRYPT);
+    cv_buf_release(&out);
+    value_fx_clear(&f);
 }

@@ -29,7 +29,8 @@ typedef struct {
     bool done, failed;
     uint8_t worker;
     bool empty;          /* encrypt: nothing to encrypt */
-    cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.off/o.len of the text */
+    cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.len of the text */
+    char *dst;           /* encrypt: the ENC text's place in the doc's arena */
     /* A failure of a value opened in place (its text is spent: rerun
      * cannot repeat it), kept from the thread that met it. */
     cv_err err;
@@ -184,10 +185,8 @@ static cv_result crypt_job(walk *w, job *j, cv_aes_gcm *k, size_t id)
     cv_buf *out = &w->out[id];
     j->worker = (uint8_t)id;
     if (w->decrypt) return open_job(w, j, k, out);
-    j->o.off = out->len;
-    cv_result r = cv_sops_value_seal(j->v, k, job_aad(w, j), w->stash, out, &j->empty);
-    j->o.len = out->len - j->o.off;
-    return r;
+    if (j->empty) return cv_ok();
+    return cv_sops_value_seal_into(j->v, k, job_aad(w, j), w->stash, j->dst, j->o.len);
 }
 
 static void *crew_main(void *arg)
@@ -242,8 +241,10 @@ static cv_result apply_enc(walk *w, job *j)
 {
     cv_node *v = j->v;
     if (!j->empty) {
-        cv_slice text = cv_slice_of(w->out[j->worker].p + j->o.off, j->o.len);
-        CV_GUARD(value_error(w, cv_sops_value_sealed(w->d, v, text)));
+        j->dst[j->o.len] = '\0';
+        v->kind = v->kind == CV_NODE_COMMENT ? CV_NODE_COMMENT : CV_NODE_STR;
+        v->s = j->dst;
+        v->len = j->o.len;
     }
     /* sops puts the encrypted string of a list comment back as a string. */
     if (j->comment && j->in_list) v->kind = CV_NODE_STR;
@@ -304,6 +305,13 @@ static cv_result add_job(walk *w, cv_node *v, bool crypt, bool in_list)
     job *j = &w->jobs[w->njobs];
     *j = (job){ .v = v, .aad_off = (uint32_t)w->aads.len, .aad_len = (uint32_t)w->aad.len,
                 .crypt = crypt, .comment = v->kind == CV_NODE_COMMENT, .in_list = in_list };
+    if (!w->decrypt && crypt) {
+        /* The ENC text goes straight to its place in the document: the
+         * threads that seal need no buffer, and nothing is copied after. */
+        CV_GUARD(value_error(w, cv_sops_value_enc_len(v, &j->o.len)));
+        j->empty = j->o.len == 0;
+        if (!j->empty) CV_GUARD(cv_arena_alloc(w->d->arena, j->o.len + 1, (void **)&j->dst));
+    }
     CV_GUARD(cv_buf_add(&w->aads, w->aad.p, w->aad.len));
     w->njobs++;
     return cv_ok();

@@ -295,12 +295,11 @@ static void format_enc(char *o, cv_slice ct, const uint8_t *iv, const uint8_t *t
     *o = ']';
 }
 
-/* Appends the ENC text of plain to text. */
+/* Writes the ENC text of plain (enc_len bytes) at dst. */
 static cv_result seal_text(cv_aes_gcm *key, cv_slice aad, cv_slice plain, const char *type,
-                           const uint8_t *iv, cv_buf *text)
+                           const uint8_t *iv, char *dst)
 {
     uint8_t tag[CV_SOPS_TAG_LEN], small[SMALL_VALUE];
-    size_t olen = enc_len(plain.len, strlen(type));
     cv_buf big; /* ciphertext: not secret */
     cv_buf_init(&big, CV_DOC_MAX_INPUT + 1);
     uint8_t *ct = small;
@@ -309,37 +308,68 @@ static cv_result seal_text(cv_aes_gcm *key, cv_slice aad, cv_slice plain, const 
         CV_GUARD_GOTO(res, cv_buf_reserve(&big, plain.len + 1), out);
         ct = big.p;
     }
-    CV_GUARD_GOTO(res, cv_buf_reserve(text, olen), out);
     CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct, tag, iv, CV_SOPS_IV_LEN, plain.p,
                                             plain.len, aad.p, aad.len), out);
-    format_enc((char *)text->p + text->len, cv_slice_of(ct, plain.len), iv, tag, type);
-    text->len += olen;
+    format_enc(dst, cv_slice_of(ct, plain.len), iv, tag, type);
 out:
     cv_buf_release(&big);
     return res;
 }
 
-cv_result cv_sops_value_seal(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
-                             const cv_sops_stash *stash, cv_buf *text, bool *empty)
+cv_result cv_sops_value_enc_len(const cv_node *n, size_t *len)
+{
+    char num[CV_NUM_TEXT_MAX];
+    cv_slice plain;
+    const char *type;
+    *len = 0;
+    CV_GUARD(cv_sops_value_bytes(n, num, &plain, &type));
+    cv_wipe(num, sizeof(num));
+    bool empty = (n->kind == CV_NODE_STR || n->kind == CV_NODE_COMMENT) && plain.len == 0;
+    if (!empty) *len = enc_len(plain.len, strlen(type));
+    return cv_ok();
+}
+
+/* The IV for n: the one the stash kept for the same value at the same
+ * place, or a fresh one. */
+static void value_iv(const cv_sops_stash *stash, cv_slice aad, const char *type, cv_slice plain,
+                     bool inline_comment, uint8_t iv[CV_SOPS_IV_LEN])
+{
+    const entry *e = NULL;
+    if (stash) {
+        uint8_t dg[CV_SHA256_LEN];
+        stash_digest(aad, type, plain, inline_comment, dg);
+        e = stash_find(stash, dg);
+    }
+    if (e) memcpy(iv, e->iv, CV_SOPS_IV_LEN);
+    else cv_random_nonce(iv, CV_SOPS_IV_LEN);
+}
+
+cv_result cv_sops_value_seal_into(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                  const cv_sops_stash *stash, char *dst, size_t len)
 {
     char num[CV_NUM_TEXT_MAX];
     cv_slice plain;
     const char *type;
     CV_GUARD(cv_sops_value_bytes(n, num, &plain, &type));
-    *empty = (n->kind == CV_NODE_STR || n->kind == CV_NODE_COMMENT) && plain.len == 0;
-    if (*empty) return cv_ok();
+    CV_BUG_ON(len != enc_len(plain.len, strlen(type)));
     uint8_t iv[CV_SOPS_IV_LEN];
-    const entry *e = NULL;
-    if (stash) {
-        uint8_t dg[CV_SHA256_LEN];
-        stash_digest(aad, type, plain, n->inline_comment, dg);
-        e = stash_find(stash, dg);
-    }
-    if (e) memcpy(iv, e->iv, sizeof(iv));
-    else cv_random_nonce(iv, sizeof(iv));
-    cv_result r = seal_text(key, aad, plain, type, iv, text);
+    value_iv(stash, aad, type, plain, n->inline_comment, iv);
+    cv_result r = seal_text(key, aad, plain, type, iv, dst);
     cv_wipe(num, sizeof(num)); /* a number's plaintext digits */
     return r;
+}
+
+cv_result cv_sops_value_seal(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                             const cv_sops_stash *stash, cv_buf *text, bool *empty)
+{
+    size_t len;
+    CV_GUARD(cv_sops_value_enc_len(n, &len));
+    *empty = len == 0;
+    if (*empty) return cv_ok();
+    CV_GUARD(cv_buf_reserve(text, len));
+    CV_GUARD(cv_sops_value_seal_into(n, key, aad, stash, (char *)text->p + text->len, len));
+    text->len += len;
+    return cv_ok();
 }
 
 cv_result cv_sops_value_sealed(cv_doc *d, cv_node *n, cv_slice text)

@@ -91,6 +91,13 @@ cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
                                bool reuse_text) CV_MUST_USE;
 cv_result cv_sops_value_seal(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
                              const cv_sops_stash *stash, cv_buf *text, bool *empty) CV_MUST_USE;
+/* _seal in two steps, for a caller that places the text itself: the length
+ * of n's ENC text (0: an empty string or comment, left as it is), then the
+ * text written at dst, which holds exactly that many bytes (no NUL). */
+cv_result cv_sops_value_enc_len(const cv_node *n, size_t *len) CV_MUST_USE CV_NONNULL;
+cv_result cv_sops_value_seal_into(const cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                  const cv_sops_stash *stash, char *dst, size_t len)
+    CV_MUST_USE;
 cv_result cv_sops_value_sealed(cv_doc *d, cv_node *n, cv_slice text) CV_MUST_USE;
 
 /* Go's base64.StdEncoding.DecodeString: padding required, CR/LF ignored,

@@ -15,6 +15,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
@@ -30,6 +33,7 @@ enum { S_ANY, S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL, S_FOLDED };
 /* What yaml_emitter_analyze_scalar finds out about a scalar's text. */
 typedef struct {
     bool multiline, flow_plain, block_plain, single_ok, block_ok;
+    bool ascii; /* no byte above 0x7F: as many characters as bytes */
 } em_scan;
 
 /* The comments around an event (texts in yaml.v3's "#..." form). */
@@ -93,10 +97,6 @@ static size_t cwidth(uint8_t b)
 }
 
 static uint8_t bat(const uint8_t *v, size_t n, size_t i) { return i < n ? v[i] : 0; }
-static bool is_blank_b(const uint8_t *v, size_t n, size_t i)
-{
-    return bat(v, n, i) == ' ' || bat(v, n, i) == '\t';
-}
 static bool is_break_b(const uint8_t *v, size_t n, size_t i)
 {
     uint8_t c = bat(v, n, i);
@@ -113,7 +113,7 @@ static bool is_printable_b(const uint8_t *v, size_t n, size_t i)
 }
 
 typedef struct {
-    bool block_ind, flow_ind, breaks, special, tabs;
+    bool block_ind, flow_ind, breaks, special, tabs, high;
     bool lead_space, lead_break, trail_space, trail_break, break_space, space_break;
 } em_flags;
 
@@ -164,14 +164,14 @@ static void indicator_flags(const uint8_t *v, size_t n, size_t i, bool followed,
 static void space_flags(const uint8_t *v, size_t n, size_t i, bool *prev_space, bool *prev_break,
                         em_flags *f)
 {
-    size_t w = cwidth(v[i]);
+    size_t w = v[i] < 0x80 ? 1 : cwidth(v[i]);
     if (v[i] == ' ') {
         if (i == 0) f->lead_space = true;
         if (i + w == n) f->trail_space = true;
         if (*prev_break) f->break_space = true;
         *prev_space = true;
         *prev_break = false;
-    } else if (is_break_b(v, n, i)) {
+    } else if (v[i] < 0x80 ? v[i] == '\n' || v[i] == '\r' : is_break_b(v, n, i)) {
         f->breaks = true;
         if (i == 0) f->lead_break = true;
         if (i + w == n) f->trail_break = true;
@@ -183,10 +183,44 @@ static void space_flags(const uint8_t *v, size_t n, size_t i, bool *prev_space, 
     }
 }
 
+/* The end of the run of QUIET bytes from i. */
+static size_t quiet_run(const uint8_t *v, size_t n, size_t i)
+{
+    while (i < n && (k_cls[v[i]] & QUIET)) i++;
+    return i;
+}
+
+#if defined(__SSE2__)
+/* Encrypted values and most secrets are long runs of printable ASCII
+ * without spaces. Of the sixteen bytes from v + i (i > 0), how many lead
+ * such (none: 0), with the flags the scan below would set for them: only
+ * flow indicators, ':' (an indicator before a blank) and '#' after a
+ * blank count past the first character. */
+static size_t graph_run16(const uint8_t *v, size_t n, size_t i, bool preceded, em_flags *f)
+{
+    /* Signed compares: bytes from 0x80 are negative, never graphic. */
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+    __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(' ')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x7F)));
+    unsigned good = (unsigned)_mm_movemask_epi8(ok);
+    size_t k = good == 0xFFFFu ? 16 : (size_t)__builtin_ctz(~good);
+    if (k == 0) return 0;
+    unsigned keep = k == 16 ? 0xFFFFu : (1u << k) - 1;
+    __m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* '[' ']' onto '{' '}' */
+    __m128i fl = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')), _mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+    fl = _mm_or_si128(fl, _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('{')), _mm_cmpeq_epi8(l, _mm_set1_epi8('}'))));
+    unsigned colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':'))) & keep;
+    if (colon || ((unsigned)_mm_movemask_epi8(fl) & keep)) f->flow_ind = true;
+    if (((colon >> (k - 1)) & 1) && (i + k >= n || v[i + k] == ' ' || v[i + k] == '\t'))
+        f->block_ind = true;
+    if (v[i] == '#' && preceded) f->flow_ind = f->block_ind = true;
+    return k;
+}
+#endif
+
 static void analyze(const uint8_t *v, size_t n, bool v2, em_scan *o)
 {
     if (n == 0) {
-        *o = (em_scan){ false, false, true, true, false };
+        *o = (em_scan){ false, false, true, true, false, true };
         return;
     }
     em_flags f = { 0 };
@@ -194,21 +228,30 @@ static void analyze(const uint8_t *v, size_t n, bool v2, em_scan *o)
         f.block_ind = f.flow_ind = true;
     bool preceded = true, prev_space = false, prev_break = false;
     for (size_t i = 0, w; i < n; i += w) {
-        if (k_cls[v[i]] & QUIET) {
-            /* What the calls below would conclude for such a byte. */
+#if defined(__SSE2__)
+        if (i > 0 && i + 16 <= n && (w = graph_run16(v, n, i, preceded, &f)) > 0) {
             preceded = prev_space = prev_break = false;
-            w = 1;
             continue;
         }
-        w = cwidth(v[i]);
-        bool followed = i + w >= n || is_blank_b(v, n, i + w);
+#endif
+        if (k_cls[v[i]] & QUIET) {
+            /* What the calls below would conclude for such bytes. */
+            preceded = prev_space = prev_break = false;
+            w = quiet_run(v, n, i + 1) - i;
+            continue;
+        }
+        uint8_t c = v[i];
+        bool ascii = c < 0x80; /* printable: LF or ' '..'~'; breaks: LF, CR */
+        if (!ascii) f.high = true;
+        w = ascii ? 1 : cwidth(c);
+        bool followed = i + w >= n || v[i + w] == ' ' || v[i + w] == '\t';
         indicator_flags(v, n, i, followed, preceded, &f);
-        if (v[i] == '\t' && !v2) f.tabs = true;
-        else if (!is_printable_b(v, n, i)) f.special = true;
+        if (c == '\t' && !v2) f.tabs = true;
+        else if (ascii ? c != '\n' && (c < 0x20 || c > 0x7E) : !is_printable_b(v, n, i)) f.special = true;
         space_flags(v, n, i, &prev_space, &prev_break, &f);
-        preceded = is_blank_b(v, n, i) || is_break_b(v, n, i) || v[i] == 0;
+        preceded = c == ' ' || c == '\t' || c == 0 || (ascii ? c == '\n' || c == '\r' : is_break_b(v, n, i));
     }
-    *o = (em_scan){ f.breaks, true, true, true, true };
+    *o = (em_scan){ f.breaks, true, true, true, true, !f.high };
     if (f.lead_space || f.lead_break || f.trail_space || f.trail_break) o->flow_plain = o->block_plain = false;
     if (f.trail_space) o->block_ok = false;
     if (f.break_space) o->flow_plain = o->block_plain = o->single_ok = false;
@@ -498,8 +541,10 @@ static bool one_line(const uint8_t *v, size_t n, size_t *chars)
 static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 {
     if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
-    size_t chars;
-    if (e->best_width == INT_MAX && one_line(v, n, &chars)) {
+    size_t chars = n;
+    /* The scalar's analysis (v is e->sv) often knows the answer already. */
+    bool fast = !e->sc.multiline && e->sc.ascii;
+    if (e->best_width == INT_MAX && (fast || one_line(v, n, &chars))) {
         /* No break and no folding: the text as it is. */
         e->column += (int)chars;
         CV_GUARD(cv_buf_add(e->out, v, n));

@@ -330,17 +330,40 @@ typedef struct {
     const char *tag;
 } em;
 
+/* Bytes into the output; the buffer was reserved for the whole text, so
+ * they nearly always fit (cv_buf keeps a byte spare for a NUL). */
+static cv_result out_add(em *e, const void *p, size_t n)
+{
+    cv_buf *b = e->out;
+    if (n < b->cap - b->len) {
+        memcpy(b->p + b->len, p, n);
+        b->len += n;
+        return cv_ok();
+    }
+    return cv_buf_add(b, p, n);
+}
+
+static cv_result out_byte(em *e, uint8_t c)
+{
+    cv_buf *b = e->out;
+    if (b->len + 1 < b->cap) {
+        b->p[b->len++] = c;
+        return cv_ok();
+    }
+    return cv_buf_add_byte(b, c);
+}
+
 static cv_result put(em *e, uint8_t c)
 {
     e->column++;
-    return cv_buf_add_byte(e->out, c);
+    return out_byte(e, c);
 }
 
 static cv_result put_break(em *e)
 {
     e->column = 0;
     e->indention = true;
-    return cv_buf_add_byte(e->out, '\n');
+    return out_byte(e, '\n');
 }
 
 /* One character of v at *i. */
@@ -348,7 +371,7 @@ static cv_result write_ch(em *e, const uint8_t *v, size_t n, size_t *i)
 {
     size_t w = cwidth(v[*i]);
     if (*i + w > n) w = n - *i;
-    CV_GUARD(cv_buf_add(e->out, v + *i, w));
+    CV_GUARD(out_add(e, v + *i, w));
     e->column++;
     *i += w;
     return cv_ok();
@@ -361,7 +384,7 @@ static cv_result write_run(em *e, const uint8_t *v, size_t n)
     size_t chars = 0;
     for (size_t i = 0; i < n; chars++) i += v[i] < 0x80 ? 1 : cwidth(v[i]);
     e->column += (int)chars;
-    return cv_buf_add(e->out, v, n);
+    return out_add(e, v, n);
 }
 
 static cv_result write_all(em *e, const char *s)
@@ -404,7 +427,12 @@ static cv_result write_indent(em *e)
     if (!e->indention || e->column > indent || (e->column == indent && !e->whitespace))
         CV_GUARD(put_break(e));
     if (e->foot_indent == indent) CV_GUARD(put_break(e));
-    while (e->column < indent) CV_GUARD(put(e, ' '));
+    if (e->column < indent) {
+        static const char spaces[17] = "                ";
+        for (int k = indent - e->column; k > 0; k -= 16)
+            CV_GUARD(out_add(e, spaces, k < 16 ? (size_t)k : 16));
+        e->column = indent;
+    }
     e->whitespace = true;
     e->foot_indent = -1;
     return cv_ok();
@@ -485,7 +513,7 @@ static cv_result process_foot_comment(em *e)
 
 static cv_result push_int(cv_arena *a, int **arr, size_t *n, size_t *cap, int v)
 {
-    CV_GUARD(cv_arena_grow(a, (void **)arr, cap, *n + 1, sizeof(int)));
+    if (*n >= *cap) CV_GUARD(cv_arena_grow(a, (void **)arr, cap, *n + 1, sizeof(int)));
     (*arr)[(*n)++] = v;
     return cv_ok();
 }
@@ -547,7 +575,7 @@ static cv_result write_plain(em *e, const uint8_t *v, size_t n)
     if (e->best_width == INT_MAX && (fast || one_line(v, n, &chars))) {
         /* No break and no folding: the text as it is. */
         e->column += (int)chars;
-        CV_GUARD(cv_buf_add(e->out, v, n));
+        CV_GUARD(out_add(e, v, n));
         if (n > 0) e->whitespace = false;
         e->indention = false;
         if (e->root_ctx) e->open_ended = true;
@@ -1233,6 +1261,10 @@ static cv_result join_range(cv_arena *a, const cv_node *v, size_t from, size_t t
                             cv_slice before, cv_slice after, cv_slice *out)
 {
     size_t total = before.len + after.len + 2, n = 0;
+    if (from >= to) {
+        *out = before.len ? before : after;
+        return cv_ok();
+    }
     for (int pass = C_HEAD; pass <= C_LINE; pass++)
         for (size_t i = from; i < to && (which & pass); i++)
             if (picked(item_comment(v, i), pass)) total += item_comment(v, i)->len + 2, n++;

@@ -1,9 +1,13 @@
-/* YAML emission as sops does it: the tree becomes yaml.v3 nodes (comments
- * on keys, values and items as store.go places them), the nodes become
- * events (encode.go), and events become text (emitterc.go, with its
- * comment handling, indentation and scalar styles). libyaml's emitter
- * cannot write comments, so this is a port of that state machine, writing
- * straight into the caller's buffer. Width is unlimited, as yaml.v3's.
+/* YAML emission as sops does it: the events yaml.v3's encoder (encode.go)
+ * would make from the nodes sops builds (comments on keys, values and
+ * items as store.go places them) are made straight from the tree, one at
+ * a time, and become text (emitterc.go, with its comment handling,
+ * indentation and scalar styles) as soon as the event after them is known
+ * (the only lookahead the emitter needs). libyaml's emitter cannot write
+ * comments, so this is a port of that state machine, writing straight into
+ * the caller's buffer, reserved once. Width is unlimited, as yaml.v3's.
+ * Nothing of the document is copied: scratch (numbers' text, base64,
+ * joined comments) is a small secret arena, wiped on return.
  *
  * The same machine has a yaml.v2 mode (cv_yaml_emit_v2, what
  * sigs.k8s.io/yaml prints for kustomize): v2 indents by a fixed step,
@@ -1254,20 +1258,25 @@ static bool picked(const cv_node *c, int pass)
     return c && (pass == C_HEAD ? !c->inline_comment : c->inline_comment);
 }
 
+/* How many comments of items [from, to) `which` takes; their bytes with
+ * separators are added to *total. */
+static size_t count_comments(const cv_node *v, size_t from, size_t to, int which, size_t *total)
+{
+    size_t n = 0;
+    for (int pass = C_HEAD; pass <= C_LINE; pass++)
+        for (size_t i = from; i < to && (which & pass); i++)
+            if (picked(item_comment(v, i), pass)) *total += item_comment(v, i)->len + 2, n++;
+    return n;
+}
+
 /* before + "\n" + "#" + strings.Join(comments, "\n#") + "\n" + after, for
  * the comments of items [from, to) that `which` takes; before or after
  * (one of them is empty) as it is when there are none. */
 static cv_result join_range(cv_arena *a, const cv_node *v, size_t from, size_t to, int which,
                             cv_slice before, cv_slice after, cv_slice *out)
 {
-    size_t total = before.len + after.len + 2, n = 0;
-    if (from >= to) {
-        *out = before.len ? before : after;
-        return cv_ok();
-    }
-    for (int pass = C_HEAD; pass <= C_LINE; pass++)
-        for (size_t i = from; i < to && (which & pass); i++)
-            if (picked(item_comment(v, i), pass)) total += item_comment(v, i)->len + 2, n++;
+    size_t total = before.len + after.len + 2;
+    size_t n = from < to ? count_comments(v, from, to, which, &total) : 0;
     if (n == 0) {
         *out = before.len ? before : after;
         return cv_ok();

@@ -1,9 +1,13 @@
-/* YAML emission as sops does it: the tree becomes yaml.v3 nodes (comments
- * on keys, values and items as store.go places them), the nodes become
- * events (encode.go), and events become text (emitterc.go, with its
- * comment handling, indentation and scalar styles). libyaml's emitter
- * cannot write comments, so this is a port of that state machine, writing
- * straight into the caller's buffer. Width is unlimited, as yaml.v3's.
+/* YAML emission as sops does it: the events yaml.v3's encoder (encode.go)
+ * would make from the nodes sops builds (comments on keys, values and
+ * items as store.go places them) are made straight from the tree, one at
+ * a time, and become text (emitterc.go, with its comment handling,
+ * indentation and scalar styles) as soon as the event after them is known
+ * (the only lookahead the emitter needs). libyaml's emitter cannot write
+ * comments, so this is a port of that state machine, writing straight into
+ * the caller's buffer, reserved once. Width is unlimited, as yaml.v3's.
+ * Nothing of the document is copied: scratch (numbers' text, base64,
+ * joined comments) is a small secret arena, wiped on return.
  *
  * The same machine has a yaml.v2 mode (cv_yaml_emit_v2, what
  * sigs.k8s.io/yaml prints for kustomize): v2 indents by a fixed step,
@@ -15,9 +19,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/mem.h"
 #include "secrets/doc/num.h"
 #include "secrets/doc/yaml_int.h"
 #include "secrets/doc/yaml_res.h"
@@ -29,100 +37,30 @@ enum { S_ANY, S_PLAIN, S_SINGLE, S_DOUBLE, S_LITERAL, S_FOLDED };
 /* What yaml_emitter_analyze_scalar finds out about a scalar's text. */
 typedef struct {
     bool multiline, flow_plain, block_plain, single_ok, block_ok;
+    bool ascii; /* no byte above 0x7F: as many characters as bytes */
 } em_scan;
 
-/* The comments around an event; most events have none, so they live
- * apart and the event list (one entry per node) stays small. */
+/* The comments around an event (texts in yaml.v3's "#..." form). */
 typedef struct {
     cv_slice head, line, foot, tail;
 } em_com;
 
+/* One event of encode.go's stream. Events are made from the tree one at a
+ * time, in document order, into a window of two (the emitter looks one
+ * event ahead, for empty collections and simple keys); nothing of the
+ * document is copied: a value points at the tree's text, only text made
+ * here (a number, base64, a joined comment) lives in the emitter's arena. */
 typedef struct {
     int type;
     int style;
     const char *value;
     size_t len;
-    const char *tag;    /* "!!binary", "!!merge" or NULL */
-    const em_com *com; /* NULL: no comment */
+    const char *tag;   /* "!!binary", "!!merge" or NULL */
+    em_com com;
     bool has_sc;       /* sc holds the (yaml.v3) analysis of value */
     em_scan sc;
+    char num[CV_NUM_TEXT_MAX]; /* a number's text (the window is secret memory) */
 } em_event;
-
-typedef struct {
-    cv_arena *a;
-    em_event *ev;
-    size_t n, cap;
-} em_list;
-
-/* ---- tree -> nodes -> events ------------------------------------------- */
-
-static cv_result ev_add(em_list *l, em_event e, em_com c)
-{
-    if (c.head.len || c.line.len || c.foot.len || c.tail.len) {
-        em_com *k;
-        CV_GUARD(cv_arena_alloc(l->a, sizeof(*k), (void **)&k));
-        *k = c;
-        e.com = k;
-    }
-    CV_GUARD(cv_yaml_grow((void **)&l->ev, &l->cap, l->n + 1, sizeof(em_event)));
-    l->ev[l->n++] = e;
-    return cv_ok();
-}
-
-/* "#" + strings.Join(comments, "\n#"), around an existing comment. */
-
-static cv_result join_comments(cv_arena *a, const cv_node **cs, size_t n, cv_slice prev_before,
-                               cv_slice prev_after, cv_slice *out)
-{
-    size_t total = prev_before.len + prev_after.len + 2;
-    for (size_t i = 0; i < n; i++) total += cs[i]->len + 2;
-    char *s;
-    CV_GUARD(cv_arena_alloc(a, total, (void **)&s));
-    size_t k = 0;
-    if (prev_before.len) {
-        memcpy(s, prev_before.p, prev_before.len);
-        k = prev_before.len;
-        s[k++] = '\n';
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i) s[k++] = '\n';
-        s[k++] = '#';
-        memcpy(s + k, cs[i]->s, cs[i]->len);
-        k += cs[i]->len;
-    }
-    if (prev_after.len) {
-        s[k++] = '\n';
-        memcpy(s + k, prev_after.p, prev_after.len);
-        k += prev_after.len;
-    }
-    *out = cv_slice_of(s, k);
-    return cv_ok();
-}
-
-/* A yaml.v3 node as sops builds it. */
-typedef struct ynd ynd;
-struct ynd {
-    int kind; /* 0 scalar, 1 seq, 2 map */
-    int style;
-    const char *value;
-    size_t len;
-    const char *tag;
-    em_com *com; /* head, line and foot comments; NULL while none (tail unused) */
-    ynd **c;
-    size_t n;
-    bool has_sc; /* a string's analysis, kept for the emitter */
-    em_scan sc;
-};
-
-/* A comment of n, or an empty slice. */
-#define YND_COM(n, f) ((n)->com ? (n)->com->f : (cv_slice){ 0 })
-
-static cv_result ynd_com(cv_arena *a, ynd *n, em_com **out)
-{
-    if (n->com == NULL) CV_GUARD(cv_arena_alloc(a, sizeof(em_com), (void **)&n->com));
-    *out = n->com;
-    return cv_ok();
-}
 
 static bool valid_utf8(const uint8_t *p, size_t n)
 {
@@ -163,10 +101,6 @@ static size_t cwidth(uint8_t b)
 }
 
 static uint8_t bat(const uint8_t *v, size_t n, size_t i) { return i < n ? v[i] : 0; }
-static bool is_blank_b(const uint8_t *v, size_t n, size_t i)
-{
-    return bat(v, n, i) == ' ' || bat(v, n, i) == '\t';
-}
 static bool is_break_b(const uint8_t *v, size_t n, size_t i)
 {
     uint8_t c = bat(v, n, i);
@@ -183,7 +117,7 @@ static bool is_printable_b(const uint8_t *v, size_t n, size_t i)
 }
 
 typedef struct {
-    bool block_ind, flow_ind, breaks, special, tabs;
+    bool block_ind, flow_ind, breaks, special, tabs, high;
     bool lead_space, lead_break, trail_space, trail_break, break_space, space_break;
 } em_flags;
 
@@ -234,14 +168,14 @@ static void indicator_flags(const uint8_t *v, size_t n, size_t i, bool followed,
 static void space_flags(const uint8_t *v, size_t n, size_t i, bool *prev_space, bool *prev_break,
                         em_flags *f)
 {
-    size_t w = cwidth(v[i]);
+    size_t w = v[i] < 0x80 ? 1 : cwidth(v[i]);
     if (v[i] == ' ') {
         if (i == 0) f->lead_space = true;
         if (i + w == n) f->trail_space = true;
         if (*prev_break) f->break_space = true;
         *prev_space = true;
         *prev_break = false;
-    } else if (is_break_b(v, n, i)) {
+    } else if (v[i] < 0x80 ? v[i] == '\n' || v[i] == '\r' : is_break_b(v, n, i)) {
         f->breaks = true;
         if (i == 0) f->lead_break = true;
         if (i + w == n) f->trail_break = true;
@@ -253,10 +187,44 @@ static void space_flags(const uint8_t *v, size_t n, size_t i, bool *prev_space, 
     }
 }
 
+/* The end of the run of QUIET bytes from i. */
+static size_t quiet_run(const uint8_t *v, size_t n, size_t i)
+{
+    while (i < n && (k_cls[v[i]] & QUIET)) i++;
+    return i;
+}
+
+#if defined(__SSE2__)
+/* Encrypted values and most secrets are long runs of printable ASCII
+ * without spaces. Of the sixteen bytes from v + i (i > 0), how many lead
+ * such (none: 0), with the flags the scan below would set for them: only
+ * flow indicators, ':' (an indicator before a blank) and '#' after a
+ * blank count past the first character. */
+static size_t graph_run16(const uint8_t *v, size_t n, size_t i, bool preceded, em_flags *f)
+{
+    /* Signed compares: bytes from 0x80 are negative, never graphic. */
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+    __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(' ')), _mm_cmplt_epi8(x, _mm_set1_epi8(0x7F)));
+    unsigned good = (unsigned)_mm_movemask_epi8(ok);
+    size_t k = good == 0xFFFFu ? 16 : (size_t)__builtin_ctz(~good);
+    if (k == 0) return 0;
+    unsigned keep = k == 16 ? 0xFFFFu : (1u << k) - 1;
+    __m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20)); /* '[' ']' onto '{' '}' */
+    __m128i fl = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')), _mm_cmpeq_epi8(x, _mm_set1_epi8('?')));
+    fl = _mm_or_si128(fl, _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('{')), _mm_cmpeq_epi8(l, _mm_set1_epi8('}'))));
+    unsigned colon = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':'))) & keep;
+    if (colon || ((unsigned)_mm_movemask_epi8(fl) & keep)) f->flow_ind = true;
+    if (((colon >> (k - 1)) & 1) && (i + k >= n || v[i + k] == ' ' || v[i + k] == '\t'))
+        f->block_ind = true;
+    if (v[i] == '#' && preceded) f->flow_ind = f->block_ind = true;
+    return k;
+}
+#endif
+
 static void analyze(const uint8_t *v, size_t n, bool v2, em_scan *o)
 {
     if (n == 0) {
-        *o = (em_scan){ false, false, true, true, false };
+        *o = (em_scan){ false, false, true, true, false, true };
         return;
     }
     em_flags f = { 0 };
@@ -264,21 +232,30 @@ static void analyze(const uint8_t *v, size_t n, bool v2, em_scan *o)
         f.block_ind = f.flow_ind = true;
     bool preceded = true, prev_space = false, prev_break = false;
     for (size_t i = 0, w; i < n; i += w) {
-        if (k_cls[v[i]] & QUIET) {
-            /* What the calls below would conclude for such a byte. */
+#if defined(__SSE2__)
+        if (i > 0 && i + 16 <= n && (w = graph_run16(v, n, i, preceded, &f)) > 0) {
             preceded = prev_space = prev_break = false;
-            w = 1;
             continue;
         }
-        w = cwidth(v[i]);
-        bool followed = i + w >= n || is_blank_b(v, n, i + w);
+#endif
+        if (k_cls[v[i]] & QUIET) {
+            /* What the calls below would conclude for such bytes. */
+            preceded = prev_space = prev_break = false;
+            w = quiet_run(v, n, i + 1) - i;
+            continue;
+        }
+        uint8_t c = v[i];
+        bool ascii = c < 0x80; /* printable: LF or ' '..'~'; breaks: LF, CR */
+        if (!ascii) f.high = true;
+        w = ascii ? 1 : cwidth(c);
+        bool followed = i + w >= n || v[i + w] == ' ' || v[i + w] == '\t';
         indicator_flags(v, n, i, followed, preceded, &f);
-        if (v[i] == '\t' && !v2) f.tabs = true;
-        else if (!is_printable_b(v, n, i)) f.special = true;
+        if (c == '\t' && !v2) f.tabs = true;
+        else if (ascii ? c != '\n' && (c < 0x20 || c > 0x7E) : !is_printable_b(v, n, i)) f.special = true;
         space_flags(v, n, i, &prev_space, &prev_break, &f);
-        preceded = is_blank_b(v, n, i) || is_break_b(v, n, i) || v[i] == 0;
+        preceded = c == ' ' || c == '\t' || c == 0 || (ascii ? c == '\n' || c == '\r' : is_break_b(v, n, i));
     }
-    *o = (em_scan){ f.breaks, true, true, true, true };
+    *o = (em_scan){ f.breaks, true, true, true, true, !f.high };
     if (f.lead_space || f.lead_break || f.trail_space || f.trail_break) o->flow_plain = o->block_plain = false;
     if (f.trail_space) o->block_ok = false;
     if (f.break_space) o->flow_plain = o->block_plain = o->single_ok = false;
@@ -324,208 +301,6 @@ static bool is_base60(const char *s, size_t n)
     return i == n;
 }
 
-/* encodeBase64: 70-character lines, each ended by a newline when more
- * than one. */
-static cv_result base64_lines(cv_arena *a, const uint8_t *p, size_t n, const char **out, size_t *len)
-{
-    size_t enc = cv_b64_enc_len(n, true);
-    char *e, *o;
-    CV_GUARD(cv_arena_alloc(a, enc + 1, (void **)&e));
-    cv_b64_encode(e, p, n, true);
-    size_t lines = enc / 70 + 1;
-    CV_GUARD(cv_arena_alloc(a, enc + lines + 1, (void **)&o));
-    size_t k = 0;
-    for (size_t i = 0; i < enc; i += 70) {
-        size_t j = i + 70 < enc ? i + 70 : enc;
-        memcpy(o + k, e + i, j - i);
-        k += j - i;
-        if (lines > 1) o[k++] = '\n';
-    }
-    *out = o;
-    *len = k;
-    return cv_ok();
-}
-
-/* stringv, then the style the first emission picks, which the re-parse in
- * Node.Encode keeps. */
-static cv_result string_node(cv_arena *a, const cv_node *v, ynd *o)
-{
-    o->value = v->s;
-    o->len = v->len;
-    bool plain_ok = true;
-    if (!valid_utf8((const uint8_t *)v->s, v->len)) {
-        o->tag = "!!binary";
-        CV_GUARD(base64_lines(a, (const uint8_t *)v->s, v->len, &o->value, &o->len));
-    } else {
-        cv_yres r;
-        cv_yaml_resolve(v->s, v->len, true, &r);
-        plain_ok = r.kind == CV_YR_STR && !is_base60(v->s, v->len) && !is_old_bool(v->s, v->len);
-    }
-    int style = memchr(o->value, '\n', o->len) ? S_LITERAL : plain_ok ? S_PLAIN : S_DOUBLE;
-    em_scan sc;
-    analyze((const uint8_t *)o->value, o->len, false, &sc);
-    if (style == S_PLAIN && !sc.block_plain) style = S_SINGLE;
-    if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
-    if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
-    o->style = style;
-    o->sc = sc;
-    o->has_sc = true;
-    /* A plain "<<" reads back as a merge key, which the encoder tags. */
-    if (style == S_PLAIN && o->len == 2 && memcmp(o->value, "<<", 2) == 0) o->tag = "!!merge";
-    return cv_ok();
-}
-
-static cv_result scalar_node(cv_arena *a, const cv_node *v, ynd *o)
-{
-    char t[CV_NUM_TEXT_MAX];
-    size_t n = 0;
-    o->style = S_PLAIN;
-    switch (v ? v->kind : CV_NODE_NULL) {
-    case CV_NODE_STR: return string_node(a, v, o);
-    case CV_NODE_INT: n = cv_node_int_text(v, t); break;
-    case CV_NODE_BOOL: n = (size_t)snprintf(t, sizeof(t), "%s", v->v.b ? "true" : "false"); break;
-    case CV_NODE_FLOAT:
-        n = cv_go_float(v->v.f, 'g', t);
-        if (strcmp(t, "+Inf") == 0) n = (size_t)snprintf(t, sizeof(t), ".inf");
-        else if (strcmp(t, "-Inf") == 0) n = (size_t)snprintf(t, sizeof(t), "-.inf");
-        else if (strcmp(t, "NaN") == 0) n = (size_t)snprintf(t, sizeof(t), ".nan");
-        break;
-    case CV_NODE_TIME:
-        o->value = v->s;
-        o->len = v->len;
-        return cv_ok();
-    default: n = (size_t)snprintf(t, sizeof(t), "null"); break;
-    }
-    char *s;
-    CV_GUARD(cv_arena_strndup(a, t, n, &s));
-    o->value = s;
-    o->len = n;
-    return cv_ok();
-}
-
-/* ---- store.go's treeValueToNode / appendTreeBranch / appendSequence ---- */
-
-static cv_result new_ynd(cv_arena *a, int kind, ynd **out)
-{
-    CV_GUARD(cv_arena_alloc(a, sizeof(ynd), (void **)out));
-    (*out)->kind = kind;
-    return cv_ok();
-}
-
-static void push_child(ynd *p, ynd *c) { p->c[p->n++] = c; }
-
-static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out);
-
-static cv_result add_head(cv_arena *a, ynd *n, const cv_node **cs, size_t k)
-{
-    if (k == 0) return cv_ok();
-    em_com *c;
-    CV_GUARD(ynd_com(a, n, &c));
-    return join_comments(a, cs, k, (cv_slice){ 0 }, c->head, &c->head);
-}
-
-/* After n's line comment, or its foot comment. */
-static cv_result add_tail(cv_arena *a, ynd *n, bool foot, const cv_node **cs, size_t k)
-{
-    if (k == 0) return cv_ok();
-    em_com *c;
-    CV_GUARD(ynd_com(a, n, &c));
-    cv_slice *field = foot ? &c->foot : &c->line;
-    return join_comments(a, cs, k, *field, (cv_slice){ 0 }, field);
-}
-
-static cv_result collection_node(cv_arena *a, const cv_node *v, size_t depth, ynd *o)
-{
-    bool map = v->kind == CV_NODE_MAP;
-    const cv_node **hd, **il;
-    CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*hd), (void **)&hd));
-    CV_GUARD(cv_arena_alloc(a, (v->n + 1) * sizeof(*il), (void **)&il));
-    size_t nh = 0, ni = 0;
-    CV_GUARD(cv_arena_alloc(a, (2 * v->n + 1) * sizeof(ynd *), (void **)&o->c));
-    bool beginning = true;
-    ynd *last_key = NULL, *last = NULL;
-    for (size_t i = 0; i < v->n; i++) {
-        const cv_item *it = &v->items[i];
-        const cv_node *c = map ? it->key : it->value;
-        if (c && c->kind == CV_NODE_COMMENT) {
-            if (c->inline_comment) il[ni++] = c;
-            else hd[nh++] = c;
-            continue;
-        }
-        if (beginning) {
-            CV_GUARD(add_head(a, o, hd, nh));
-            nh = 0;
-            beginning = false;
-        }
-        ynd *kn = NULL, *vn;
-        if (map) {
-            CV_GUARD(new_ynd(a, 0, &kn));
-            CV_GUARD(scalar_node(a, it->key, kn));
-            CV_GUARD(add_head(a, kn, hd, nh));
-            nh = 0;
-        }
-        CV_GUARD(value_node(a, it->value, depth + 1, &vn));
-        if (!map) {
-            CV_GUARD(add_head(a, vn, hd, nh));
-            nh = 0;
-        }
-        CV_GUARD(add_tail(a, vn, false, il, ni));
-        ni = 0;
-        if (map) push_child(o, kn);
-        push_child(o, vn);
-        last_key = kn;
-        last = vn;
-    }
-    for (size_t i = 0; i < ni; i++) hd[nh++] = il[i];
-    if (nh == 0) return cv_ok();
-    if (beginning) return add_head(a, o, hd, nh);
-    return add_tail(a, map ? last_key : last, true, hd, nh);
-}
-
-static cv_result value_node(cv_arena *a, const cv_node *v, size_t depth, ynd **out)
-{
-    CV_ENSUREF(depth < CV_DOC_MAX_DEPTH, CV_E_LIMIT, "document nested deeper than %u",
-               CV_DOC_MAX_DEPTH);
-    if (v && (v->kind == CV_NODE_MAP || v->kind == CV_NODE_LIST)) {
-        CV_GUARD(new_ynd(a, v->kind == CV_NODE_MAP ? 2 : 1, out));
-        return collection_node(a, v, depth, *out);
-    }
-    CV_GUARD(new_ynd(a, 0, out));
-    return scalar_node(a, v, *out);
-}
-
-/* encode.go's node(): events, with key foot comments carried as the next
- * event's tail. */
-static cv_result node_events(em_list *l, const ynd *n, cv_slice tail)
-{
-    if (n->kind == 0) {
-        em_event e = { E_SCALAR, n->style, n->value, n->len, n->tag, NULL, n->has_sc, n->sc };
-        return ev_add(l, e, (em_com){ YND_COM(n, head), YND_COM(n, line), YND_COM(n, foot), tail });
-    }
-    bool map = n->kind == 2;
-    em_event e = { .type = map ? E_MAP_START : E_SEQ_START };
-    CV_GUARD(ev_add(l, e, (em_com){ .head = YND_COM(n, head), .tail = map ? tail : (cv_slice){ 0 } }));
-    cv_slice t = { 0 };
-    for (size_t i = 0; i < n->n; i++) {
-        if (!map) {
-            CV_GUARD(node_events(l, n->c[i], (cv_slice){ 0 }));
-            continue;
-        }
-        /* The key's foot comment goes after its value. */
-        ynd k = *n->c[i];
-        em_com kc = k.com ? *k.com : (em_com){ 0 };
-        cv_slice foot = kc.foot;
-        kc.foot = (cv_slice){ 0 };
-        k.com = &kc;
-        CV_GUARD(node_events(l, &k, t));
-        t = foot;
-        CV_GUARD(node_events(l, n->c[++i], (cv_slice){ 0 }));
-    }
-    e = (em_event){ .type = map ? E_MAP_END : E_SEQ_END };
-    return ev_add(l, e, (em_com){ .line = YND_COM(n, line), .foot = YND_COM(n, foot),
-                                  .tail = map ? t : (cv_slice){ 0 } });
-}
-
 /* ---- the emitter (emitterc.go) ----------------------------------------- */
 
 enum {
@@ -538,8 +313,9 @@ enum {
 typedef struct {
     cv_arena *a;
     cv_buf *out;
-    const em_event *ev;
-    size_t nev, head;
+    em_event *win;              /* the window: two events, in the arena */
+    size_t count;               /* events made so far */
+    const em_event *cur, *nxt;  /* the event emitted and the one after it (or NULL) */
     int state;
     int *states;
     size_t nstates, states_cap;
@@ -558,17 +334,40 @@ typedef struct {
     const char *tag;
 } em;
 
+/* Bytes into the output; the buffer was reserved for the whole text, so
+ * they nearly always fit (cv_buf keeps a byte spare for a NUL). */
+static cv_result out_add(em *e, const void *p, size_t n)
+{
+    cv_buf *b = e->out;
+    if (n < b->cap - b->len) {
+        memcpy(b->p + b->len, p, n);
+        b->len += n;
+        return cv_ok();
+    }
+    return cv_buf_add(b, p, n);
+}
+
+static cv_result out_byte(em *e, uint8_t c)
+{
+    cv_buf *b = e->out;
+    if (b->len + 1 < b->cap) {
+        b->p[b->len++] = c;
+        return cv_ok();
+    }
+    return cv_buf_add_byte(b, c);
+}
+
 static cv_result put(em *e, uint8_t c)
 {
     e->column++;
-    return cv_buf_add_byte(e->out, c);
+    return out_byte(e, c);
 }
 
 static cv_result put_break(em *e)
 {
     e->column = 0;
     e->indention = true;
-    return cv_buf_add_byte(e->out, '\n');
+    return out_byte(e, '\n');
 }
 
 /* One character of v at *i. */
@@ -576,7 +375,7 @@ static cv_result write_ch(em *e, const uint8_t *v, size_t n, size_t *i)
 {
     size_t w = cwidth(v[*i]);
     if (*i + w > n) w = n - *i;
-    CV_GUARD(cv_buf_add(e->out, v + *i, w));
+    CV_GUARD(out_add(e, v + *i, w));
     e->column++;
     *i += w;
     return cv_ok();
@@ -589,7 +388,7 @@ static cv_result write_run(em *e, const uint8_t *v, size_t n)
     size_t chars = 0;
     for (size_t i = 0; i < n; chars++) i += v[i] < 0x80 ? 1 : cwidth(v[i]);
     e->column += (int)chars;
-    return cv_buf_add(e->out, v, n);
+    return out_add(e, v, n);
 }
 
 static cv_result write_all(em *e, const char *s)
@@ -632,7 +431,12 @@ static cv_result write_indent(em *e)
     if (!e->indention || e->column > indent || (e->column == indent && !e->whitespace))
         CV_GUARD(put_break(e));
     if (e->foot_indent == indent) CV_GUARD(put_break(e));
-    while (e->column < indent) CV_GUARD(put(e, ' '));
+    if (e->column < indent) {
+        static const char spaces[17] = "                ";
+        for (int k = indent - e->column; k > 0; k -= 16)
+            CV_GUARD(out_add(e, spaces, k < 16 ? (size_t)k : 16));
+        e->column = indent;
+    }
     e->whitespace = true;
     e->foot_indent = -1;
     return cv_ok();
@@ -713,7 +517,7 @@ static cv_result process_foot_comment(em *e)
 
 static cv_result push_int(cv_arena *a, int **arr, size_t *n, size_t *cap, int v)
 {
-    CV_GUARD(cv_arena_grow(a, (void **)arr, cap, *n + 1, sizeof(int)));
+    if (*n >= *cap) CV_GUARD(cv_arena_grow(a, (void **)arr, cap, *n + 1, sizeof(int)));
     (*arr)[(*n)++] = v;
     return cv_ok();
 }
@@ -769,11 +573,13 @@ static bool one_line(const uint8_t *v, size_t n, size_t *chars)
 static cv_result write_plain(em *e, const uint8_t *v, size_t n)
 {
     if (n > 0 && !e->whitespace) CV_GUARD(put(e, ' '));
-    size_t chars;
-    if (e->best_width == INT_MAX && one_line(v, n, &chars)) {
+    size_t chars = n;
+    /* The scalar's analysis (v is e->sv) often knows the answer already. */
+    bool fast = !e->sc.multiline && e->sc.ascii;
+    if (e->best_width == INT_MAX && (fast || one_line(v, n, &chars))) {
         /* No break and no folding: the text as it is. */
         e->column += (int)chars;
-        CV_GUARD(cv_buf_add(e->out, v, n));
+        CV_GUARD(out_add(e, v, n));
         if (n > 0) e->whitespace = false;
         e->indention = false;
         if (e->root_ctx) e->open_ended = true;
@@ -1029,12 +835,12 @@ static cv_result emit_scalar(em *e, const em_event *ev)
 
 static bool next_is(const em *e, int a, int b)
 {
-    return e->head + 1 < e->nev && e->ev[e->head].type == a && e->ev[e->head + 1].type == b;
+    return e->nxt && e->cur->type == a && e->nxt->type == b;
 }
 
 static bool check_simple_key(const em *e)
 {
-    const em_event *ev = &e->ev[e->head];
+    const em_event *ev = e->cur;
     size_t len = 0;
     switch (ev->type) {
     case E_SCALAR:
@@ -1280,11 +1086,11 @@ static cv_result dispatch(em *e, const em_event *ev)
 
 static void analyze_event(em *e, const em_event *ev)
 {
-    const em_com *c = ev->com;
-    if (c && c->head.len) e->head_c = c->head;
-    if (c && c->line.len) e->line_c = c->line;
-    if (c && c->foot.len) e->foot_c = c->foot;
-    if (c && c->tail.len) e->tail_c = c->tail;
+    const em_com *c = &ev->com;
+    if (c->head.len) e->head_c = c->head;
+    if (c->line.len) e->line_c = c->line;
+    if (c->foot.len) e->foot_c = c->foot;
+    if (c->tail.len) e->tail_c = c->tail;
     e->tag = ev->type == E_SCALAR ? ev->tag : NULL;
     /* yaml.v2 resolves "<<" only through its lookup table, which a '<'
      * never reaches: a plain string there, never a merge key. */
@@ -1297,69 +1103,373 @@ static void analyze_event(em *e, const em_event *ev)
     }
 }
 
-static cv_result run_emitter(cv_arena *a, const em_list *l, int indent, bool v2, cv_buf *out)
+
+/* ---- the window of events ------------------------------------------------- */
+
+/* The slot for the next event, cleared (but for num). */
+static em_event *ev_slot(em *e)
 {
-    em e = { .a = a, .out = out, .ev = l->ev, .nev = l->n, .indent = -1, .foot_indent = -1,
-             .whitespace = true, .indention = true, .v2 = v2, .best_width = v2 ? 80 : INT_MAX };
-    e.best_indent = indent < 2 || indent > 9 ? 2 : indent;
-    for (e.head = 0; e.head < l->n; e.head++) {
-        analyze_event(&e, &l->ev[e.head]);
-        CV_GUARD(dispatch(&e, &l->ev[e.head]));
+    em_event *s = &e->win[e->count & 1];
+    s->type = E_SCALAR;
+    s->style = S_ANY;
+    s->value = s->tag = NULL;
+    s->len = 0;
+    s->com = (em_com){ 0 };
+    s->has_sc = false;
+    return s;
+}
+
+static cv_result ev_run(em *e, const em_event *cur, const em_event *nxt)
+{
+    e->cur = cur;
+    e->nxt = nxt;
+    analyze_event(e, cur);
+    return dispatch(e, cur);
+}
+
+/* The slot ev_slot gave is filled: the event before it now has the
+ * lookahead it needs and is emitted, which frees its slot. */
+static cv_result ev_push(em *e)
+{
+    e->count++;
+    if (e->count < 2) return cv_ok();
+    return ev_run(e, &e->win[e->count & 1], &e->win[(e->count - 1) & 1]);
+}
+
+static cv_result ev_mark(em *e, int type, em_com c)
+{
+    em_event *s = ev_slot(e);
+    s->type = type;
+    s->com = c;
+    return ev_push(e);
+}
+
+/* ---- how yaml.v3 encodes a Go value into a scalar node ------------------ */
+
+/* encodeBase64: 70-character lines, each ended by a newline when more
+ * than one. The text is encoded at the end of its buffer and its lines
+ * moved forward into place (a line never lands past where it was read). */
+static cv_result base64_lines(cv_arena *a, const uint8_t *p, size_t n, const char **out, size_t *len)
+{
+    size_t enc = cv_b64_enc_len(n, true);
+    size_t lines = enc / 70 + 1, nl = lines > 1 ? lines : 0;
+    char *o;
+    CV_GUARD(cv_arena_alloc(a, enc + nl + 1, (void **)&o));
+    cv_b64_encode(o + nl, p, n, true);
+    size_t k = 0;
+    for (size_t i = 0; i < enc; i += 70) {
+        size_t j = i + 70 < enc ? i + 70 : enc;
+        memmove(o + k, o + nl + i, j - i);
+        k += j - i;
+        if (nl) o[k++] = '\n';
+    }
+    o[k] = '\0';
+    *out = o;
+    *len = k;
+    return cv_ok();
+}
+
+/* stringv, then the style the first emission picks, which the re-parse in
+ * Node.Encode keeps. */
+static cv_result string_event(cv_arena *a, const cv_node *v, em_event *o)
+{
+    o->value = v->s;
+    o->len = v->len;
+    bool plain_ok = true;
+    if (!valid_utf8((const uint8_t *)v->s, v->len)) {
+        o->tag = "!!binary";
+        CV_GUARD(base64_lines(a, (const uint8_t *)v->s, v->len, &o->value, &o->len));
+    } else {
+        cv_yres r;
+        cv_yaml_resolve(v->s, v->len, true, &r);
+        plain_ok = r.kind == CV_YR_STR && !is_base60(v->s, v->len) && !is_old_bool(v->s, v->len);
+    }
+    int style = memchr(o->value, '\n', o->len) ? S_LITERAL : plain_ok ? S_PLAIN : S_DOUBLE;
+    em_scan sc;
+    analyze((const uint8_t *)o->value, o->len, false, &sc);
+    if (style == S_PLAIN && !sc.block_plain) style = S_SINGLE;
+    if (style == S_SINGLE && !sc.single_ok) style = S_DOUBLE;
+    if (style == S_LITERAL && !sc.block_ok) style = S_DOUBLE;
+    o->style = style;
+    o->sc = sc;
+    o->has_sc = true;
+    /* A plain "<<" reads back as a merge key, which the encoder tags. */
+    if (style == S_PLAIN && o->len == 2 && memcmp(o->value, "<<", 2) == 0) o->tag = "!!merge";
+    return cv_ok();
+}
+
+static void text_event(em_event *o, const char *s)
+{
+    o->value = s;
+    o->len = strlen(s);
+}
+
+static void float_event(double f, em_event *o)
+{
+    o->len = cv_go_float(f, 'g', o->num);
+    o->value = o->num;
+    if (strcmp(o->num, "+Inf") == 0) text_event(o, ".inf");
+    else if (strcmp(o->num, "-Inf") == 0) text_event(o, "-.inf");
+    else if (strcmp(o->num, "NaN") == 0) text_event(o, ".nan");
+}
+
+static cv_result scalar_event(cv_arena *a, const cv_node *v, em_event *o)
+{
+    o->style = S_PLAIN;
+    switch (v ? v->kind : CV_NODE_NULL) {
+    case CV_NODE_STR: return string_event(a, v, o);
+    case CV_NODE_INT:
+        o->len = cv_node_int_text(v, o->num);
+        o->value = o->num;
+        break;
+    case CV_NODE_BOOL: text_event(o, v->v.b ? "true" : "false"); break;
+    case CV_NODE_FLOAT: float_event(v->v.f, o); break;
+    case CV_NODE_TIME:
+        o->value = v->s;
+        o->len = v->len;
+        break;
+    default: text_event(o, "null"); break;
     }
     return cv_ok();
 }
 
+/* ---- store.go's treeValueToNode / appendTreeBranch / appendSequence ----
+ *
+ * sops builds a yaml.v3 node per value, moving the tree's COMMENT items
+ * onto them: comment lines before a collection's first value become the
+ * collection's head comment; later ones the head comment of the next key
+ * (a sequence: of the next item); inline comments the line comment of the
+ * value that follows them; what trails the last value becomes the last
+ * key's foot comment (the map's tail, after it) or the last item's foot
+ * comment, standalone lines first. Encoding those nodes gives the events
+ * below, made here straight from the tree. */
+
+enum { C_HEAD = 1, C_LINE = 2, C_BOTH = 3 };
+
+static const cv_node *item_comment(const cv_node *v, size_t i)
+{
+    const cv_item *it = &v->items[i];
+    const cv_node *c = v->kind == CV_NODE_MAP ? it->key : it->value;
+    return c && c->kind == CV_NODE_COMMENT ? c : NULL;
+}
+
+static bool picked(const cv_node *c, int pass)
+{
+    return c && (pass == C_HEAD ? !c->inline_comment : c->inline_comment);
+}
+
+/* How many comments of items [from, to) `which` takes; their bytes with
+ * separators are added to *total. */
+static size_t count_comments(const cv_node *v, size_t from, size_t to, int which, size_t *total)
+{
+    size_t n = 0;
+    for (int pass = C_HEAD; pass <= C_LINE; pass++)
+        for (size_t i = from; i < to && (which & pass); i++)
+            if (picked(item_comment(v, i), pass)) *total += item_comment(v, i)->len + 2, n++;
+    return n;
+}
+
+/* before + "\n" + "#" + strings.Join(comments, "\n#") + "\n" + after, for
+ * the comments of items [from, to) that `which` takes; before or after
+ * (one of them is empty) as it is when there are none. */
+static cv_result join_range(cv_arena *a, const cv_node *v, size_t from, size_t to, int which,
+                            cv_slice before, cv_slice after, cv_slice *out)
+{
+    size_t total = before.len + after.len + 2;
+    size_t n = from < to ? count_comments(v, from, to, which, &total) : 0;
+    if (n == 0) {
+        *out = before.len ? before : after;
+        return cv_ok();
+    }
+    char *s;
+    CV_GUARD(cv_arena_alloc(a, total, (void **)&s));
+    size_t k = 0;
+    if (before.len) {
+        memcpy(s, before.p, before.len);
+        k = before.len;
+        s[k++] = '\n';
+    }
+    for (int pass = C_HEAD, first = 1; pass <= C_LINE; pass++) {
+        for (size_t i = from; i < to && (which & pass); i++) {
+            const cv_node *c = item_comment(v, i);
+            if (!picked(c, pass)) continue;
+            if (!first) s[k++] = '\n';
+            first = 0;
+            s[k++] = '#';
+            memcpy(s + k, c->s, c->len);
+            k += c->len;
+        }
+    }
+    if (after.len) {
+        s[k++] = '\n';
+        memcpy(s + k, after.p, after.len);
+        k += after.len;
+    }
+    *out = cv_slice_of(s, k);
+    return cv_ok();
+}
+
+/* What a value's node gets from its parent: comment text before its own
+ * head comment, its line and foot comments. */
+typedef struct {
+    cv_slice head, line, foot;
+} em_around;
+
+static cv_result walk_value(em *e, const cv_node *v, size_t depth, em_around ar);
+
+/* One value of a collection at item i, whose comments are the items
+ * [from, i); the first value's standalone ones went to the collection. */
+static cv_result walk_item(em *e, const cv_node *v, size_t from, size_t i, bool first,
+                           cv_slice foot, size_t depth)
+{
+    cv_slice hd = { 0 }, il;
+    if (!first) CV_GUARD(join_range(e->a, v, from, i, C_HEAD, hd, hd, &hd));
+    CV_GUARD(join_range(e->a, v, from, i, C_LINE, (cv_slice){ 0 }, (cv_slice){ 0 }, &il));
+    const cv_item *it = &v->items[i];
+    if (v->kind == CV_NODE_LIST)
+        return walk_value(e, it->value, depth + 1, (em_around){ hd, il, foot });
+    em_event *k = ev_slot(e);
+    CV_GUARD(scalar_event(e->a, it->key, k));
+    k->com.head = hd;
+    CV_GUARD(ev_push(e));
+    return walk_value(e, it->value, depth + 1, (em_around){ .line = il });
+}
+
+static cv_result walk_collection(em *e, const cv_node *v, size_t depth, em_around ar)
+{
+    bool map = v->kind == CV_NODE_MAP;
+    size_t first = v->n, last = v->n;
+    for (size_t i = 0; i < v->n && first == v->n; i++)
+        if (!item_comment(v, i)) first = i;
+    for (size_t i = v->n; i > first && last == v->n; i--)
+        if (!item_comment(v, i - 1)) last = i - 1;
+    cv_slice head, trail = { 0 };
+    CV_GUARD(join_range(e->a, v, 0, first, first == v->n ? C_BOTH : C_HEAD, ar.head,
+                        (cv_slice){ 0 }, &head));
+    CV_GUARD(ev_mark(e, map ? E_MAP_START : E_SEQ_START, (em_com){ .head = head }));
+    if (first < v->n)
+        CV_GUARD(join_range(e->a, v, last + 1, v->n, C_BOTH, trail, trail, &trail));
+    for (size_t i = first, from = 0; i <= last && i < v->n; i++) {
+        if (item_comment(v, i)) continue;
+        cv_slice foot = !map && i == last ? trail : (cv_slice){ 0 };
+        CV_GUARD(walk_item(e, v, from, i, i == first, foot, depth));
+        from = i + 1;
+    }
+    return ev_mark(e, map ? E_MAP_END : E_SEQ_END,
+                   (em_com){ .line = ar.line, .foot = ar.foot, .tail = map ? trail : (cv_slice){ 0 } });
+}
+
+static cv_result walk_value(em *e, const cv_node *v, size_t depth, em_around ar)
+{
+    CV_ENSUREF(depth < CV_DOC_MAX_DEPTH, CV_E_LIMIT, "document nested deeper than %u",
+               CV_DOC_MAX_DEPTH);
+    if (v && (v->kind == CV_NODE_MAP || v->kind == CV_NODE_LIST))
+        return walk_collection(e, v, depth, ar);
+    em_event *s = ev_slot(e);
+    CV_GUARD(scalar_event(e->a, v, s));
+    s->com = (em_com){ .head = ar.head, .line = ar.line, .foot = ar.foot };
+    return ev_push(e);
+}
+
+/* ---- the output's size ------------------------------------------------------ */
+
+/* About how many bytes a block-style emission of v takes at column col
+ * (plain scalars, one line each): the output buffer is reserved once
+ * instead of doubling through copies (each wiped, when secret). */
+static size_t est_scalar(const cv_node *v)
+{
+    switch (v ? v->kind : CV_NODE_NULL) {
+    case CV_NODE_STR:
+    case CV_NODE_TIME: return v->len;
+    case CV_NODE_INT: {
+        uint64_t u = v->uint64 || v->v.i >= 0 ? (uint64_t)v->v.i : 0 - (uint64_t)v->v.i;
+        size_t d = v->v.i < 0 && !v->uint64 ? 2 : 1;
+        for (; u >= 10; u /= 10) d++;
+        return d;
+    }
+    case CV_NODE_FLOAT: return 24;
+    case CV_NODE_BOOL: return 5;
+    default: return 4;
+    }
+}
+
+static size_t est_value(const cv_node *v, size_t col, size_t step, size_t depth)
+{
+    if (!v || (v->kind != CV_NODE_MAP && v->kind != CV_NODE_LIST)) return est_scalar(v) + 1;
+    if (depth >= CV_DOC_MAX_DEPTH) return 0; /* the walk fails there */
+    size_t sum = 3;
+    bool map = v->kind == CV_NODE_MAP;
+    for (size_t i = 0; i < v->n; i++) {
+        const cv_item *it = &v->items[i];
+        const cv_node *c = item_comment(v, i), *x = it->value;
+        bool coll = x && (x->kind == CV_NODE_MAP || x->kind == CV_NODE_LIST);
+        if (c) sum += col + c->len + 3;
+        else if (map) sum += col + est_scalar(it->key) + 2 + est_value(x, col + step, step, depth + 1);
+        else sum += coll ? est_value(x, col + 2, step, depth + 1) : col + 2 + est_value(x, 0, step, depth + 1);
+    }
+    return sum;
+}
+
 /* ---- entry points --------------------------------------------------------- */
 
-static cv_result doc_events(em_list *l, const ynd *root)
+static cv_result emit_docs(em *e, const cv_node *const *b, size_t n)
 {
-    CV_GUARD(ev_add(l, (em_event){ .type = E_DOC_START }, (em_com){ 0 }));
-    CV_GUARD(node_events(l, root, (cv_slice){ 0 }));
-    return ev_add(l, (em_event){ .type = E_DOC_END }, (em_com){ 0 });
+    CV_GUARD(ev_mark(e, E_STREAM_START, (em_com){ 0 }));
+    for (size_t i = 0; i < n; i++) {
+        CV_GUARD(ev_mark(e, E_DOC_START, (em_com){ 0 }));
+        CV_GUARD(walk_value(e, b[i], 0, (em_around){ 0 }));
+        CV_GUARD(ev_mark(e, E_DOC_END, (em_com){ 0 }));
+    }
+    CV_GUARD(ev_mark(e, E_STREAM_END, (em_com){ 0 }));
+    return ev_run(e, &e->win[(e->count - 1) & 1], NULL);
 }
 
 static cv_result emit_branches(cv_arena *a, const cv_node *const *b, size_t n, int indent,
                                bool v2, cv_buf *out)
 {
-    em_list l = { .a = a };
-    cv_result r = ev_add(&l, (em_event){ .type = E_STREAM_START }, (em_com){ 0 });
-    for (size_t i = 0; i < n && cv_is_ok(r); i++) {
-        ynd *root;
-        r = value_node(a, b[i], 0, &root);
-        if (cv_is_ok(r)) r = doc_events(&l, root);
+    em e = { .a = a, .out = out, .indent = -1, .foot_indent = -1, .whitespace = true,
+             .indention = true, .v2 = v2, .best_width = v2 ? 80 : INT_MAX };
+    e.best_indent = indent < 2 || indent > 9 ? 2 : indent;
+    size_t est = 0;
+    for (size_t i = 0; i < n; i++) est += est_value(b[i], 0, (size_t)e.best_indent, 0) + 4;
+    est += est / 64;
+    if (est > out->max - out->len) est = out->max - out->len;
+    CV_GUARD(cv_buf_reserve(out, est));
+    CV_GUARD(cv_arena_alloc(a, 2 * sizeof(em_event), (void **)&e.win));
+    size_t len0 = out->len;
+    cv_result r = emit_docs(&e, b, n);
+    if (!cv_is_ok(r)) {
+        /* Nothing of a failed emission stays in the caller's buffer. */
+        if (out->wipe) cv_wipe(out->p + len0, out->len - len0);
+        out->len = len0;
     }
-    if (cv_is_ok(r)) r = ev_add(&l, (em_event){ .type = E_STREAM_END }, (em_com){ 0 });
-    if (cv_is_ok(r)) r = run_emitter(a, &l, indent, v2, out);
-    free(l.ev);
+    return r;
+}
+
+static cv_result emit_in_arena(const cv_node *const *b, size_t n, int indent, bool v2,
+                               cv_buf *out)
+{
+    cv_arena *a;
+    CV_GUARD(cv_arena_new(&a));
+    cv_result r = emit_branches(a, b, n, indent, v2, out);
+    cv_arena_free(&a);
     return r;
 }
 
 cv_result cv_yaml_emit(const cv_doc *doc, int indent, cv_buf *out)
 {
     CV_ENSUREF(indent >= 0, CV_E_DOC_UNSUPPORTED, "YAML Negative indentation not accepted");
-    cv_arena *a;
-    CV_GUARD(cv_arena_new(&a));
-    cv_result r = emit_branches(a, (const cv_node *const *)doc->branches, doc->n,
-                                indent == 0 ? 4 : indent, false, out);
-    cv_arena_free(&a);
-    return r;
+    return emit_in_arena((const cv_node *const *)doc->branches, doc->n, indent == 0 ? 4 : indent,
+                         false, out);
 }
 
 cv_result cv_yaml_emit_value(const cv_node *n, int indent, cv_buf *out)
 {
     CV_ENSUREF(indent >= 0, CV_E_DOC_UNSUPPORTED, "YAML Negative indentation not accepted");
-    cv_arena *a;
-    CV_GUARD(cv_arena_new(&a));
-    cv_result r = emit_branches(a, &n, 1, indent == 0 ? 4 : indent, false, out);
-    cv_arena_free(&a);
-    return r;
+    return emit_in_arena(&n, 1, indent == 0 ? 4 : indent, false, out);
 }
 
 cv_result cv_yaml_emit_v2(const cv_node *n, cv_buf *out)
 {
-    cv_arena *a;
-    CV_GUARD(cv_arena_new(&a));
-    cv_result r = emit_branches(a, &n, 1, 2, true, out);
-    cv_arena_free(&a);
-    return r;
+    return emit_in_arena(&n, 1, 2, true, out);
 }

@@ -16,6 +16,7 @@
 #include "secrets/doc/gostr.h"
 #include "secrets/doc/ini.h"
 #include "secrets/doc/json.h"
+#include "secrets/doc/num.h"
 #include "secrets/runtime/init.h"
 #include "tests/lib/doc_dump.h"
 #include "tests/lib/vectors.h"
@@ -316,6 +317,30 @@ Test(codecs, flatten_errors)
 }
 
 /* ---- Go string helpers -------------------------------------------------- */
+
+/* strconv.Itoa: the extremes as Go prints them, and a sweep of magnitudes
+ * (each power of ten and its neighbours, both signs) against libc's %lld. */
+Test(codecs, go_itoa)
+{
+    char out[CV_NUM_TEXT_MAX], ref[32];
+    cr_assert_eq(cv_go_int(INT64_MIN, out), 20);
+    cr_assert_str_eq(out, "-9223372036854775808");
+    cr_assert_eq(cv_go_int(INT64_MAX, out), 19);
+    cr_assert_str_eq(out, "9223372036854775807");
+    cr_assert_eq(cv_go_int(0, out), 1);
+    cr_assert_str_eq(out, "0");
+    for (int64_t p = 1; p > 0 && p <= INT64_MAX / 10; p *= 10) {
+        for (int64_t d = -1; d <= 1; d++) {
+            for (int s = -1; s <= 1; s += 2) {
+                int64_t v = s * (p + d);
+                size_t n = cv_go_int(v, out);
+                snprintf(ref, sizeof(ref), "%lld", (long long)v);
+                cr_assert_str_eq(out, ref);
+                cr_assert_eq(n, strlen(ref));
+            }
+        }
+    }
+}
 
 Test(codecs, go_utf8_and_space)
 {

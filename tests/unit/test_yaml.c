@@ -175,3 +175,36 @@ Test(yaml, ten_thousand_values)
     cv_buf_release(&in);
     cv_doc_clear(&doc);
 }
+
+/* Every indicator at every offset of a 40-character value (the scalar
+ * analysis takes sixteen bytes at a time, then a byte tail): a value with
+ * ": " or " #" in it, or ending with ':', is single-quoted, any other
+ * stays plain, so each document below is written back as it was read. */
+Test(yaml, indicators_at_every_offset)
+{
+    static const char *const pieces[] = { ": ", " #", ",", "[", "]", "{", "}", "?", ":", "#", "-", "'", "\"" };
+    cv_buf out;
+    cv_buf_init(&out, 4096);
+    for (size_t p = 0; p < sizeof(pieces) / sizeof(*pieces); p++) {
+        for (size_t at = 1; at <= 40; at++) {
+            char v[64], in[128];
+            size_t pl = strlen(pieces[p]);
+            memset(v, 'a', at);
+            memcpy(v + at, pieces[p], pl);
+            memset(v + at + pl, 'a', 40 - at);
+            v[40 + pl] = '\0';
+            bool quoted = strstr(v, ": ") || strstr(v, " #") || v[40 + pl - 1] == ':';
+            if (quoted && strchr(v, '\'')) continue;
+            snprintf(in, sizeof(in), quoted ? "k: '%s'\n" : "k: %s\n", v);
+            cv_doc doc;
+            cr_assert(cv_is_ok(cv_doc_init(&doc)));
+            cr_assert(cv_is_ok(cv_yaml_load(cv_slice_str(in), &doc)), "%s", in);
+            cv_buf_reset(&out);
+            cr_assert(cv_is_ok(cv_yaml_emit(&doc, 0, &out)));
+            cr_expect(out.len == strlen(in) && memcmp(out.p, in, out.len) == 0, "%s -> %.*s", in,
+                      (int)out.len, out.p);
+            cv_doc_clear(&doc);
+        }
+    }
+    cv_buf_release(&out);
+}

@@ -31,16 +31,23 @@ typedef struct {
 
 static bool tag_is(const ynode *n, const char *t) { return strcmp(n->tag, t) == 0; }
 
+static bool quoted_style(const ynode *n)
+{
+    return (n->style & (YN_DQ | YN_SQ | YN_LITERAL | YN_FOLDED)) != 0;
+}
+
+/* Untagged scalars (nearly all of them) are decided without a string
+ * compare. */
 static bool indicated_string(const ynode *n)
 {
-    return n->kind == YN_SCALAR &&
-           (tag_is(n, "!!str") || ((n->tag[0] == 0 || tag_is(n, "!")) &&
-                                   (n->style & (YN_DQ | YN_SQ | YN_LITERAL | YN_FOLDED))));
+    if (n->kind != YN_SCALAR) return false;
+    if (n->tag[0] == 0) return quoted_style(n);
+    return tag_is(n, "!!str") || (tag_is(n, "!") && quoted_style(n));
 }
 
 static bool resolvable(const char *t)
 {
-    static const char *const ok[] = { "", "!!str", "!!bool", "!!int", "!!float", "!!null",
+    static const char *const ok[] = { "!!str", "!!bool", "!!int", "!!float", "!!null",
                                       "!!timestamp", NULL };
     for (const char *const *p = ok; *p; p++)
         if (strcmp(*p, t) == 0) return true;
@@ -94,14 +101,19 @@ static cv_result decode_scalar(ld *L, const ynode *n, yval *v)
     v->s = n->value;
     v->n = n->len;
     if (indicated_string(n)) return cv_ok();
+    if (n->tag[0] == 0) {
+        cv_yaml_resolve(n->value, n->len, true, &v->r);
+        v->kind = v->r.kind == CV_YR_MERGE ? CV_YR_STR : v->r.kind;
+        return cv_ok();
+    }
     if (tag_is(n, "!!binary")) return b64_value(L, n, v);
     if (!resolvable(n->tag)) return cv_ok();
-    bool ts_ok = n->tag[0] == 0 || tag_is(n, "!!timestamp");
+    bool ts_ok = tag_is(n, "!!timestamp");
     cv_yaml_resolve(n->value, n->len, ts_ok, &v->r);
     int rk = v->r.kind;
     if (rk == CV_YR_MERGE) rk = CV_YR_STR;
     v->kind = rk;
-    if (n->tag[0] == 0 || strcmp(res_tag(rk), n->tag) == 0) return cv_ok();
+    if (strcmp(res_tag(rk), n->tag) == 0) return cv_ok();
     if (tag_is(n, "!!float") && rk == CV_YR_INT) {
         v->kind = CV_YR_FLOAT;
         v->r.f = (double)v->r.i;
@@ -162,14 +174,14 @@ static cv_result terror(ld *L, const ynode *n, const char *tag, int out)
     if (L->terrors.len) CV_GUARD(cv_buf_add_str(&L->terrors, "\n  "));
     if (n->kind == YN_SEQ || n->kind == YN_MAP) {
         L->root_type = out == OUT_TOP;
-        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s into %s", n->line, tag,
+        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s into %s", (size_t)n->line, tag,
                            out_type(out));
     }
     L->root_type = out == OUT_TOP;
     if (n->len > 10)
-        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.7s...` into %s", n->line,
+        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.7s...` into %s", (size_t)n->line,
                            tag, n->value, out_type(out));
-    return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.*s` into %s", n->line, tag,
+    return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.*s` into %s", (size_t)n->line, tag,
                        (int)n->len, n->value, out_type(out));
 }
 
@@ -196,8 +208,10 @@ typedef struct {
 
 static uint64_t key_hash(const ynode *k)
 {
+    size_t len;
+    const char *t = yn_text(k, &len);
     uint64_t h = 1469598103934665603ull ^ (uint64_t)k->kind;
-    for (size_t i = 0; i < k->len; i++) h = (h ^ (uint8_t)k->value[i]) * 1099511628211ull;
+    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)t[i]) * 1099511628211ull;
     return h;
 }
 
@@ -210,7 +224,9 @@ static int cmp_keyhash(const void *a, const void *b)
 
 static bool same_key(const ynode *a, const ynode *b)
 {
-    return a->kind == b->kind && a->len == b->len && memcmp(a->value ? a->value : "", b->value ? b->value : "", a->len) == 0;
+    size_t al, bl;
+    const char *at = yn_text(a, &al), *bt = yn_text(b, &bl);
+    return a->kind == b->kind && al == bl && memcmp(at, bt, al) == 0;
 }
 
 /* yaml.v3 compares every pair of keys (kind and text); the messages come in
@@ -241,9 +257,11 @@ static cv_result check_dups(ld *L, const ynode *n, bool *found)
             const ynode *kj = n->content[2 * j];
             if (!same_key(ki, kj)) continue;
             if (L->terrors.len) CV_GUARD(cv_buf_add_str(&L->terrors, "\n  "));
-            CV_GUARD(cv_buf_addf(&L->terrors, "line %zu: mapping key ", kj->line));
-            CV_GUARD(go_quote(&L->terrors, kj->value ? kj->value : "", kj->len));
-            CV_GUARD(cv_buf_addf(&L->terrors, " already defined at line %zu", ki->line));
+            CV_GUARD(cv_buf_addf(&L->terrors, "line %zu: mapping key ", (size_t)kj->line));
+            size_t kl;
+            const char *kt = yn_text(kj, &kl);
+            CV_GUARD(go_quote(&L->terrors, kt, kl));
+            CV_GUARD(cv_buf_addf(&L->terrors, " already defined at line %zu", (size_t)ki->line));
             *found = true;
             L->dup_seen = true;
         }
@@ -336,7 +354,7 @@ static cv_result check_alias(ld *L, ynode *n, int out, bool *good)
     L->alias_depth++;
     cv_result r = check(L, n->alias, out, good);
     L->alias_depth--;
-    n->style = saved;
+    n->style = (int8_t)saved;
     return r;
 }
 
@@ -422,19 +440,19 @@ static cv_result seq_value(ld *L, ynode *n, bool handled, cv_node **out)
     cv_node *list;
     CV_GUARD(cv_node_new(L->doc, CV_NODE_LIST, &list));
     if (!handled) {
-        CV_GUARD(add_comments(L, list, n->head, false));
-        CV_GUARD(add_comments(L, list, n->linec, false));
+        CV_GUARD(add_comments(L, list, yn_head(n), false));
+        CV_GUARD(add_comments(L, list, yn_linec(n), false));
     }
     for (size_t i = 0; i < n->n; i++) {
         ynode *it = n->content[i];
         cv_node *v;
-        CV_GUARD(add_comments(L, list, it->head, false));
-        CV_GUARD(add_comments(L, list, it->linec, true));
+        CV_GUARD(add_comments(L, list, yn_head(it), false));
+        CV_GUARD(add_comments(L, list, yn_linec(it), true));
         CV_GUARD(to_value(L, it, true, &v));
         CV_GUARD(cv_node_append(L->doc, list, NULL, v));
-        CV_GUARD(add_comments(L, list, it->foot, false));
+        CV_GUARD(add_comments(L, list, yn_foot(it), false));
     }
-    if (!handled) CV_GUARD(add_comments(L, list, n->foot, false));
+    if (!handled) CV_GUARD(add_comments(L, list, yn_foot(n), false));
     *out = list;
     return cv_ok();
 }
@@ -456,7 +474,7 @@ static cv_result to_value(ld *L, ynode *n, bool handled, cv_node **out)
         L->alias_depth++;
         cv_result r = to_value(L, n->alias, false, out);
         L->alias_depth--;
-        n->style = saved;
+        n->style = (int8_t)saved;
         return r;
     }
     default: return scalar_value(L, n, out);
@@ -466,7 +484,7 @@ static cv_result to_value(ld *L, ynode *n, bool handled, cv_node **out)
 static cv_result key_node(ld *L, ynode *k, cv_node **out)
 {
     ynode *kd = deref(k);
-    CV_ENSUREF(kd->kind == YN_SCALAR, CV_E_DOC_TYPE, "yaml: invalid map key at line %zu", k->line);
+    CV_ENSUREF(kd->kind == YN_SCALAR, CV_E_DOC_TYPE, "yaml: invalid map key at line %zu", (size_t)k->line);
     return scalar_value(L, kd, out);
 }
 
@@ -474,19 +492,19 @@ static cv_result map_pairs(ld *L, ynode *n, cv_node *branch)
 {
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         ynode *k = n->content[i], *v = n->content[i + 1];
-        CV_GUARD(add_comments(L, branch, k->head, false));
-        CV_GUARD(add_comments(L, branch, k->linec, false));
+        CV_GUARD(add_comments(L, branch, yn_head(k), false));
+        CV_GUARD(add_comments(L, branch, yn_linec(k), false));
         bool hv = v->kind == YN_SCALAR || v->kind == YN_ALIAS;
         if (hv) {
-            CV_GUARD(add_comments(L, branch, v->head, false));
-            CV_GUARD(add_comments(L, branch, v->linec, true));
+            CV_GUARD(add_comments(L, branch, yn_head(v), false));
+            CV_GUARD(add_comments(L, branch, yn_linec(v), true));
         }
         cv_node *kn, *vn;
         CV_GUARD(key_node(L, k, &kn));
         CV_GUARD(to_value(L, v, hv, &vn));
         CV_GUARD(cv_node_append(L->doc, branch, kn, vn));
-        if (hv) CV_GUARD(add_comments(L, branch, v->foot, false));
-        CV_GUARD(add_comments(L, branch, k->foot, false));
+        if (hv) CV_GUARD(add_comments(L, branch, yn_foot(v), false));
+        CV_GUARD(add_comments(L, branch, yn_foot(k), false));
     }
     return cv_ok();
 }
@@ -504,8 +522,8 @@ static bool null_scalar(ld *L, const ynode *n)
 static cv_result to_branch(ld *L, ynode *n, cv_node *branch, bool handled)
 {
     if (!handled) {
-        CV_GUARD(add_comments(L, branch, n->head, false));
-        CV_GUARD(add_comments(L, branch, n->linec, false));
+        CV_GUARD(add_comments(L, branch, yn_head(n), false));
+        CV_GUARD(add_comments(L, branch, yn_linec(n), false));
     }
     switch (n->kind) {
     case YN_DOC:
@@ -522,7 +540,7 @@ static cv_result to_branch(ld *L, ynode *n, cv_node *branch, bool handled)
     case YN_ALIAS: CV_GUARD(to_branch(L, n->alias, branch, false)); break;
     default: break;
     }
-    if (!handled) CV_GUARD(add_comments(L, branch, n->foot, false));
+    if (!handled) CV_GUARD(add_comments(L, branch, yn_foot(n), false));
     return cv_ok();
 }
 

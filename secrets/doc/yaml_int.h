@@ -109,19 +109,43 @@ enum {
 };
 
 typedef struct ynode ynode;
-struct ynode {
-    int kind;
-    int style;
-    const char *tag; /* short form ("!!str") or as written; "" when none */
-    const char *value;
-    size_t len;
-    const char *anchor;
-    ynode *alias;
-    size_t line, column; /* 1-based */
+
+/* A node's comments, out of line: most nodes have none. */
+typedef struct {
     cv_slice head, linec, foot;
-    ynode **content;
-    size_t n, cap;
+} ycom;
+
+/* 48 bytes: a file has a node per few bytes, and the nodes were the
+ * largest part of loading. value/len serve scalars and aliases (the
+ * anchor's name), content/n collections and documents. */
+struct ynode {
+    uint8_t kind;
+    int8_t style;          /* YN_* flags; -1 while an alias is being expanded */
+    uint32_t line, column; /* 1-based */
+    union {
+        uint32_t len;
+        uint32_t n;
+    };
+    const char *tag; /* short form ("!!str") or as written; "" when none */
+    ycom *com;       /* NULL when the node has no comment */
+    union {
+        const char *value; /* not NUL-terminated: may point into the input */
+        ynode **content;
+    };
+    ynode *alias;
 };
+
+static inline cv_slice yn_head(const ynode *n) { return n->com ? n->com->head : (cv_slice){ 0 }; }
+static inline cv_slice yn_linec(const ynode *n) { return n->com ? n->com->linec : (cv_slice){ 0 }; }
+static inline cv_slice yn_foot(const ynode *n) { return n->com ? n->com->foot : (cv_slice){ 0 }; }
+
+/* The text of a scalar or alias; empty for any other node. */
+static inline const char *yn_text(const ynode *n, size_t *len)
+{
+    bool text = n->kind == YN_SCALAR || n->kind == YN_ALIAS;
+    *len = text ? n->len : 0;
+    return text && n->value ? n->value : "";
+}
 
 /* Scan the whole input with libyaml and compute the comment records. */
 cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;

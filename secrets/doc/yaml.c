@@ -598,21 +598,49 @@ cv_result cv_yaml_load(cv_slice in, cv_doc *doc)
     return cv_yaml_load_opts(in, 0, doc);
 }
 
+/* One pass over the input. The fast scanner runs on demand and may give
+ * up mid-stream, after the parser has used some of its tokens: *again
+ * then asks for a pass over the whole token list (libyaml's), from a
+ * clean start, so results never depend on which scanner ran. */
+static cv_result load_pass(cv_slice in, unsigned flags, cv_doc *doc, bool whole, bool *again)
+{
+    ym_stream s = { .in = in.p, .in_len = in.len, .no_comments = flags & CV_YAML_NO_COMMENTS,
+                    .public_input = flags & CV_YAML_PUBLIC, .whole = whole };
+    *again = false;
+    CV_GUARD(cv_arena_new(&s.arena));
+    ld L = { .doc = doc, .a = s.arena, .flags = flags };
+    size_t branches = doc->n;
+    ym_parser *p = NULL;
+    cv_result r = cv_yaml_scan(&s);
+    if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);
+    if (cv_is_ok(r)) r = load_docs(&L, p);
+    if (!cv_is_ok(r) && s.fast) {
+        /* The failure stands only if the fast scanner takes the whole input. */
+        cv_err saved = r.err;
+        char detail[4096];
+        snprintf(detail, sizeof(detail), "%s", cv_err_detail());
+        cv_yaml_drain(&s);
+        if (!s.gave_up) r = CV_FAILF(saved, "%s", detail);
+    }
+    if (s.gave_up) {
+        cv_err_clear();
+        r = cv_ok();
+        doc->n = branches;
+        *again = true;
+    }
+    cv_yaml_parser_free(p);
+    cv_yaml_stream_free(&s);
+    cv_arena_free(&s.arena);
+    return r;
+}
+
 cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc)
 {
     CV_ENSUREF(in.len <= CV_DOC_MAX_INPUT, CV_E_TOO_LARGE, "YAML input larger than %u bytes",
                CV_DOC_MAX_INPUT);
     if (in.len == 0) return cv_ok();
-    ym_stream s = { .in = in.p, .in_len = in.len, .no_comments = flags & CV_YAML_NO_COMMENTS,
-                    .public_input = flags & CV_YAML_PUBLIC };
-    CV_GUARD(cv_arena_new(&s.arena));
-    ld L = { .doc = doc, .a = s.arena, .flags = flags };
-    ym_parser *p = NULL;
-    cv_result r = cv_yaml_scan(&s);
-    if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);
-    if (cv_is_ok(r)) r = load_docs(&L, p);
-    cv_yaml_parser_free(p);
-    cv_yaml_stream_free(&s);
-    cv_arena_free(&s.arena);
-    return r;
+    bool again;
+    CV_GUARD(load_pass(in, flags, doc, false, &again));
+    if (again) CV_GUARD(load_pass(in, flags, doc, true, &again));
+    return cv_ok();
 }

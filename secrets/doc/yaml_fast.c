@@ -27,7 +27,7 @@ typedef struct {
     ym_mark mark;
 } yf_key;
 
-typedef struct {
+struct yf {
     ym_stream *s;
     const uint8_t *p;
     size_t n;
@@ -40,7 +40,7 @@ typedef struct {
     yf_key key;   /* the one simple-key slot of block context */
     cv_buf text;  /* a value that is not a copy of its source bytes */
     bool done;
-} yf;
+};
 
 /* ---- input check ------------------------------------------------------- */
 
@@ -176,12 +176,13 @@ static void adv_line(yf *f)
 static bool tok_at(yf *f, size_t pos, int type, ym_mark st, ym_mark en)
 {
     ym_stream *s = f->s;
-    if (!cv_is_ok(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok + 1, sizeof(ym_tok)))) {
+    size_t n = s->ntok - s->tok_base;
+    if (!cv_is_ok(cv_yaml_grow((void **)&s->toks, &s->tok_cap, n + 1, sizeof(ym_tok)))) {
         cv_err_clear();
         return false;
     }
-    if (pos < s->ntok) memmove(&s->toks[pos + 1], &s->toks[pos], (s->ntok - pos) * sizeof(ym_tok));
-    ym_tok *t = &s->toks[pos];
+    ym_tok *t = ym_tok_at(s, pos);
+    if (pos < s->ntok) memmove(t + 1, t, (s->ntok - pos) * sizeof(ym_tok));
     memset(t, 0, sizeof(*t));
     t->type = type;
     t->start = st;
@@ -198,7 +199,7 @@ static bool tok(yf *f, int type, ym_mark st, ym_mark en)
 static bool scalar(yf *f, int style, ym_mark st, ym_mark en, const void *v, size_t len)
 {
     if (!tok(f, YT_SCALAR, st, en)) return false;
-    ym_tok *t = &f->s->toks[f->s->ntok - 1];
+    ym_tok *t = ym_tok_at(f->s, f->s->ntok - 1);
     t->style = style;
     /* A value verbatim in the input stays there: the input outlives
      * loading, and its owner holds it in secret memory when it is secret
@@ -561,27 +562,74 @@ static bool fetch_next(yf *f)
 
 /* ---- entry point ------------------------------------------------------------ */
 
-static bool run(yf *f)
+static void drop_tokens(ym_stream *s)
 {
-    if (!input_ok(f)) return false;
-    f->allowed = true;
-    if (!tok(f, YT_STREAM_START, f->m, f->m)) return false;
-    while (!f->done)
-        if (!fetch_next(f)) return false;
-    return true;
+    free(s->toks);
+    s->toks = NULL;
+    s->ntok = s->tok_cap = s->tok_base = s->ready = 0;
+}
+
+void cv_yaml_fast_stop(ym_stream *s)
+{
+    yf *f = s->fast;
+    if (f == NULL) return;
+    cv_buf_release(&f->text);
+    free(f->indents);
+    free(f);
+    s->fast = NULL;
+}
+
+cv_result cv_yaml_fast_start(ym_stream *s)
+{
+    yf *f = calloc(1, sizeof(*f));
+    CV_ENSURE(f != NULL, CV_E_NOMEM);
+    *f = (yf){ .s = s, .p = s->in, .n = s->in_len, .indent = -1, .allowed = true };
+    cv_buf_init_secret(&f->text, CV_DOC_MAX_INPUT);
+    s->fast = f;
+    if (!input_ok(f) || !tok(f, YT_STREAM_START, f->m, f->m)) {
+        cv_yaml_fast_stop(s);
+        drop_tokens(s);
+        return cv_ok();
+    }
+    s->ready = s->ntok;
+    return cv_ok();
+}
+
+/* A token is final once no simple key before it can still take a KEY
+ * (and a BLOCK-MAPPING-START) in front of it. */
+cv_result cv_yaml_fast_step(ym_stream *s, bool *gave_up)
+{
+    yf *f = s->fast;
+    size_t before = s->ready;
+    *gave_up = false;
+    while (s->ready == before) {
+        if (!fetch_next(f)) {
+            *gave_up = true;
+            s->ntok = s->ready;
+            cv_yaml_fast_stop(s);
+            return cv_ok();
+        }
+        s->ready = !f->done && f->key.possible ? f->key.tok : s->ntok;
+        if (f->done) {
+            cv_yaml_fast_stop(s);
+            break;
+        }
+    }
+    return cv_ok();
 }
 
 cv_result cv_yaml_fast_tokens(ym_stream *s, bool *handled)
 {
-    yf f = { .s = s, .p = s->in, .n = s->in_len, .indent = -1 };
-    cv_buf_init_secret(&f.text, CV_DOC_MAX_INPUT);
-    *handled = run(&f);
-    cv_buf_release(&f.text);
-    free(f.indents);
-    if (!*handled) {
-        free(s->toks);
-        s->toks = NULL;
-        s->ntok = s->tok_cap = 0;
+    *handled = false;
+    CV_GUARD(cv_yaml_fast_start(s));
+    while (s->fast) {
+        bool gave_up;
+        CV_GUARD(cv_yaml_fast_step(s, &gave_up));
+        if (gave_up) {
+            drop_tokens(s);
+            return cv_ok();
+        }
     }
+    *handled = s->ntok > 0;
     return cv_ok();
 }

@@ -82,12 +82,23 @@ typedef struct {
     cv_slice head, line, foot;
 } ym_comment;
 
+typedef struct yf yf;
+
 typedef struct {
     cv_arena *arena;
     const uint8_t *in;
     size_t in_len;
+    /* Tokens by stream index: toks[i - tok_base] for tok_base <= i < ntok;
+     * those below tok_base were released, those below ready are final. */
     ym_tok *toks;
-    size_t ntok, tok_cap;
+    size_t ntok, tok_cap, tok_base, ready;
+    /* The fast scanner while it makes tokens on demand (the parser pulls
+     * them, so the list stays a short window); NULL once it has ended. */
+    yf *fast;
+    /* It stopped mid-stream: load again with the whole list. */
+    bool gave_up;
+    /* Scan the whole input before parsing (never on demand). */
+    bool whole;
     ym_comment *coms;
     size_t ncom, com_cap;
     /* The caller drops comments: their records are not computed (they
@@ -147,8 +158,20 @@ static inline const char *yn_text(const ynode *n, size_t *len)
     return text && n->value ? n->value : "";
 }
 
-/* Scan the whole input with libyaml and compute the comment records. */
+static inline ym_tok *ym_tok_at(const ym_stream *s, size_t i) { return &s->toks[i - s->tok_base]; }
+
+/* Start the tokens of s->in: on demand by the fast scanner when no comment
+ * record is needed (s->fast set), else the whole list (by the fast scanner
+ * or libyaml) and the comment records. */
 cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
+/* Release the tokens below stream index keep, then run the fast scanner
+ * until more tokens are final or it ends; if it gives up, s->gave_up is
+ * set and the result is an error that only asks the caller to load
+ * again with s->whole. */
+cv_result cv_yaml_more(ym_stream *s, size_t keep) CV_MUST_USE CV_NONNULL;
+/* After a failed load: run the fast scanner to its end, so s->gave_up
+ * tells whether the failure stands. */
+void cv_yaml_drain(ym_stream *s) CV_NONNULL;
 
 /* The tokens of s->in into s->toks, by libyaml's scanner (a scanner error
  * sets s->scan_failed and ends the list), or by the fast scanner of the
@@ -156,6 +179,13 @@ cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
  * outside that subset, none and *handled = false. */
 cv_result cv_yaml_lib_tokens(ym_stream *s) CV_MUST_USE CV_NONNULL;
 cv_result cv_yaml_fast_tokens(ym_stream *s, bool *handled) CV_MUST_USE CV_NONNULL;
+/* The fast scanner on demand: start sets s->fast unless the input is
+ * outside its subset; each step makes tokens final (s->ready) until it
+ * ends (s->fast reset) or gives up (*gave_up, its unfinished tokens
+ * dropped, s->fast reset). */
+cv_result cv_yaml_fast_start(ym_stream *s) CV_MUST_USE CV_NONNULL;
+cv_result cv_yaml_fast_step(ym_stream *s, bool *gave_up) CV_MUST_USE CV_NONNULL;
+void cv_yaml_fast_stop(ym_stream *s) CV_NONNULL;
 
 /* Parse the next document into *out (NULL at the end of the stream). The
  * parser keeps its position in *p between calls. */

@@ -122,8 +122,10 @@ static cv_result unfold(ym_parser *p, const ym_tok *t)
 
 static cv_result peek(ym_parser *p, const ym_tok **out)
 {
-    if (p->head >= p->s->ntok) return eof_error(p);
-    const ym_tok *t = &p->s->toks[p->head];
+    ym_stream *s = p->s;
+    while (p->head >= s->ready && s->fast) CV_GUARD(cv_yaml_more(s, p->head));
+    if (p->head >= s->ready) return eof_error(p);
+    const ym_tok *t = ym_tok_at(s, p->head);
     CV_GUARD(unfold(p, t));
     *out = t;
     return cv_ok();
@@ -131,7 +133,7 @@ static cv_result peek(ym_parser *p, const ym_tok **out)
 
 static void skip(ym_parser *p)
 {
-    if (p->s->toks[p->head].type == YT_STREAM_END) p->ended = true;
+    if (ym_tok_at(p->s, p->head)->type == YT_STREAM_END) p->ended = true;
     p->head++;
 }
 
@@ -341,22 +343,22 @@ static cv_result resolve_tag(ym_parser *p, const ym_tok *t, ym_mark start, char 
 static cv_result properties(ym_parser *p, ym_event *e, const ym_tok **tp)
 {
     const ym_tok *t = *tp;
-    const ym_tok *tag = NULL;
+    ym_tok tag = { 0 }; /* a copy: a later peek may move the token list */
     if (t->type == YT_ANCHOR || t->type == YT_TAG) {
         int first = t->type;
         if (first == YT_ANCHOR) e->anchor = t->value;
-        else tag = t;
+        else tag = *t;
         skip(p);
         CV_GUARD(peek(p, &t));
         int second = first == YT_ANCHOR ? YT_TAG : YT_ANCHOR;
         if (t->type == second) {
             if (second == YT_ANCHOR) e->anchor = t->value;
-            else tag = t;
+            else tag = *t;
             skip(p);
             CV_GUARD(peek(p, &t));
         }
     }
-    if (tag) CV_GUARD(resolve_tag(p, tag, e->start, &e->tag, &e->tag_len));
+    if (tag.type == YT_TAG) CV_GUARD(resolve_tag(p, &tag, e->start, &e->tag, &e->tag_len));
     *tp = t;
     return cv_ok();
 }
@@ -1052,7 +1054,7 @@ void cv_yaml_parser_trim(ym_parser *p)
 {
     ym_stream *s = p->s;
     size_t left = s->ntok - p->head;
-    if (left > 1 || s->tok_cap <= 1) return;
+    if (s->fast || s->tok_base > 0 || left > 1 || s->tok_cap <= 1) return;
     if (left == 1 && s->toks[p->head].type != YT_STREAM_END) return;
     ym_tok *rest = malloc(sizeof(ym_tok));
     if (rest == NULL) return; /* keep the list: trimming only saves memory */
@@ -1060,7 +1062,7 @@ void cv_yaml_parser_trim(ym_parser *p)
     free(s->toks);
     s->toks = rest;
     s->tok_cap = 1;
-    s->ntok = left;
+    s->ntok = s->ready = left;
     p->head = 0;
 }
 

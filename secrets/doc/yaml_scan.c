@@ -41,11 +41,12 @@ cv_result cv_yaml_grow(void **items, size_t *cap, size_t need, size_t elem)
 
 void cv_yaml_stream_free(ym_stream *s)
 {
+    cv_yaml_fast_stop(s);
     free(s->toks);
     free(s->coms);
     s->toks = NULL;
     s->coms = NULL;
-    s->ntok = s->ncom = s->tok_cap = s->com_cap = 0;
+    s->ntok = s->ncom = s->tok_cap = s->com_cap = s->tok_base = s->ready = 0;
 }
 
 /* ---- character index -> byte offset ------------------------------------ */
@@ -683,11 +684,48 @@ static cv_result replay(ym_stream *s)
 cv_result cv_yaml_scan(ym_stream *s)
 {
     CV_ENSURE(!utf16_bom(s->in, s->in_len), CV_E_DOC_UNSUPPORTED);
-    bool handled;
-    CV_GUARD(cv_yaml_fast_tokens(s, &handled));
-    if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
     /* Without a '#' there is no comment to find: the replay would record
      * none, and the block-end positions it moves only place comments. */
-    if (s->no_comments || memchr(s->in, '#', s->in_len) == NULL) return cv_ok();
+    bool replay_needed = !s->no_comments && memchr(s->in, '#', s->in_len) != NULL;
+    bool handled = false;
+    if (!s->whole && !replay_needed) {
+        CV_GUARD(cv_yaml_fast_start(s));
+        if (s->fast) return cv_ok();
+    } else if (!s->whole) {
+        CV_GUARD(cv_yaml_fast_tokens(s, &handled));
+    }
+    if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
+    s->ready = s->ntok;
+    if (!replay_needed) return cv_ok();
     return replay(s);
+}
+
+/* Consumed tokens go once they are half the window. */
+static void release(ym_stream *s, size_t keep)
+{
+    size_t gone = keep - s->tok_base, left = s->ntok - keep;
+    if (gone < 64 || gone < left) return;
+    memmove(s->toks, s->toks + gone, left * sizeof(ym_tok));
+    s->tok_base = keep;
+}
+
+cv_result cv_yaml_more(ym_stream *s, size_t keep)
+{
+    if (s->fast == NULL) return cv_ok();
+    release(s, keep);
+    bool gave_up;
+    CV_GUARD(cv_yaml_fast_step(s, &gave_up));
+    if (gave_up) {
+        s->gave_up = true;
+        CV_BAILF(CV_E_DOC_SYNTAX, "yaml: fast scanner stopped");
+    }
+    return cv_ok();
+}
+
+void cv_yaml_drain(ym_stream *s)
+{
+    while (s->fast) {
+        if (!cv_is_ok(cv_yaml_more(s, s->ready))) break;
+    }
+    cv_err_clear();
 }

@@ -25,6 +25,10 @@ typedef struct {
     cv_buf terrors;
     bool dup_seen, root_type;
     unsigned flags; /* CV_YAML_* */
+    /* check_dups' scratch, reused from map to map. */
+    struct keyhash *kh;
+    size_t *next;
+    size_t kh_cap, next_cap;
 } ld;
 
 /* ---- scalar decoding --------------------------------------------------- */
@@ -201,7 +205,7 @@ static cv_result go_quote(cv_buf *b, const char *s, size_t n)
     return cv_buf_add_byte(b, '"');
 }
 
-typedef struct {
+typedef struct keyhash {
     size_t idx;
     uint64_t h;
 } keyhash;
@@ -236,12 +240,12 @@ static cv_result check_dups(ld *L, const ynode *n, bool *found)
     size_t np = n->n / 2;
     *found = false;
     if (np < 2) return cv_ok();
-    keyhash *kh;
-    CV_GUARD(cv_arena_alloc(L->a, np * sizeof(*kh), (void **)&kh));
+    CV_GUARD(cv_arena_grow(L->a, (void **)&L->kh, &L->kh_cap, np, sizeof(keyhash)));
+    CV_GUARD(cv_arena_grow(L->a, (void **)&L->next, &L->next_cap, np, sizeof(size_t)));
+    keyhash *kh = L->kh;
+    size_t *next = L->next;
     for (size_t i = 0; i < np; i++) kh[i] = (keyhash){ i, key_hash(n->content[2 * i]) };
     qsort(kh, np, sizeof(*kh), cmp_keyhash);
-    size_t *next;
-    CV_GUARD(cv_arena_alloc(L->a, np * sizeof(size_t), (void **)&next));
     for (size_t i = 0; i < np; i++) next[i] = SIZE_MAX;
     bool any = false;
     for (size_t i = 0; i + 1 < np; i++) {

@@ -139,11 +139,35 @@ static cv_result copy_str(cv_arena *a, const unsigned char *s, size_t n, char **
     return cv_arena_strndup(a, s, n, out);
 }
 
-static cv_result token_data(cv_arena *a, const yaml_token_t *t, ym_tok *o)
+/* A scalar whose text is its source bytes (plain on one line, quoted
+ * without escape or break) is left in the input, as the fast scanner
+ * leaves it. Needs the marks' byte offsets. */
+static bool in_place(const ym_stream *s, const yaml_token_t *t, ym_tok *o)
 {
+    size_t n = t->data.scalar.length, quotes;
+    switch (t->data.scalar.style) {
+    case YAML_PLAIN_SCALAR_STYLE: quotes = 0; break;
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: quotes = 1; break;
+    default: return false;
+    }
+    size_t from = o->start.off + quotes;
+    if (s->no_comments || n == 0 || o->end.off < o->start.off ||
+        o->end.off - o->start.off != n + 2 * quotes || from + n > s->in_len ||
+        memcmp(s->in + from, t->data.scalar.value, n) != 0)
+        return false;
+    o->value = (char *)(uintptr_t)(s->in + from);
+    o->len = (uint32_t)n;
+    return true;
+}
+
+static cv_result token_data(ym_stream *s, const yaml_token_t *t, ym_tok *o)
+{
+    cv_arena *a = s->arena;
     switch (t->type) {
     case YAML_SCALAR_TOKEN:
         o->style = (int)t->data.scalar.style;
+        if (in_place(s, t, o)) return cv_ok();
         return copy_str(a, t->data.scalar.value, t->data.scalar.length, &o->value, &o->len);
     case YAML_ALIAS_TOKEN:
     case YAML_ANCHOR_TOKEN: {
@@ -185,7 +209,7 @@ static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
         o->start = mark_of(c, t->start_mark);
         o->end = mark_of(c, t->end_mark);
     }
-    CV_GUARD(token_data(s->arena, t, o));
+    CV_GUARD(token_data(s, t, o));
     s->ntok++;
     return cv_ok();
 }

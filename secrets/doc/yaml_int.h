@@ -126,9 +126,10 @@ typedef struct {
     cv_slice head, linec, foot;
 } ycom;
 
-/* 48 bytes: a file has a node per few bytes, and the nodes were the
+/* 40 bytes: a file has a node per few bytes, and the nodes were the
  * largest part of loading. value/len serve scalars and aliases (the
- * anchor's name), content/n collections and documents. */
+ * anchor's name), content/n collections and documents; an alias has no
+ * tag of its own, so its target takes the tag's place. */
 struct ynode {
     uint8_t kind;
     int8_t style;          /* YN_* flags; -1 while an alias is being expanded */
@@ -137,14 +138,17 @@ struct ynode {
         uint32_t len;
         uint32_t n;
     };
-    const char *tag; /* short form ("!!str") or as written; "" when none */
-    ycom *com;       /* NULL when the node has no comment */
+    union {
+        const char *tag; /* not YN_ALIAS: short form ("!!str") or as written; "" when none */
+        ynode *alias;    /* YN_ALIAS */
+    };
+    ycom *com; /* NULL when the node has no comment */
     union {
         const char *value; /* not NUL-terminated: may point into the input */
         ynode **content;
     };
-    ynode *alias;
 };
+_Static_assert(sizeof(ynode) <= 40, "ynode grew");
 
 static inline cv_slice yn_head(const ynode *n) { return n->com ? n->com->head : (cv_slice){ 0 }; }
 static inline cv_slice yn_linec(const ynode *n) { return n->com ? n->com->linec : (cv_slice){ 0 }; }

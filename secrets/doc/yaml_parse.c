@@ -904,6 +904,7 @@ static cv_result build_alias(ym_parser *p, ynode **out)
 {
     const ym_event *e = &p->ev;
     CV_GUARD(new_node(p, YN_ALIAS, NULL, out));
+    (*out)->alias = NULL; /* in place of the tag */
     size_t len = strlen(e->anchor);
     (*out)->value = e->anchor;
     (*out)->len = (uint32_t)len;

@@ -65,6 +65,8 @@ struct ym_parser {
     size_t ntags, tags_cap;
     ym_anchor *anchors;
     size_t nanchors, anchors_cap;
+    ynode *pool; /* nodes are taken from blocks: the arena rounds each piece to 16 bytes */
+    size_t pool_left, pool_block;
     ynode **kids; /* heap: pointers only */
     size_t nkids, kids_cap;
     bool ended, init;
@@ -819,8 +821,15 @@ static cv_result set_com(ym_parser *p, ynode *n, int which, cv_slice v)
 static cv_result new_node(ym_parser *p, int kind, const char *default_tag, ynode **out)
 {
     const ym_event *e = &p->ev;
-    ynode *n;
-    CV_GUARD(cv_arena_alloc(p->a, sizeof(*n), (void **)&n));
+    if (p->pool_left == 0) {
+        /* Blocks double from 16 nodes to 256: small files stay small. */
+        p->pool_block = p->pool_block ? p->pool_block * 2 : 16;
+        if (p->pool_block > 256) p->pool_block = 256;
+        CV_GUARD(cv_arena_alloc(p->a, p->pool_block * sizeof(ynode), (void **)&p->pool));
+        p->pool_left = p->pool_block;
+    }
+    ynode *n = p->pool++;
+    p->pool_left--;
     n->kind = (uint8_t)kind;
     n->tag = "";
     if (e->tag_len > 0 && !(e->tag_len == 1 && e->tag[0] == '!')) {

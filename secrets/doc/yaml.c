@@ -337,6 +337,11 @@ static cv_result check_map(ld *L, ynode *n, int out, bool *good)
 
 static cv_result check_scalar(ld *L, ynode *n, int out, bool *good)
 {
+    if (out != OUT_TOP && n->tag[0] == 0) {
+        /* An untagged scalar always decodes: only a root needs its value. */
+        *good = true;
+        return cv_ok();
+    }
     yval v;
     CV_GUARD(decode_scalar(L, n, &v));
     if (out != OUT_TOP) {
@@ -405,7 +410,7 @@ static cv_result check_first(ld *L, ynode *doc)
 
 static cv_result add_comments(ld *L, cv_node *parent, cv_slice text, bool inline_c)
 {
-    if (L->flags & CV_YAML_NO_COMMENTS) return cv_ok();
+    if (text.len == 0 || (L->flags & CV_YAML_NO_COMMENTS)) return cv_ok();
     size_t i = 0;
     while (i < text.len) {
         size_t e = i;

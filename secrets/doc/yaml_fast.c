@@ -17,6 +17,9 @@
  * tests/fuzz/fuzz_yaml_fastscan.c compare both scanners token by token. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crypto/base/limits.h"
 #include "secrets/doc/yaml_int.h"
@@ -82,11 +85,33 @@ static uint64_t not_printable8(uint64_t x)
     return (x & YM_HIGHS) | ((x - YM_ONES * 0x20) & ~x & YM_HIGHS) | ym_has_byte(x, 0x7F);
 }
 
+/* Past the printable ASCII and LF bytes from i, 16 at a time. */
+static size_t skip_ascii16(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i lo = _mm_set1_epi8(0x1F), hi = _mm_set1_epi8(0x7F), lf = _mm_set1_epi8('\n');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* Signed compares: bytes from 0x80 up are negative, so not above 0x1F. */
+        __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi));
+        ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, lf));
+        if (_mm_movemask_epi8(ok) != 0xFFFF) break;
+        i += 16;
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+    return i;
+}
+
 /* Only LF line breaks, no tab, no control character, no BOM, valid UTF-8. */
 static bool input_ok(yf *f)
 {
     f->ascii = true;
     for (size_t i = 0; i < f->n;) {
+        i = skip_ascii16(f->p, i, f->n);
+        if (i >= f->n) break;
         if (i + 8 <= f->n && !not_printable8(ym_load8(f->p + i))) {
             i += 8;
             continue;
@@ -136,6 +161,27 @@ static void adv_bytes(yf *f, size_t to)
     f->m.column += k;
 }
 
+/* The first of ' ', LF or ':' from i, 16 bytes at a time (or where fewer
+ * than 16 are left). */
+static size_t to_word_end16(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(' '), lf = _mm_set1_epi8('\n'), co = _mm_set1_epi8(':');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, lf)),
+                                   _mm_cmpeq_epi8(x, co));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m) return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+    return i;
+}
+
 /* Past the text of a plain scalar's word: up to a blank, a line break,
  * the end, or ':' before one of those. */
 static void skip_word(yf *f)
@@ -143,6 +189,7 @@ static void skip_word(yf *f)
     const uint8_t *p = f->p;
     size_t i = f->m.off, n = f->n;
     for (;;) {
+        i = to_word_end16(p, i, n);
         while (i + 8 <= n) {
             uint64_t x = ym_load8(p + i);
             if (ym_has_byte(x, ' ') | ym_has_byte(x, '\n') | ym_has_byte(x, ':')) break;
@@ -177,7 +224,8 @@ static bool tok_at(yf *f, size_t pos, int type, ym_mark st, ym_mark en)
 {
     ym_stream *s = f->s;
     size_t n = s->ntok - s->tok_base;
-    if (!cv_is_ok(cv_yaml_grow((void **)&s->toks, &s->tok_cap, n + 1, sizeof(ym_tok)))) {
+    if (n + 1 > s->tok_cap &&
+        !cv_is_ok(cv_yaml_grow((void **)&s->toks, &s->tok_cap, n + 1, sizeof(ym_tok)))) {
         cv_err_clear();
         return false;
     }

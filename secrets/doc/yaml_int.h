@@ -83,6 +83,7 @@ typedef struct {
 } ym_comment;
 
 typedef struct yf yf;
+typedef struct ym_lib ym_lib;
 
 typedef struct {
     cv_arena *arena;
@@ -95,6 +96,8 @@ typedef struct {
     /* The fast scanner while it makes tokens on demand (the parser pulls
      * them, so the list stays a short window); NULL once it has ended. */
     yf *fast;
+    /* Likewise libyaml's scanner, where the fast one does not serve. */
+    ym_lib *lib;
     /* It stopped mid-stream: load again with the whole list. */
     bool gave_up;
     /* Scan the whole input before parsing (never on demand). */
@@ -164,14 +167,14 @@ static inline const char *yn_text(const ynode *n, size_t *len)
 
 static inline ym_tok *ym_tok_at(const ym_stream *s, size_t i) { return &s->toks[i - s->tok_base]; }
 
-/* Start the tokens of s->in: on demand by the fast scanner when no comment
- * record is needed (s->fast set), else the whole list (by the fast scanner
- * or libyaml) and the comment records. */
+/* Start the tokens of s->in: on demand when no comment record is needed
+ * (s->fast or s->lib set), else the whole list (by the fast scanner or
+ * libyaml) and the comment records. */
 cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
-/* Release the tokens below stream index keep, then run the fast scanner
- * until more tokens are final or it ends; if it gives up, s->gave_up is
- * set and the result is an error that only asks the caller to load
- * again with s->whole. */
+/* Release the tokens below stream index keep, then run the scanner on
+ * demand until more tokens are final or it ends; if the fast scanner
+ * gives up, s->gave_up is set and the result is an error that only asks
+ * the caller to load again with s->whole. */
 cv_result cv_yaml_more(ym_stream *s, size_t keep) CV_MUST_USE CV_NONNULL;
 /* After a failed load: run the fast scanner to its end, so s->gave_up
  * tells whether the failure stands. */

@@ -125,7 +125,7 @@ static cv_result unfold(ym_parser *p, const ym_tok *t)
 static cv_result peek(ym_parser *p, const ym_tok **out)
 {
     ym_stream *s = p->s;
-    while (p->head >= s->ready && s->fast) CV_GUARD(cv_yaml_more(s, p->head));
+    while (p->head >= s->ready && (s->fast || s->lib)) CV_GUARD(cv_yaml_more(s, p->head));
     if (p->head >= s->ready) return eof_error(p);
     const ym_tok *t = ym_tok_at(s, p->head);
     CV_GUARD(unfold(p, t));
@@ -1064,7 +1064,7 @@ void cv_yaml_parser_trim(ym_parser *p)
 {
     ym_stream *s = p->s;
     size_t left = s->ntok - p->head;
-    if (s->fast || s->tok_base > 0 || left > 1 || s->tok_cap <= 1) return;
+    if (s->fast || s->lib || s->tok_base > 0 || left > 1 || s->tok_cap <= 1) return;
     if (left == 1 && s->toks[p->head].type != YT_STREAM_END) return;
     ym_tok *rest = malloc(sizeof(ym_tok));
     if (rest == NULL) return; /* keep the list: trimming only saves memory */

@@ -39,9 +39,12 @@ cv_result cv_yaml_grow(void **items, size_t *cap, size_t need, size_t elem)
     return cv_ok();
 }
 
+static void lib_stop(ym_stream *s);
+
 void cv_yaml_stream_free(ym_stream *s)
 {
     cv_yaml_fast_stop(s);
+    lib_stop(s);
     free(s->toks);
     free(s->coms);
     s->toks = NULL;
@@ -197,8 +200,9 @@ static cv_result token_data(ym_stream *s, const yaml_token_t *t, ym_tok *o)
 
 static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
 {
-    CV_GUARD(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok + 1, sizeof(ym_tok)));
-    ym_tok *o = &s->toks[s->ntok];
+    CV_GUARD(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok - s->tok_base + 1,
+                          sizeof(ym_tok)));
+    ym_tok *o = ym_tok_at(s, s->ntok);
     memset(o, 0, sizeof(*o));
     o->type = (int)t->type;
     if (s->no_comments) {
@@ -230,29 +234,64 @@ static bool utf16_bom(const uint8_t *p, size_t n)
     return n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF));
 }
 
+/* libyaml's scanner between calls: tokens on demand, like the fast one. */
+struct ym_lib {
+    yaml_parser_t p;
+    ym_cursor c;
+};
+
+static void lib_stop(ym_stream *s)
+{
+    ym_lib *l = s->lib;
+    if (l == NULL) return;
+    if (s->public_input) yaml_parser_delete(&l->p);
+    else wipe_parser(&l->p);
+    free(l);
+    s->lib = NULL;
+}
+
+static cv_result lib_start(ym_stream *s)
+{
+    ym_lib *l = calloc(1, sizeof(*l));
+    CV_ENSURE(l != NULL, CV_E_NOMEM);
+    if (!yaml_parser_initialize(&l->p)) {
+        free(l);
+        CV_BAIL(CV_E_NOMEM);
+    }
+    s->lib = l;
+    yaml_parser_set_input_string(&l->p, s->in, s->in_len);
+    yaml_parser_set_encoding(&l->p, YAML_UTF8_ENCODING);
+    l->c = (ym_cursor){ s->in, s->in_len, 0, 0, 0 };
+    if (s->in_len >= 3 && memcmp(s->in, "\xEF\xBB\xBF", 3) == 0) l->c.off = l->c.base = 3;
+    return cv_ok();
+}
+
+/* One more token; at the stream's end or a scanner error (recorded for
+ * the parser, which reports it when it runs out of tokens) libyaml is
+ * released. */
+static cv_result lib_step(ym_stream *s)
+{
+    ym_lib *l = s->lib;
+    yaml_token_t t;
+    if (!yaml_parser_scan(&l->p, &t)) {
+        scan_error(s, &l->p);
+        lib_stop(s);
+        return cv_ok();
+    }
+    bool end = t.type == YAML_STREAM_END_TOKEN;
+    cv_result r = push_token(s, &l->c, &t);
+    if (s->public_input) yaml_token_delete(&t);
+    else wipe_token(&t);
+    s->ready = s->ntok;
+    if (!cv_is_ok(r) || end) lib_stop(s);
+    return r;
+}
+
 cv_result cv_yaml_lib_tokens(ym_stream *s)
 {
-    yaml_parser_t p;
-    CV_ENSURE(yaml_parser_initialize(&p), CV_E_NOMEM);
-    yaml_parser_set_input_string(&p, s->in, s->in_len);
-    yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
-    ym_cursor c = { s->in, s->in_len, 0, 0, 0 };
-    if (s->in_len >= 3 && memcmp(s->in, "\xEF\xBB\xBF", 3) == 0) c.off = c.base = 3;
+    CV_GUARD(lib_start(s));
     cv_result r = cv_ok();
-    for (;;) {
-        yaml_token_t t;
-        if (!yaml_parser_scan(&p, &t)) {
-            scan_error(s, &p);
-            break;
-        }
-        bool end = t.type == YAML_STREAM_END_TOKEN;
-        r = push_token(s, &c, &t);
-        if (s->public_input) yaml_token_delete(&t);
-        else wipe_token(&t);
-        if (!cv_is_ok(r) || end) break;
-    }
-    if (s->public_input) yaml_parser_delete(&p);
-    else wipe_parser(&p);
+    while (s->lib && cv_is_ok(r)) r = lib_step(s);
     return r;
 }
 
@@ -711,16 +750,17 @@ cv_result cv_yaml_scan(ym_stream *s)
     /* Without a '#' there is no comment to find: the replay would record
      * none, and the block-end positions it moves only place comments. */
     bool replay_needed = !s->no_comments && memchr(s->in, '#', s->in_len) != NULL;
-    bool handled = false;
-    if (!s->whole && !replay_needed) {
-        CV_GUARD(cv_yaml_fast_start(s));
+    if (!replay_needed) {
+        /* Tokens on demand: the fast scanner's, or libyaml's when the
+         * input is outside the fast subset (or it gave up last pass). */
+        if (!s->whole) CV_GUARD(cv_yaml_fast_start(s));
         if (s->fast) return cv_ok();
-    } else if (!s->whole) {
-        CV_GUARD(cv_yaml_fast_tokens(s, &handled));
+        return lib_start(s);
     }
+    bool handled;
+    CV_GUARD(cv_yaml_fast_tokens(s, &handled));
     if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
     s->ready = s->ntok;
-    if (!replay_needed) return cv_ok();
     return replay(s);
 }
 
@@ -735,8 +775,9 @@ static void release(ym_stream *s, size_t keep)
 
 cv_result cv_yaml_more(ym_stream *s, size_t keep)
 {
-    if (s->fast == NULL) return cv_ok();
     release(s, keep);
+    if (s->lib) return lib_step(s);
+    if (s->fast == NULL) return cv_ok();
     bool gave_up;
     CV_GUARD(cv_yaml_fast_step(s, &gave_up));
     if (gave_up) {

@@ -178,15 +178,15 @@ static cv_result terror(ld *L, const ynode *n, const char *tag, int out)
     if (L->terrors.len) CV_GUARD(cv_buf_add_str(&L->terrors, "\n  "));
     if (n->kind == YN_SEQ || n->kind == YN_MAP) {
         L->root_type = out == OUT_TOP;
-        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s into %s", (size_t)n->line, tag,
-                           out_type(out));
+        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s into %s",
+                           (size_t)n->line, tag, out_type(out));
     }
     L->root_type = out == OUT_TOP;
     if (n->len > 10)
-        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.7s...` into %s", (size_t)n->line,
-                           tag, n->value, out_type(out));
-    return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.*s` into %s", (size_t)n->line, tag,
-                       (int)n->len, n->value, out_type(out));
+        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.7s...` into %s",
+                           (size_t)n->line, tag, n->value, out_type(out));
+    return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.*s` into %s",
+                       (size_t)n->line, tag, (int)n->len, n->value, out_type(out));
 }
 
 /* Go's %#v of a string: strconv.Quote. */
@@ -493,7 +493,8 @@ static cv_result to_value(ld *L, ynode *n, bool handled, cv_node **out)
 static cv_result key_node(ld *L, ynode *k, cv_node **out)
 {
     ynode *kd = deref(k);
-    CV_ENSUREF(kd->kind == YN_SCALAR, CV_E_DOC_TYPE, "yaml: invalid map key at line %zu", (size_t)k->line);
+    CV_ENSUREF(kd->kind == YN_SCALAR, CV_E_DOC_TYPE, "yaml: invalid map key at line %zu",
+               (size_t)k->line);
     return scalar_value(L, kd, out);
 }
 

@@ -12,9 +12,14 @@
  * UTF-8). At the first thing outside that (a flow collection, anchor, tag,
  * directive, complex key, multi-line flow scalar, an escape it does not
  * decode, anything libyaml would call an error) it stops and reports "not
- * handled": the caller then scans the whole input with libyaml, so the
+ * handled": the caller then loads again from libyaml's tokens, so the
  * result never depends on which scanner ran. tests/unit/test_yaml_fast.c and
- * tests/fuzz/fuzz_yaml_fastscan.c compare both scanners token by token. */
+ * tests/fuzz/fuzz_yaml_fastscan.c compare both scanners token by token.
+ *
+ * Tokens are made on demand (cv_yaml_fast_step) when the parser needs
+ * them; a token is final once no pending simple key can still put a KEY
+ * in front of it. Values that are their source bytes are not copied: they
+ * point into the input, which outlives loading. */
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)

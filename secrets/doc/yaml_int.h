@@ -15,7 +15,11 @@
  *   yaml_emit.c   the document tree -> text, as yaml.v3's encoder would.
  *
  * Everything lives in a scratch arena (secret memory: values and comments
- * are plaintext) that the caller frees. */
+ * are plaintext) that the caller frees, except scalar values that are
+ * their own source bytes: those point into the input (the caller's, held
+ * for the whole load, in secret memory when it is secret). Where no comment
+ * record is needed the parser pulls tokens from the scanner on demand and
+ * the token list stays a short window. */
 #ifndef CV_DOC_YAML_INT_H
 #define CV_DOC_YAML_INT_H
 

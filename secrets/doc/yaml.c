@@ -25,22 +25,33 @@ typedef struct {
     cv_buf terrors;
     bool dup_seen, root_type;
     unsigned flags; /* CV_YAML_* */
+    /* check_dups' scratch, reused from map to map. */
+    struct keyhash *kh;
+    size_t *next;
+    size_t kh_cap, next_cap;
 } ld;
 
 /* ---- scalar decoding --------------------------------------------------- */
 
 static bool tag_is(const ynode *n, const char *t) { return strcmp(n->tag, t) == 0; }
 
+static bool quoted_style(const ynode *n)
+{
+    return (n->style & (YN_DQ | YN_SQ | YN_LITERAL | YN_FOLDED)) != 0;
+}
+
+/* Untagged scalars (nearly all of them) are decided without a string
+ * compare. */
 static bool indicated_string(const ynode *n)
 {
-    return n->kind == YN_SCALAR &&
-           (tag_is(n, "!!str") || ((n->tag[0] == 0 || tag_is(n, "!")) &&
-                                   (n->style & (YN_DQ | YN_SQ | YN_LITERAL | YN_FOLDED))));
+    if (n->kind != YN_SCALAR) return false;
+    if (n->tag[0] == 0) return quoted_style(n);
+    return tag_is(n, "!!str") || (tag_is(n, "!") && quoted_style(n));
 }
 
 static bool resolvable(const char *t)
 {
-    static const char *const ok[] = { "", "!!str", "!!bool", "!!int", "!!float", "!!null",
+    static const char *const ok[] = { "!!str", "!!bool", "!!int", "!!float", "!!null",
                                       "!!timestamp", NULL };
     for (const char *const *p = ok; *p; p++)
         if (strcmp(*p, t) == 0) return true;
@@ -94,14 +105,19 @@ static cv_result decode_scalar(ld *L, const ynode *n, yval *v)
     v->s = n->value;
     v->n = n->len;
     if (indicated_string(n)) return cv_ok();
+    if (n->tag[0] == 0) {
+        cv_yaml_resolve(n->value, n->len, true, &v->r);
+        v->kind = v->r.kind == CV_YR_MERGE ? CV_YR_STR : v->r.kind;
+        return cv_ok();
+    }
     if (tag_is(n, "!!binary")) return b64_value(L, n, v);
     if (!resolvable(n->tag)) return cv_ok();
-    bool ts_ok = n->tag[0] == 0 || tag_is(n, "!!timestamp");
+    bool ts_ok = tag_is(n, "!!timestamp");
     cv_yaml_resolve(n->value, n->len, ts_ok, &v->r);
     int rk = v->r.kind;
     if (rk == CV_YR_MERGE) rk = CV_YR_STR;
     v->kind = rk;
-    if (n->tag[0] == 0 || strcmp(res_tag(rk), n->tag) == 0) return cv_ok();
+    if (strcmp(res_tag(rk), n->tag) == 0) return cv_ok();
     if (tag_is(n, "!!float") && rk == CV_YR_INT) {
         v->kind = CV_YR_FLOAT;
         v->r.f = (double)v->r.i;
@@ -162,15 +178,15 @@ static cv_result terror(ld *L, const ynode *n, const char *tag, int out)
     if (L->terrors.len) CV_GUARD(cv_buf_add_str(&L->terrors, "\n  "));
     if (n->kind == YN_SEQ || n->kind == YN_MAP) {
         L->root_type = out == OUT_TOP;
-        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s into %s", n->line, tag,
-                           out_type(out));
+        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s into %s",
+                           (size_t)n->line, tag, out_type(out));
     }
     L->root_type = out == OUT_TOP;
     if (n->len > 10)
-        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.7s...` into %s", n->line,
-                           tag, n->value, out_type(out));
-    return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.*s` into %s", n->line, tag,
-                       (int)n->len, n->value, out_type(out));
+        return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.7s...` into %s",
+                           (size_t)n->line, tag, n->value, out_type(out));
+    return cv_buf_addf(&L->terrors, "line %zu: cannot unmarshal %s `%.*s` into %s",
+                       (size_t)n->line, tag, (int)n->len, n->value, out_type(out));
 }
 
 /* Go's %#v of a string: strconv.Quote. */
@@ -189,15 +205,17 @@ static cv_result go_quote(cv_buf *b, const char *s, size_t n)
     return cv_buf_add_byte(b, '"');
 }
 
-typedef struct {
+typedef struct keyhash {
     size_t idx;
     uint64_t h;
 } keyhash;
 
 static uint64_t key_hash(const ynode *k)
 {
+    size_t len;
+    const char *t = yn_text(k, &len);
     uint64_t h = 1469598103934665603ull ^ (uint64_t)k->kind;
-    for (size_t i = 0; i < k->len; i++) h = (h ^ (uint8_t)k->value[i]) * 1099511628211ull;
+    for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)t[i]) * 1099511628211ull;
     return h;
 }
 
@@ -210,7 +228,9 @@ static int cmp_keyhash(const void *a, const void *b)
 
 static bool same_key(const ynode *a, const ynode *b)
 {
-    return a->kind == b->kind && a->len == b->len && memcmp(a->value ? a->value : "", b->value ? b->value : "", a->len) == 0;
+    size_t al, bl;
+    const char *at = yn_text(a, &al), *bt = yn_text(b, &bl);
+    return a->kind == b->kind && al == bl && memcmp(at, bt, al) == 0;
 }
 
 /* yaml.v3 compares every pair of keys (kind and text); the messages come in
@@ -220,12 +240,12 @@ static cv_result check_dups(ld *L, const ynode *n, bool *found)
     size_t np = n->n / 2;
     *found = false;
     if (np < 2) return cv_ok();
-    keyhash *kh;
-    CV_GUARD(cv_arena_alloc(L->a, np * sizeof(*kh), (void **)&kh));
+    CV_GUARD(cv_arena_grow(L->a, (void **)&L->kh, &L->kh_cap, np, sizeof(keyhash)));
+    CV_GUARD(cv_arena_grow(L->a, (void **)&L->next, &L->next_cap, np, sizeof(size_t)));
+    keyhash *kh = L->kh;
+    size_t *next = L->next;
     for (size_t i = 0; i < np; i++) kh[i] = (keyhash){ i, key_hash(n->content[2 * i]) };
     qsort(kh, np, sizeof(*kh), cmp_keyhash);
-    size_t *next;
-    CV_GUARD(cv_arena_alloc(L->a, np * sizeof(size_t), (void **)&next));
     for (size_t i = 0; i < np; i++) next[i] = SIZE_MAX;
     bool any = false;
     for (size_t i = 0; i + 1 < np; i++) {
@@ -241,9 +261,11 @@ static cv_result check_dups(ld *L, const ynode *n, bool *found)
             const ynode *kj = n->content[2 * j];
             if (!same_key(ki, kj)) continue;
             if (L->terrors.len) CV_GUARD(cv_buf_add_str(&L->terrors, "\n  "));
-            CV_GUARD(cv_buf_addf(&L->terrors, "line %zu: mapping key ", kj->line));
-            CV_GUARD(go_quote(&L->terrors, kj->value ? kj->value : "", kj->len));
-            CV_GUARD(cv_buf_addf(&L->terrors, " already defined at line %zu", ki->line));
+            CV_GUARD(cv_buf_addf(&L->terrors, "line %zu: mapping key ", (size_t)kj->line));
+            size_t kl;
+            const char *kt = yn_text(kj, &kl);
+            CV_GUARD(go_quote(&L->terrors, kt, kl));
+            CV_GUARD(cv_buf_addf(&L->terrors, " already defined at line %zu", (size_t)ki->line));
             *found = true;
             L->dup_seen = true;
         }
@@ -315,6 +337,11 @@ static cv_result check_map(ld *L, ynode *n, int out, bool *good)
 
 static cv_result check_scalar(ld *L, ynode *n, int out, bool *good)
 {
+    if (out != OUT_TOP && n->tag[0] == 0) {
+        /* An untagged scalar always decodes: only a root needs its value. */
+        *good = true;
+        return cv_ok();
+    }
     yval v;
     CV_GUARD(decode_scalar(L, n, &v));
     if (out != OUT_TOP) {
@@ -336,7 +363,7 @@ static cv_result check_alias(ld *L, ynode *n, int out, bool *good)
     L->alias_depth++;
     cv_result r = check(L, n->alias, out, good);
     L->alias_depth--;
-    n->style = saved;
+    n->style = (int8_t)saved;
     return r;
 }
 
@@ -383,7 +410,7 @@ static cv_result check_first(ld *L, ynode *doc)
 
 static cv_result add_comments(ld *L, cv_node *parent, cv_slice text, bool inline_c)
 {
-    if (L->flags & CV_YAML_NO_COMMENTS) return cv_ok();
+    if (text.len == 0 || (L->flags & CV_YAML_NO_COMMENTS)) return cv_ok();
     size_t i = 0;
     while (i < text.len) {
         size_t e = i;
@@ -422,19 +449,19 @@ static cv_result seq_value(ld *L, ynode *n, bool handled, cv_node **out)
     cv_node *list;
     CV_GUARD(cv_node_new(L->doc, CV_NODE_LIST, &list));
     if (!handled) {
-        CV_GUARD(add_comments(L, list, n->head, false));
-        CV_GUARD(add_comments(L, list, n->linec, false));
+        CV_GUARD(add_comments(L, list, yn_head(n), false));
+        CV_GUARD(add_comments(L, list, yn_linec(n), false));
     }
     for (size_t i = 0; i < n->n; i++) {
         ynode *it = n->content[i];
         cv_node *v;
-        CV_GUARD(add_comments(L, list, it->head, false));
-        CV_GUARD(add_comments(L, list, it->linec, true));
+        CV_GUARD(add_comments(L, list, yn_head(it), false));
+        CV_GUARD(add_comments(L, list, yn_linec(it), true));
         CV_GUARD(to_value(L, it, true, &v));
         CV_GUARD(cv_node_append(L->doc, list, NULL, v));
-        CV_GUARD(add_comments(L, list, it->foot, false));
+        CV_GUARD(add_comments(L, list, yn_foot(it), false));
     }
-    if (!handled) CV_GUARD(add_comments(L, list, n->foot, false));
+    if (!handled) CV_GUARD(add_comments(L, list, yn_foot(n), false));
     *out = list;
     return cv_ok();
 }
@@ -456,7 +483,7 @@ static cv_result to_value(ld *L, ynode *n, bool handled, cv_node **out)
         L->alias_depth++;
         cv_result r = to_value(L, n->alias, false, out);
         L->alias_depth--;
-        n->style = saved;
+        n->style = (int8_t)saved;
         return r;
     }
     default: return scalar_value(L, n, out);
@@ -466,7 +493,8 @@ static cv_result to_value(ld *L, ynode *n, bool handled, cv_node **out)
 static cv_result key_node(ld *L, ynode *k, cv_node **out)
 {
     ynode *kd = deref(k);
-    CV_ENSUREF(kd->kind == YN_SCALAR, CV_E_DOC_TYPE, "yaml: invalid map key at line %zu", k->line);
+    CV_ENSUREF(kd->kind == YN_SCALAR, CV_E_DOC_TYPE, "yaml: invalid map key at line %zu",
+               (size_t)k->line);
     return scalar_value(L, kd, out);
 }
 
@@ -474,19 +502,19 @@ static cv_result map_pairs(ld *L, ynode *n, cv_node *branch)
 {
     for (size_t i = 0; i + 1 < n->n; i += 2) {
         ynode *k = n->content[i], *v = n->content[i + 1];
-        CV_GUARD(add_comments(L, branch, k->head, false));
-        CV_GUARD(add_comments(L, branch, k->linec, false));
+        CV_GUARD(add_comments(L, branch, yn_head(k), false));
+        CV_GUARD(add_comments(L, branch, yn_linec(k), false));
         bool hv = v->kind == YN_SCALAR || v->kind == YN_ALIAS;
         if (hv) {
-            CV_GUARD(add_comments(L, branch, v->head, false));
-            CV_GUARD(add_comments(L, branch, v->linec, true));
+            CV_GUARD(add_comments(L, branch, yn_head(v), false));
+            CV_GUARD(add_comments(L, branch, yn_linec(v), true));
         }
         cv_node *kn, *vn;
         CV_GUARD(key_node(L, k, &kn));
         CV_GUARD(to_value(L, v, hv, &vn));
         CV_GUARD(cv_node_append(L->doc, branch, kn, vn));
-        if (hv) CV_GUARD(add_comments(L, branch, v->foot, false));
-        CV_GUARD(add_comments(L, branch, k->foot, false));
+        if (hv) CV_GUARD(add_comments(L, branch, yn_foot(v), false));
+        CV_GUARD(add_comments(L, branch, yn_foot(k), false));
     }
     return cv_ok();
 }
@@ -504,8 +532,8 @@ static bool null_scalar(ld *L, const ynode *n)
 static cv_result to_branch(ld *L, ynode *n, cv_node *branch, bool handled)
 {
     if (!handled) {
-        CV_GUARD(add_comments(L, branch, n->head, false));
-        CV_GUARD(add_comments(L, branch, n->linec, false));
+        CV_GUARD(add_comments(L, branch, yn_head(n), false));
+        CV_GUARD(add_comments(L, branch, yn_linec(n), false));
     }
     switch (n->kind) {
     case YN_DOC:
@@ -522,7 +550,7 @@ static cv_result to_branch(ld *L, ynode *n, cv_node *branch, bool handled)
     case YN_ALIAS: CV_GUARD(to_branch(L, n->alias, branch, false)); break;
     default: break;
     }
-    if (!handled) CV_GUARD(add_comments(L, branch, n->foot, false));
+    if (!handled) CV_GUARD(add_comments(L, branch, yn_foot(n), false));
     return cv_ok();
 }
 
@@ -580,21 +608,49 @@ cv_result cv_yaml_load(cv_slice in, cv_doc *doc)
     return cv_yaml_load_opts(in, 0, doc);
 }
 
+/* One pass over the input. The fast scanner runs on demand and may give
+ * up mid-stream, after the parser has used some of its tokens: *again
+ * then asks for a pass over the whole token list (libyaml's), from a
+ * clean start, so results never depend on which scanner ran. */
+static cv_result load_pass(cv_slice in, unsigned flags, cv_doc *doc, bool whole, bool *again)
+{
+    ym_stream s = { .in = in.p, .in_len = in.len, .no_comments = flags & CV_YAML_NO_COMMENTS,
+                    .public_input = flags & CV_YAML_PUBLIC, .whole = whole };
+    *again = false;
+    CV_GUARD(cv_arena_new(&s.arena));
+    ld L = { .doc = doc, .a = s.arena, .flags = flags };
+    size_t branches = doc->n;
+    ym_parser *p = NULL;
+    cv_result r = cv_yaml_scan(&s);
+    if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);
+    if (cv_is_ok(r)) r = load_docs(&L, p);
+    if (!cv_is_ok(r) && s.fast) {
+        /* The failure stands only if the fast scanner takes the whole input. */
+        cv_err saved = r.err;
+        char detail[4096];
+        snprintf(detail, sizeof(detail), "%s", cv_err_detail());
+        cv_yaml_drain(&s);
+        if (!s.gave_up) r = CV_FAILF(saved, "%s", detail);
+    }
+    if (s.gave_up) {
+        cv_err_clear();
+        r = cv_ok();
+        doc->n = branches;
+        *again = true;
+    }
+    cv_yaml_parser_free(p);
+    cv_yaml_stream_free(&s);
+    cv_arena_free(&s.arena);
+    return r;
+}
+
 cv_result cv_yaml_load_opts(cv_slice in, unsigned flags, cv_doc *doc)
 {
     CV_ENSUREF(in.len <= CV_DOC_MAX_INPUT, CV_E_TOO_LARGE, "YAML input larger than %u bytes",
                CV_DOC_MAX_INPUT);
     if (in.len == 0) return cv_ok();
-    ym_stream s = { .in = in.p, .in_len = in.len, .no_comments = flags & CV_YAML_NO_COMMENTS,
-                    .public_input = flags & CV_YAML_PUBLIC };
-    CV_GUARD(cv_arena_new(&s.arena));
-    ld L = { .doc = doc, .a = s.arena, .flags = flags };
-    ym_parser *p = NULL;
-    cv_result r = cv_yaml_scan(&s);
-    if (cv_is_ok(r)) r = cv_yaml_parser_new(&s, &p);
-    if (cv_is_ok(r)) r = load_docs(&L, p);
-    cv_yaml_parser_free(p);
-    cv_yaml_stream_free(&s);
-    cv_arena_free(&s.arena);
-    return r;
+    bool again;
+    CV_GUARD(load_pass(in, flags, doc, false, &again));
+    if (again) CV_GUARD(load_pass(in, flags, doc, true, &again));
+    return cv_ok();
 }

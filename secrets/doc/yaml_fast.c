@@ -12,11 +12,19 @@
  * UTF-8). At the first thing outside that (a flow collection, anchor, tag,
  * directive, complex key, multi-line flow scalar, an escape it does not
  * decode, anything libyaml would call an error) it stops and reports "not
- * handled": the caller then scans the whole input with libyaml, so the
+ * handled": the caller then loads again from libyaml's tokens, so the
  * result never depends on which scanner ran. tests/unit/test_yaml_fast.c and
- * tests/fuzz/fuzz_yaml_fastscan.c compare both scanners token by token. */
+ * tests/fuzz/fuzz_yaml_fastscan.c compare both scanners token by token.
+ *
+ * Tokens are made on demand (cv_yaml_fast_step) when the parser needs
+ * them; a token is final once no pending simple key can still put a KEY
+ * in front of it. Values that are their source bytes are not copied: they
+ * point into the input, which outlives loading. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "crypto/base/limits.h"
 #include "secrets/doc/yaml_int.h"
@@ -27,7 +35,7 @@ typedef struct {
     ym_mark mark;
 } yf_key;
 
-typedef struct {
+struct yf {
     ym_stream *s;
     const uint8_t *p;
     size_t n;
@@ -40,7 +48,7 @@ typedef struct {
     yf_key key;   /* the one simple-key slot of block context */
     cv_buf text;  /* a value that is not a copy of its source bytes */
     bool done;
-} yf;
+};
 
 /* ---- input check ------------------------------------------------------- */
 
@@ -82,11 +90,33 @@ static uint64_t not_printable8(uint64_t x)
     return (x & YM_HIGHS) | ((x - YM_ONES * 0x20) & ~x & YM_HIGHS) | ym_has_byte(x, 0x7F);
 }
 
+/* Past the printable ASCII and LF bytes from i, 16 at a time. */
+static size_t skip_ascii16(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i lo = _mm_set1_epi8(0x1F), hi = _mm_set1_epi8(0x7F), lf = _mm_set1_epi8('\n');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* Signed compares: bytes from 0x80 up are negative, so not above 0x1F. */
+        __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi));
+        ok = _mm_or_si128(ok, _mm_cmpeq_epi8(x, lf));
+        if (_mm_movemask_epi8(ok) != 0xFFFF) break;
+        i += 16;
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+    return i;
+}
+
 /* Only LF line breaks, no tab, no control character, no BOM, valid UTF-8. */
 static bool input_ok(yf *f)
 {
     f->ascii = true;
     for (size_t i = 0; i < f->n;) {
+        i = skip_ascii16(f->p, i, f->n);
+        if (i >= f->n) break;
         if (i + 8 <= f->n && !not_printable8(ym_load8(f->p + i))) {
             i += 8;
             continue;
@@ -136,6 +166,27 @@ static void adv_bytes(yf *f, size_t to)
     f->m.column += k;
 }
 
+/* The first of ' ', LF or ':' from i, 16 bytes at a time (or where fewer
+ * than 16 are left). */
+static size_t to_word_end16(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i sp = _mm_set1_epi8(' '), lf = _mm_set1_epi8('\n'), co = _mm_set1_epi8(':');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, lf)),
+                                   _mm_cmpeq_epi8(x, co));
+        unsigned m = (unsigned)_mm_movemask_epi8(hit);
+        if (m) return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+    return i;
+}
+
 /* Past the text of a plain scalar's word: up to a blank, a line break,
  * the end, or ':' before one of those. */
 static void skip_word(yf *f)
@@ -143,6 +194,7 @@ static void skip_word(yf *f)
     const uint8_t *p = f->p;
     size_t i = f->m.off, n = f->n;
     for (;;) {
+        i = to_word_end16(p, i, n);
         while (i + 8 <= n) {
             uint64_t x = ym_load8(p + i);
             if (ym_has_byte(x, ' ') | ym_has_byte(x, '\n') | ym_has_byte(x, ':')) break;
@@ -176,12 +228,14 @@ static void adv_line(yf *f)
 static bool tok_at(yf *f, size_t pos, int type, ym_mark st, ym_mark en)
 {
     ym_stream *s = f->s;
-    if (!cv_is_ok(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok + 1, sizeof(ym_tok)))) {
+    size_t n = s->ntok - s->tok_base;
+    if (n + 1 > s->tok_cap &&
+        !cv_is_ok(cv_yaml_grow((void **)&s->toks, &s->tok_cap, n + 1, sizeof(ym_tok)))) {
         cv_err_clear();
         return false;
     }
-    if (pos < s->ntok) memmove(&s->toks[pos + 1], &s->toks[pos], (s->ntok - pos) * sizeof(ym_tok));
-    ym_tok *t = &s->toks[pos];
+    ym_tok *t = ym_tok_at(s, pos);
+    if (pos < s->ntok) memmove(t + 1, t, (s->ntok - pos) * sizeof(ym_tok));
     memset(t, 0, sizeof(*t));
     t->type = type;
     t->start = st;
@@ -198,9 +252,12 @@ static bool tok(yf *f, int type, ym_mark st, ym_mark en)
 static bool scalar(yf *f, int style, ym_mark st, ym_mark en, const void *v, size_t len)
 {
     if (!tok(f, YT_SCALAR, st, en)) return false;
-    ym_tok *t = &f->s->toks[f->s->ntok - 1];
+    ym_tok *t = ym_tok_at(f->s, f->s->ntok - 1);
     t->style = style;
-    t->value = (char *)(uintptr_t)v; /* a slice of the input until finish() */
+    /* A value verbatim in the input stays there: the input outlives
+     * loading, and its owner holds it in secret memory when it is secret
+     * (no byte of it is copied anywhere ordinary). */
+    t->value = (char *)(uintptr_t)v;
     t->len = (uint32_t)len;
     return true;
 }
@@ -558,46 +615,74 @@ static bool fetch_next(yf *f)
 
 /* ---- entry point ------------------------------------------------------------ */
 
-/* Values still pointing into the input become arena copies (the input may
- * be ordinary memory; tokens' values are secret). */
-static bool finish(yf *f)
+static void drop_tokens(ym_stream *s)
 {
-    ym_stream *s = f->s;
-    uintptr_t lo = (uintptr_t)s->in, hi = lo + s->in_len;
-    for (size_t i = 0; i < s->ntok; i++) {
-        ym_tok *t = &s->toks[i];
-        if (t->type != YT_SCALAR) continue;
-        uintptr_t v = (uintptr_t)t->value;
-        if (v < lo || v > hi) continue;
-        if (!cv_is_ok(cv_arena_strndup(s->arena, t->value, t->len, &t->value))) {
-            cv_err_clear();
-            return false;
-        }
-    }
-    return true;
+    free(s->toks);
+    s->toks = NULL;
+    s->ntok = s->tok_cap = s->tok_base = s->ready = 0;
 }
 
-static bool run(yf *f)
+void cv_yaml_fast_stop(ym_stream *s)
 {
-    if (!input_ok(f)) return false;
-    f->allowed = true;
-    if (!tok(f, YT_STREAM_START, f->m, f->m)) return false;
-    while (!f->done)
-        if (!fetch_next(f)) return false;
-    return finish(f);
+    yf *f = s->fast;
+    if (f == NULL) return;
+    cv_buf_release(&f->text);
+    free(f->indents);
+    free(f);
+    s->fast = NULL;
+}
+
+cv_result cv_yaml_fast_start(ym_stream *s)
+{
+    yf *f = calloc(1, sizeof(*f));
+    CV_ENSURE(f != NULL, CV_E_NOMEM);
+    *f = (yf){ .s = s, .p = s->in, .n = s->in_len, .indent = -1, .allowed = true };
+    cv_buf_init_secret(&f->text, CV_DOC_MAX_INPUT);
+    s->fast = f;
+    if (!input_ok(f) || !tok(f, YT_STREAM_START, f->m, f->m)) {
+        cv_yaml_fast_stop(s);
+        drop_tokens(s);
+        return cv_ok();
+    }
+    s->ready = s->ntok;
+    return cv_ok();
+}
+
+/* A token is final once no simple key before it can still take a KEY
+ * (and a BLOCK-MAPPING-START) in front of it. */
+cv_result cv_yaml_fast_step(ym_stream *s, bool *gave_up)
+{
+    yf *f = s->fast;
+    size_t before = s->ready;
+    *gave_up = false;
+    while (s->ready == before) {
+        if (!fetch_next(f)) {
+            *gave_up = true;
+            s->ntok = s->ready;
+            cv_yaml_fast_stop(s);
+            return cv_ok();
+        }
+        s->ready = !f->done && f->key.possible ? f->key.tok : s->ntok;
+        if (f->done) {
+            cv_yaml_fast_stop(s);
+            break;
+        }
+    }
+    return cv_ok();
 }
 
 cv_result cv_yaml_fast_tokens(ym_stream *s, bool *handled)
 {
-    yf f = { .s = s, .p = s->in, .n = s->in_len, .indent = -1 };
-    cv_buf_init_secret(&f.text, CV_DOC_MAX_INPUT);
-    *handled = run(&f);
-    cv_buf_release(&f.text);
-    free(f.indents);
-    if (!*handled) {
-        free(s->toks);
-        s->toks = NULL;
-        s->ntok = s->tok_cap = 0;
+    *handled = false;
+    CV_GUARD(cv_yaml_fast_start(s));
+    while (s->fast) {
+        bool gave_up;
+        CV_GUARD(cv_yaml_fast_step(s, &gave_up));
+        if (gave_up) {
+            drop_tokens(s);
+            return cv_ok();
+        }
     }
+    *handled = s->ntok > 0;
     return cv_ok();
 }

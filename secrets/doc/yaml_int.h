@@ -15,7 +15,11 @@
  *   yaml_emit.c   the document tree -> text, as yaml.v3's encoder would.
  *
  * Everything lives in a scratch arena (secret memory: values and comments
- * are plaintext) that the caller frees. */
+ * are plaintext) that the caller frees, except scalar values that are
+ * their own source bytes: those point into the input (the caller's, held
+ * for the whole load, in secret memory when it is secret). Where no comment
+ * record is needed the parser pulls tokens from the scanner on demand and
+ * the token list stays a short window. */
 #ifndef CV_DOC_YAML_INT_H
 #define CV_DOC_YAML_INT_H
 
@@ -82,12 +86,26 @@ typedef struct {
     cv_slice head, line, foot;
 } ym_comment;
 
+typedef struct yf yf;
+typedef struct ym_lib ym_lib;
+
 typedef struct {
     cv_arena *arena;
     const uint8_t *in;
     size_t in_len;
+    /* Tokens by stream index: toks[i - tok_base] for tok_base <= i < ntok;
+     * those below tok_base were released, those below ready are final. */
     ym_tok *toks;
-    size_t ntok, tok_cap;
+    size_t ntok, tok_cap, tok_base, ready;
+    /* The fast scanner while it makes tokens on demand (the parser pulls
+     * them, so the list stays a short window); NULL once it has ended. */
+    yf *fast;
+    /* Likewise libyaml's scanner, where the fast one does not serve. */
+    ym_lib *lib;
+    /* It stopped mid-stream: load again with the whole list. */
+    bool gave_up;
+    /* Scan the whole input before parsing (never on demand). */
+    bool whole;
     ym_comment *coms;
     size_t ncom, com_cap;
     /* The caller drops comments: their records are not computed (they
@@ -109,22 +127,62 @@ enum {
 };
 
 typedef struct ynode ynode;
-struct ynode {
-    int kind;
-    int style;
-    const char *tag; /* short form ("!!str") or as written; "" when none */
-    const char *value;
-    size_t len;
-    const char *anchor;
-    ynode *alias;
-    size_t line, column; /* 1-based */
-    cv_slice head, linec, foot;
-    ynode **content;
-    size_t n, cap;
-};
 
-/* Scan the whole input with libyaml and compute the comment records. */
+/* A node's comments, out of line: most nodes have none. */
+typedef struct {
+    cv_slice head, linec, foot;
+} ycom;
+
+/* 40 bytes: a file has a node per few bytes, and the nodes were the
+ * largest part of loading. value/len serve scalars and aliases (the
+ * anchor's name), content/n collections and documents; an alias has no
+ * tag of its own, so its target takes the tag's place. */
+struct ynode {
+    uint8_t kind;
+    int8_t style;          /* YN_* flags; -1 while an alias is being expanded */
+    uint32_t line, column; /* 1-based */
+    union {
+        uint32_t len;
+        uint32_t n;
+    };
+    union {
+        const char *tag; /* not YN_ALIAS: short form ("!!str") or as written; "" when none */
+        ynode *alias;    /* YN_ALIAS */
+    };
+    ycom *com; /* NULL when the node has no comment */
+    union {
+        const char *value; /* not NUL-terminated: may point into the input */
+        ynode **content;
+    };
+};
+_Static_assert(sizeof(ynode) <= 40, "ynode grew");
+
+static inline cv_slice yn_head(const ynode *n) { return n->com ? n->com->head : (cv_slice){ 0 }; }
+static inline cv_slice yn_linec(const ynode *n) { return n->com ? n->com->linec : (cv_slice){ 0 }; }
+static inline cv_slice yn_foot(const ynode *n) { return n->com ? n->com->foot : (cv_slice){ 0 }; }
+
+/* The text of a scalar or alias; empty for any other node. */
+static inline const char *yn_text(const ynode *n, size_t *len)
+{
+    bool text = n->kind == YN_SCALAR || n->kind == YN_ALIAS;
+    *len = text ? n->len : 0;
+    return text && n->value ? n->value : "";
+}
+
+static inline ym_tok *ym_tok_at(const ym_stream *s, size_t i) { return &s->toks[i - s->tok_base]; }
+
+/* Start the tokens of s->in: on demand when no comment record is needed
+ * (s->fast or s->lib set), else the whole list (by the fast scanner or
+ * libyaml) and the comment records. */
 cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
+/* Release the tokens below stream index keep, then run the scanner on
+ * demand until more tokens are final or it ends; if the fast scanner
+ * gives up, s->gave_up is set and the result is an error that only asks
+ * the caller to load again with s->whole. */
+cv_result cv_yaml_more(ym_stream *s, size_t keep) CV_MUST_USE CV_NONNULL;
+/* After a failed load: run the fast scanner to its end, so s->gave_up
+ * tells whether the failure stands. */
+void cv_yaml_drain(ym_stream *s) CV_NONNULL;
 
 /* The tokens of s->in into s->toks, by libyaml's scanner (a scanner error
  * sets s->scan_failed and ends the list), or by the fast scanner of the
@@ -132,6 +190,13 @@ cv_result cv_yaml_scan(ym_stream *s) CV_MUST_USE CV_NONNULL;
  * outside that subset, none and *handled = false. */
 cv_result cv_yaml_lib_tokens(ym_stream *s) CV_MUST_USE CV_NONNULL;
 cv_result cv_yaml_fast_tokens(ym_stream *s, bool *handled) CV_MUST_USE CV_NONNULL;
+/* The fast scanner on demand: start sets s->fast unless the input is
+ * outside its subset; each step makes tokens final (s->ready) until it
+ * ends (s->fast reset) or gives up (*gave_up, its unfinished tokens
+ * dropped, s->fast reset). */
+cv_result cv_yaml_fast_start(ym_stream *s) CV_MUST_USE CV_NONNULL;
+cv_result cv_yaml_fast_step(ym_stream *s, bool *gave_up) CV_MUST_USE CV_NONNULL;
+void cv_yaml_fast_stop(ym_stream *s) CV_NONNULL;
 
 /* Parse the next document into *out (NULL at the end of the stream). The
  * parser keeps its position in *p between calls. */

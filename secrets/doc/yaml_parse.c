@@ -65,6 +65,10 @@ struct ym_parser {
     size_t ntags, tags_cap;
     ym_anchor *anchors;
     size_t nanchors, anchors_cap;
+    ynode *pool; /* nodes are taken from blocks: the arena rounds each piece to 16 bytes */
+    size_t pool_left, pool_block;
+    ynode **kids; /* heap: pointers only */
+    size_t nkids, kids_cap;
     bool ended, init;
     ym_event ev;
     bool have_ev;
@@ -120,8 +124,10 @@ static cv_result unfold(ym_parser *p, const ym_tok *t)
 
 static cv_result peek(ym_parser *p, const ym_tok **out)
 {
-    if (p->head >= p->s->ntok) return eof_error(p);
-    const ym_tok *t = &p->s->toks[p->head];
+    ym_stream *s = p->s;
+    while (p->head >= s->ready && (s->fast || s->lib)) CV_GUARD(cv_yaml_more(s, p->head));
+    if (p->head >= s->ready) return eof_error(p);
+    const ym_tok *t = ym_tok_at(s, p->head);
     CV_GUARD(unfold(p, t));
     *out = t;
     return cv_ok();
@@ -129,7 +135,7 @@ static cv_result peek(ym_parser *p, const ym_tok **out)
 
 static void skip(ym_parser *p)
 {
-    if (p->s->toks[p->head].type == YT_STREAM_END) p->ended = true;
+    if (ym_tok_at(p->s, p->head)->type == YT_STREAM_END) p->ended = true;
     p->head++;
 }
 
@@ -339,22 +345,22 @@ static cv_result resolve_tag(ym_parser *p, const ym_tok *t, ym_mark start, char 
 static cv_result properties(ym_parser *p, ym_event *e, const ym_tok **tp)
 {
     const ym_tok *t = *tp;
-    const ym_tok *tag = NULL;
+    ym_tok tag = { 0 }; /* a copy: a later peek may move the token list */
     if (t->type == YT_ANCHOR || t->type == YT_TAG) {
         int first = t->type;
         if (first == YT_ANCHOR) e->anchor = t->value;
-        else tag = t;
+        else tag = *t;
         skip(p);
         CV_GUARD(peek(p, &t));
         int second = first == YT_ANCHOR ? YT_TAG : YT_ANCHOR;
         if (t->type == second) {
             if (second == YT_ANCHOR) e->anchor = t->value;
-            else tag = t;
+            else tag = *t;
             skip(p);
             CV_GUARD(peek(p, &t));
         }
     }
-    if (tag) CV_GUARD(resolve_tag(p, tag, e->start, &e->tag, &e->tag_len));
+    if (tag.type == YT_TAG) CV_GUARD(resolve_tag(p, &tag, e->start, &e->tag, &e->tag_len));
     *tp = t;
     return cv_ok();
 }
@@ -796,12 +802,35 @@ static cv_result short_tag(ym_parser *p, const char *tag, size_t len, const char
     return cv_ok();
 }
 
+/* A comment slot of n: the record is allocated with the first comment. */
+enum { YC_HEAD, YC_LINE, YC_FOOT };
+
+static cv_result set_com(ym_parser *p, ynode *n, int which, cv_slice v)
+{
+    if (v.len == 0) v = (cv_slice){ 0 };
+    if (n->com == NULL) {
+        if (v.len == 0) return cv_ok();
+        CV_GUARD(cv_arena_alloc(p->a, sizeof(ycom), (void **)&n->com));
+    }
+    cv_slice *slot = which == YC_HEAD ? &n->com->head : which == YC_LINE ? &n->com->linec
+                                                                            : &n->com->foot;
+    *slot = v;
+    return cv_ok();
+}
+
 static cv_result new_node(ym_parser *p, int kind, const char *default_tag, ynode **out)
 {
     const ym_event *e = &p->ev;
-    ynode *n;
-    CV_GUARD(cv_arena_alloc(p->a, sizeof(*n), (void **)&n));
-    n->kind = kind;
+    if (p->pool_left == 0) {
+        /* Blocks double from 16 nodes to 256: small files stay small. */
+        p->pool_block = p->pool_block ? p->pool_block * 2 : 16;
+        if (p->pool_block > 256) p->pool_block = 256;
+        CV_GUARD(cv_arena_alloc(p->a, p->pool_block * sizeof(ynode), (void **)&p->pool));
+        p->pool_left = p->pool_block;
+    }
+    ynode *n = p->pool++;
+    p->pool_left--;
+    n->kind = (uint8_t)kind;
     n->tag = "";
     if (e->tag_len > 0 && !(e->tag_len == 1 && e->tag[0] == '!')) {
         CV_GUARD(short_tag(p, e->tag, e->tag_len, &n->tag));
@@ -811,25 +840,38 @@ static cv_result new_node(ym_parser *p, int kind, const char *default_tag, ynode
     }
     n->line = e->start.line + 1;
     n->column = e->start.column + 1;
-    n->head = e->head;
-    n->linec = e->line;
-    n->foot = e->foot;
+    CV_GUARD(set_com(p, n, YC_HEAD, e->head));
+    CV_GUARD(set_com(p, n, YC_LINE, e->line));
+    CV_GUARD(set_com(p, n, YC_FOOT, e->foot));
     *out = n;
     return cv_ok();
 }
 
-static cv_result add_child(ym_parser *p, ynode *parent, ynode *child)
+/* Children are gathered on one stack shared by every open collection and
+ * copied out at the collection's end: each content array is allocated
+ * once, at its final size. */
+static cv_result push_kid(ym_parser *p, ynode *child)
 {
-    CV_GUARD(cv_arena_grow(p->a, (void **)&parent->content, &parent->cap, parent->n + 1,
-                           sizeof(ynode *)));
-    parent->content[parent->n++] = child;
+    CV_ENSUREF(p->nkids < UINT32_MAX, CV_E_LIMIT, "yaml: collection too large");
+    CV_GUARD(cv_yaml_grow((void **)&p->kids, &p->kids_cap, p->nkids + 1, sizeof(ynode *)));
+    p->kids[p->nkids++] = child;
+    return cv_ok();
+}
+
+static cv_result pop_kids(ym_parser *p, ynode *n, size_t base)
+{
+    size_t count = p->nkids - base;
+    n->n = (uint32_t)count;
+    p->nkids = base;
+    if (count == 0) return cv_ok();
+    CV_GUARD(cv_arena_alloc(p->a, count * sizeof(ynode *), (void **)&n->content));
+    memcpy(n->content, p->kids + base, count * sizeof(ynode *));
     return cv_ok();
 }
 
 static cv_result set_anchor(ym_parser *p, ynode *n, const char *name)
 {
     if (name == NULL) return cv_ok();
-    n->anchor = name;
     size_t len = strlen(name);
     for (size_t i = p->nanchors; i-- > 0;) {
         if (p->anchors[i].len == len && memcmp(p->anchors[i].name, name, len) == 0) {
@@ -860,9 +902,9 @@ static cv_result build_scalar(ym_parser *p, ynode **out)
     if (style == 0 && e->len == 2 && memcmp(e->value, "<<", 2) == 0) def = "!!merge";
     else if (style != 0) def = "!!str";
     CV_GUARD(new_node(p, YN_SCALAR, def, out));
-    (*out)->style |= style;
+    (*out)->style = (int8_t)((*out)->style | style);
     (*out)->value = e->value;
-    (*out)->len = e->len;
+    (*out)->len = (uint32_t)e->len;
     CV_GUARD(set_anchor(p, *out, e->anchor));
     return ev_expect(p, EV_SCALAR);
 }
@@ -871,9 +913,10 @@ static cv_result build_alias(ym_parser *p, ynode **out)
 {
     const ym_event *e = &p->ev;
     CV_GUARD(new_node(p, YN_ALIAS, NULL, out));
+    (*out)->alias = NULL; /* in place of the tag */
     size_t len = strlen(e->anchor);
     (*out)->value = e->anchor;
-    (*out)->len = len;
+    (*out)->len = (uint32_t)len;
     for (size_t i = p->nanchors; i-- > 0;) {
         if (p->anchors[i].len == len && memcmp(p->anchors[i].name, e->anchor, len) == 0) {
             (*out)->alias = p->anchors[i].node;
@@ -885,6 +928,13 @@ static cv_result build_alias(ym_parser *p, ynode **out)
     return ev_expect(p, EV_ALIAS);
 }
 
+/* The closing event's comments: the collection's line and foot. */
+static cv_result end_comments(ym_parser *p, ynode *n)
+{
+    CV_GUARD(set_com(p, n, YC_LINE, p->ev.line));
+    return set_com(p, n, YC_FOOT, p->ev.foot);
+}
+
 static cv_result build_seq(ym_parser *p, ynode **out)
 {
     CV_GUARD(new_node(p, YN_SEQ, "!!seq", out));
@@ -892,34 +942,37 @@ static cv_result build_seq(ym_parser *p, ynode **out)
     if (p->ev.flow) n->style |= YN_FLOW;
     CV_GUARD(set_anchor(p, n, p->ev.anchor));
     CV_GUARD(ev_expect(p, EV_SEQ_START));
+    size_t base = p->nkids;
     int t;
     for (;;) {
         CV_GUARD(ev_peek(p, &t));
         if (t == EV_SEQ_END) break;
         ynode *c;
         CV_GUARD(build(p, &c));
-        CV_GUARD(add_child(p, n, c));
+        CV_GUARD(push_kid(p, c));
     }
-    n->linec = p->ev.line;
-    n->foot = p->ev.foot;
+    CV_GUARD(pop_kids(p, n, base));
+    CV_GUARD(end_comments(p, n));
     return ev_expect(p, EV_SEQ_END);
 }
 
-static cv_result build_pair(ym_parser *p, ynode *n, bool block)
+static cv_result build_pair(ym_parser *p, size_t base, bool block)
 {
     ynode *k, *v;
     CV_GUARD(build(p, &k));
-    CV_GUARD(add_child(p, n, k));
-    if (block && k->foot.len > 0 && n->n > 2) {
+    CV_GUARD(push_kid(p, k));
+    cv_slice kf = yn_foot(k);
+    if (block && kf.len > 0 && p->nkids - base > 2) {
         /* A dedented foot comment ends the previous value. */
-        n->content[n->n - 3]->foot = k->foot;
-        k->foot = (cv_slice){ 0 };
+        CV_GUARD(set_com(p, p->kids[p->nkids - 3], YC_FOOT, kf));
+        CV_GUARD(set_com(p, k, YC_FOOT, (cv_slice){ 0 }));
     }
     CV_GUARD(build(p, &v));
-    CV_GUARD(add_child(p, n, v));
-    if (k->foot.len == 0 && v->foot.len > 0) {
-        k->foot = v->foot;
-        v->foot = (cv_slice){ 0 };
+    CV_GUARD(push_kid(p, v));
+    cv_slice vf = yn_foot(v);
+    if (yn_foot(k).len == 0 && vf.len > 0) {
+        CV_GUARD(set_com(p, k, YC_FOOT, vf));
+        CV_GUARD(set_com(p, v, YC_FOOT, (cv_slice){ 0 }));
     }
     return cv_ok();
 }
@@ -932,17 +985,19 @@ static cv_result build_map(ym_parser *p, ynode **out)
     if (!block) n->style |= YN_FLOW;
     CV_GUARD(set_anchor(p, n, p->ev.anchor));
     CV_GUARD(ev_expect(p, EV_MAP_START));
+    size_t base = p->nkids;
     int t;
     for (;;) {
         CV_GUARD(ev_peek(p, &t));
         if (t == EV_MAP_END) break;
-        CV_GUARD(build_pair(p, n, block));
+        CV_GUARD(build_pair(p, base, block));
     }
-    n->linec = p->ev.line;
-    n->foot = p->ev.foot;
-    if (block && n->foot.len > 0 && n->n > 1) {
-        n->content[n->n - 2]->foot = n->foot;
-        n->foot = (cv_slice){ 0 };
+    CV_GUARD(pop_kids(p, n, base));
+    CV_GUARD(end_comments(p, n));
+    cv_slice nf = yn_foot(n);
+    if (block && nf.len > 0 && n->n > 1) {
+        CV_GUARD(set_com(p, n->content[n->n - 2], YC_FOOT, nf));
+        CV_GUARD(set_com(p, n, YC_FOOT, (cv_slice){ 0 }));
     }
     return ev_expect(p, EV_MAP_END);
 }
@@ -951,12 +1006,14 @@ static cv_result build_doc(ym_parser *p, ynode **out)
 {
     CV_GUARD(new_node(p, YN_DOC, NULL, out));
     CV_GUARD(ev_expect(p, EV_DOC_START));
+    size_t base = p->nkids;
     ynode *c;
     CV_GUARD(build(p, &c));
-    CV_GUARD(add_child(p, *out, c));
+    CV_GUARD(push_kid(p, c));
+    CV_GUARD(pop_kids(p, *out, base));
     int t;
     CV_GUARD(ev_peek(p, &t));
-    if (t == EV_DOC_END) (*out)->foot = p->ev.foot;
+    if (t == EV_DOC_END) CV_GUARD(set_com(p, *out, YC_FOOT, p->ev.foot));
     return ev_expect(p, EV_DOC_END);
 }
 
@@ -996,6 +1053,8 @@ cv_result cv_yaml_parser_new(ym_stream *s, ym_parser **out)
 void cv_yaml_parser_free(ym_parser *p)
 {
     if (p == NULL) return;
+    free(p->kids);
+    p->kids = NULL;
     cv_buf_release(&p->hc);
     cv_buf_release(&p->lc);
     cv_buf_release(&p->fc);
@@ -1005,7 +1064,7 @@ void cv_yaml_parser_trim(ym_parser *p)
 {
     ym_stream *s = p->s;
     size_t left = s->ntok - p->head;
-    if (left > 1 || s->tok_cap <= 1) return;
+    if (s->fast || s->lib || s->tok_base > 0 || left > 1 || s->tok_cap <= 1) return;
     if (left == 1 && s->toks[p->head].type != YT_STREAM_END) return;
     ym_tok *rest = malloc(sizeof(ym_tok));
     if (rest == NULL) return; /* keep the list: trimming only saves memory */
@@ -1013,13 +1072,14 @@ void cv_yaml_parser_trim(ym_parser *p)
     free(s->toks);
     s->toks = rest;
     s->tok_cap = 1;
-    s->ntok = left;
+    s->ntok = s->ready = left;
     p->head = 0;
 }
 
 cv_result cv_yaml_parse_doc(ym_parser *p, ynode **out)
 {
     *out = NULL;
+    p->nkids = 0;
     if (!p->init) {
         CV_GUARD(ev_expect(p, EV_STREAM_START));
         p->init = true;

@@ -39,13 +39,17 @@ cv_result cv_yaml_grow(void **items, size_t *cap, size_t need, size_t elem)
     return cv_ok();
 }
 
+static void lib_stop(ym_stream *s);
+
 void cv_yaml_stream_free(ym_stream *s)
 {
+    cv_yaml_fast_stop(s);
+    lib_stop(s);
     free(s->toks);
     free(s->coms);
     s->toks = NULL;
     s->coms = NULL;
-    s->ntok = s->ncom = s->tok_cap = s->com_cap = 0;
+    s->ntok = s->ncom = s->tok_cap = s->com_cap = s->tok_base = s->ready = 0;
 }
 
 /* ---- character index -> byte offset ------------------------------------ */
@@ -138,11 +142,35 @@ static cv_result copy_str(cv_arena *a, const unsigned char *s, size_t n, char **
     return cv_arena_strndup(a, s, n, out);
 }
 
-static cv_result token_data(cv_arena *a, const yaml_token_t *t, ym_tok *o)
+/* A scalar whose text is its source bytes (plain on one line, quoted
+ * without escape or break) is left in the input, as the fast scanner
+ * leaves it. Needs the marks' byte offsets. */
+static bool in_place(const ym_stream *s, const yaml_token_t *t, ym_tok *o)
 {
+    size_t n = t->data.scalar.length, quotes;
+    switch (t->data.scalar.style) {
+    case YAML_PLAIN_SCALAR_STYLE: quotes = 0; break;
+    case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: quotes = 1; break;
+    default: return false;
+    }
+    size_t from = o->start.off + quotes;
+    if (s->no_comments || n == 0 || o->end.off < o->start.off ||
+        o->end.off - o->start.off != n + 2 * quotes || from + n > s->in_len ||
+        memcmp(s->in + from, t->data.scalar.value, n) != 0)
+        return false;
+    o->value = (char *)(uintptr_t)(s->in + from);
+    o->len = (uint32_t)n;
+    return true;
+}
+
+static cv_result token_data(ym_stream *s, const yaml_token_t *t, ym_tok *o)
+{
+    cv_arena *a = s->arena;
     switch (t->type) {
     case YAML_SCALAR_TOKEN:
         o->style = (int)t->data.scalar.style;
+        if (in_place(s, t, o)) return cv_ok();
         return copy_str(a, t->data.scalar.value, t->data.scalar.length, &o->value, &o->len);
     case YAML_ALIAS_TOKEN:
     case YAML_ANCHOR_TOKEN: {
@@ -172,8 +200,9 @@ static cv_result token_data(cv_arena *a, const yaml_token_t *t, ym_tok *o)
 
 static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
 {
-    CV_GUARD(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok + 1, sizeof(ym_tok)));
-    ym_tok *o = &s->toks[s->ntok];
+    CV_GUARD(cv_yaml_grow((void **)&s->toks, &s->tok_cap, s->ntok - s->tok_base + 1,
+                          sizeof(ym_tok)));
+    ym_tok *o = ym_tok_at(s, s->ntok);
     memset(o, 0, sizeof(*o));
     o->type = (int)t->type;
     if (s->no_comments) {
@@ -184,7 +213,7 @@ static cv_result push_token(ym_stream *s, ym_cursor *c, const yaml_token_t *t)
         o->start = mark_of(c, t->start_mark);
         o->end = mark_of(c, t->end_mark);
     }
-    CV_GUARD(token_data(s->arena, t, o));
+    CV_GUARD(token_data(s, t, o));
     s->ntok++;
     return cv_ok();
 }
@@ -205,29 +234,64 @@ static bool utf16_bom(const uint8_t *p, size_t n)
     return n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF));
 }
 
+/* libyaml's scanner between calls: tokens on demand, like the fast one. */
+struct ym_lib {
+    yaml_parser_t p;
+    ym_cursor c;
+};
+
+static void lib_stop(ym_stream *s)
+{
+    ym_lib *l = s->lib;
+    if (l == NULL) return;
+    if (s->public_input) yaml_parser_delete(&l->p);
+    else wipe_parser(&l->p);
+    free(l);
+    s->lib = NULL;
+}
+
+static cv_result lib_start(ym_stream *s)
+{
+    ym_lib *l = calloc(1, sizeof(*l));
+    CV_ENSURE(l != NULL, CV_E_NOMEM);
+    if (!yaml_parser_initialize(&l->p)) {
+        free(l);
+        CV_BAIL(CV_E_NOMEM);
+    }
+    s->lib = l;
+    yaml_parser_set_input_string(&l->p, s->in, s->in_len);
+    yaml_parser_set_encoding(&l->p, YAML_UTF8_ENCODING);
+    l->c = (ym_cursor){ s->in, s->in_len, 0, 0, 0 };
+    if (s->in_len >= 3 && memcmp(s->in, "\xEF\xBB\xBF", 3) == 0) l->c.off = l->c.base = 3;
+    return cv_ok();
+}
+
+/* One more token; at the stream's end or a scanner error (recorded for
+ * the parser, which reports it when it runs out of tokens) libyaml is
+ * released. */
+static cv_result lib_step(ym_stream *s)
+{
+    ym_lib *l = s->lib;
+    yaml_token_t t;
+    if (!yaml_parser_scan(&l->p, &t)) {
+        scan_error(s, &l->p);
+        lib_stop(s);
+        return cv_ok();
+    }
+    bool end = t.type == YAML_STREAM_END_TOKEN;
+    cv_result r = push_token(s, &l->c, &t);
+    if (s->public_input) yaml_token_delete(&t);
+    else wipe_token(&t);
+    s->ready = s->ntok;
+    if (!cv_is_ok(r) || end) lib_stop(s);
+    return r;
+}
+
 cv_result cv_yaml_lib_tokens(ym_stream *s)
 {
-    yaml_parser_t p;
-    CV_ENSURE(yaml_parser_initialize(&p), CV_E_NOMEM);
-    yaml_parser_set_input_string(&p, s->in, s->in_len);
-    yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
-    ym_cursor c = { s->in, s->in_len, 0, 0, 0 };
-    if (s->in_len >= 3 && memcmp(s->in, "\xEF\xBB\xBF", 3) == 0) c.off = c.base = 3;
+    CV_GUARD(lib_start(s));
     cv_result r = cv_ok();
-    for (;;) {
-        yaml_token_t t;
-        if (!yaml_parser_scan(&p, &t)) {
-            scan_error(s, &p);
-            break;
-        }
-        bool end = t.type == YAML_STREAM_END_TOKEN;
-        r = push_token(s, &c, &t);
-        if (s->public_input) yaml_token_delete(&t);
-        else wipe_token(&t);
-        if (!cv_is_ok(r) || end) break;
-    }
-    if (s->public_input) yaml_parser_delete(&p);
-    else wipe_parser(&p);
+    while (s->lib && cv_is_ok(r)) r = lib_step(s);
     return r;
 }
 
@@ -683,11 +747,50 @@ static cv_result replay(ym_stream *s)
 cv_result cv_yaml_scan(ym_stream *s)
 {
     CV_ENSURE(!utf16_bom(s->in, s->in_len), CV_E_DOC_UNSUPPORTED);
+    /* Without a '#' there is no comment to find: the replay would record
+     * none, and the block-end positions it moves only place comments. */
+    bool replay_needed = !s->no_comments && memchr(s->in, '#', s->in_len) != NULL;
+    if (!replay_needed) {
+        /* Tokens on demand: the fast scanner's, or libyaml's when the
+         * input is outside the fast subset (or it gave up last pass). */
+        if (!s->whole) CV_GUARD(cv_yaml_fast_start(s));
+        if (s->fast) return cv_ok();
+        return lib_start(s);
+    }
     bool handled;
     CV_GUARD(cv_yaml_fast_tokens(s, &handled));
     if (!handled) CV_GUARD(cv_yaml_lib_tokens(s));
-    /* Without a '#' there is no comment to find: the replay would record
-     * none, and the block-end positions it moves only place comments. */
-    if (s->no_comments || memchr(s->in, '#', s->in_len) == NULL) return cv_ok();
+    s->ready = s->ntok;
     return replay(s);
+}
+
+/* Consumed tokens go once they are half the window. */
+static void release(ym_stream *s, size_t keep)
+{
+    size_t gone = keep - s->tok_base, left = s->ntok - keep;
+    if (gone < 64 || gone < left) return;
+    memmove(s->toks, s->toks + gone, left * sizeof(ym_tok));
+    s->tok_base = keep;
+}
+
+cv_result cv_yaml_more(ym_stream *s, size_t keep)
+{
+    release(s, keep);
+    if (s->lib) return lib_step(s);
+    if (s->fast == NULL) return cv_ok();
+    bool gave_up;
+    CV_GUARD(cv_yaml_fast_step(s, &gave_up));
+    if (gave_up) {
+        s->gave_up = true;
+        CV_BAILF(CV_E_DOC_SYNTAX, "yaml: fast scanner stopped");
+    }
+    return cv_ok();
+}
+
+void cv_yaml_drain(ym_stream *s)
+{
+    while (s->fast) {
+        if (!cv_is_ok(cv_yaml_more(s, s->ready))) break;
+    }
+    cv_err_clear();
 }

@@ -14,10 +14,10 @@
 
 void cv_random(void *out, size_t n);
 /* Random bytes for values that are published, such as the IV of every SOPS
- * value: served from a per-thread pool that one getrandom call refills, so
- * ten thousand IVs cost tens of system calls instead of ten thousand. Never
- * for keys. A forked child drops the pool it inherited (two processes must
- * never hand out the same bytes). */
+ * value: served from a per-thread pool, a ChaCha20 keystream under a key
+ * from getrandom (pk.c), so ten thousand IVs cost one system call instead of
+ * ten thousand. Never for keys. A forked child drops the pool and key it
+ * inherited (two processes must never hand out the same bytes). */
 void cv_random_nonce(void *out, size_t n);
 
 void cv_x25519_base(uint8_t pub[32], const uint8_t priv[32]);

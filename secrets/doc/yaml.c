@@ -100,7 +100,10 @@ static cv_result tag_mismatch(const ynode *n, int rkind)
 /* d.scalar into interface{}: the Go value a scalar decodes to. */
 static cv_result decode_scalar(ld *L, const ynode *n, yval *v)
 {
-    memset(v, 0, sizeof(*v));
+    /* Not a memset: the result's 64-byte time text is only read for a TIME
+     * (cv_yaml_resolve sets it), and this runs for every scalar. */
+    v->r.kind = CV_YR_STR;
+    v->r.time_len = 0;
     v->kind = CV_YR_STR;
     v->s = n->value;
     v->n = n->len;

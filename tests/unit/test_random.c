@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,4 +38,23 @@ Test(random, nonces_differ_across_pool_refills)
         cv_random_nonce(seen[i], 32);
         for (int j = 0; j < i; j++) cr_assert(memcmp(seen[i], seen[j], 32) != 0, "draw %d = %d", i, j);
     }
+}
+
+static void *draw(void *out)
+{
+    cv_random_nonce(out, 64);
+    return NULL;
+}
+
+Test(random, threads_have_streams_of_their_own)
+{
+    /* Each thread keys its pool from getrandom: two threads never serve
+     * the same bytes. */
+    uint8_t a[64], b[64];
+    pthread_t t1, t2;
+    cr_assert_eq(pthread_create(&t1, NULL, draw, a), 0);
+    cr_assert_eq(pthread_create(&t2, NULL, draw, b), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    cr_expect(memcmp(a, b, sizeof(a)) != 0);
 }

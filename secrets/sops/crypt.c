@@ -27,6 +27,8 @@ typedef struct {
     bool crypt;                /* encrypted leaf: encrypt it, or decrypt it */
     bool comment, in_list;
     bool done, failed;
+    bool hash;        /* encrypt: goes into the MAC (hashed in flush) */
+    bool hash_failed; /* the hasher stopped here */
     uint8_t worker;
     bool empty;          /* encrypt: nothing to encrypt */
     cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.len of the text */
@@ -41,6 +43,11 @@ typedef struct {
  * and of MAC input is the document's. */
 #define BATCH 4096u
 
+/* A batch's work in values: one per value and one per BYTES_PER_UNIT of
+ * text, so a single large value still gets a second thread (its MAC input
+ * hashed while it is sealed). */
+#define BYTES_PER_UNIT 256u
+
 typedef struct {
     cv_doc *d;
     cv_aes_gcm *key;
@@ -50,6 +57,8 @@ typedef struct {
     cv_buf aads;                       /* the AAD of every pending job */
     cv_buf out[CV_PAR_MAX_THREADS];    /* per thread: plaintexts or ENC texts */
     atomic_size_t next, ids;
+    atomic_bool hash_claimed; /* encrypt: one thread hashes the batch */
+    size_t batch_bytes;       /* text in the batch: a large value pays a thread */
     cv_sops_stash *stash;
     bool decrypt;
     bool mac_only;
@@ -189,11 +198,27 @@ static cv_result crypt_job(walk *w, job *j, cv_aes_gcm *k, size_t id)
     return cv_sops_value_seal_into(j->v, k, job_aad(w, j), w->stash, j->dst, j->o.len);
 }
 
+/* Encryption's MAC input, in document order, on one thread while the others
+ * seal: sealing only reads the values, so both can run at once. A value
+ * that cannot be hashed stops the hasher; flush reports it in its turn. */
+static void hash_batch(walk *w)
+{
+    for (size_t i = 0; i < w->njobs; i++) {
+        job *j = &w->jobs[i];
+        if (!j->hash) continue;
+        if (!cv_is_ok(hash_leaf(w, j->v))) {
+            j->hash_failed = true;
+            return;
+        }
+    }
+}
+
 static void *crew_main(void *arg)
 {
     walk *w = arg;
     size_t id = atomic_fetch_add(&w->ids, 1);
     cv_aes_gcm *k = NULL;
+    if (!w->decrypt && !atomic_exchange(&w->hash_claimed, true)) hash_batch(w);
     if (id >= CV_PAR_MAX_THREADS || !cv_is_ok(cv_aes_gcm_new(&k, w->raw_key))) return NULL;
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, 64), end = i + 64;
@@ -240,6 +265,7 @@ static cv_result apply_dec(walk *w, job *j)
 static cv_result apply_enc(walk *w, job *j)
 {
     cv_node *v = j->v;
+    if (!j->crypt) return cv_ok(); /* only hashed */
     if (!j->empty) {
         j->dst[j->o.len] = '\0';
         v->kind = v->kind == CV_NODE_COMMENT ? CV_NODE_COMMENT : CV_NODE_STR;
@@ -275,6 +301,7 @@ static void batch_reset(walk *w)
 {
     for (size_t i = 0; i < w->njobs; i++) free(w->jobs[i].detail);
     w->njobs = 0;
+    w->batch_bytes = 0;
     w->aads.len = 0;
     for (size_t i = 0; i < CV_PAR_MAX_THREADS; i++) cv_buf_reset(&w->out[i]);
 }
@@ -286,25 +313,30 @@ static cv_result flush(walk *w)
     if (w->njobs == 0) return cv_ok();
     atomic_store(&w->next, 0);
     atomic_store(&w->ids, 0);
-    cv_par_run(cv_par_threads(w->njobs, CV_SOPS_VALUES_PER_THREAD), crew_main, w);
+    atomic_store(&w->hash_claimed, false);
+    size_t units = w->njobs + w->batch_bytes / BYTES_PER_UNIT;
+    cv_par_run(cv_par_threads(units, CV_SOPS_VALUES_PER_THREAD), crew_main, w);
     cv_result r = cv_ok();
     for (size_t i = 0; i < w->njobs && cv_is_ok(r); i++) {
         job *j = &w->jobs[i];
-        r = rerun(w, j);
+        if (j->hash_failed) r = hash_leaf(w, j->v); /* its error, on this thread */
+        if (cv_is_ok(r)) r = rerun(w, j);
         if (cv_is_ok(r)) r = w->decrypt ? apply_dec(w, j) : apply_enc(w, j);
     }
     batch_reset(w);
     return r;
 }
 
-static cv_result add_job(walk *w, cv_node *v, bool crypt, bool in_list)
+static cv_result add_job(walk *w, cv_node *v, bool crypt, bool hash, bool in_list)
 {
     if (w->njobs == BATCH) CV_GUARD(flush(w));
     CV_GUARD(cv_grow_array((void **)&w->jobs, &w->cap_jobs, w->njobs + 1, sizeof(job), 256, BATCH));
     CV_ENSURE(w->aads.len + w->aad.len <= UINT32_MAX, CV_E_TOO_LARGE);
     job *j = &w->jobs[w->njobs];
     *j = (job){ .v = v, .aad_off = (uint32_t)w->aads.len, .aad_len = (uint32_t)w->aad.len,
-                .crypt = crypt, .comment = v->kind == CV_NODE_COMMENT, .in_list = in_list };
+                .crypt = crypt, .hash = hash, .comment = v->kind == CV_NODE_COMMENT,
+                .in_list = in_list };
+    if (!w->decrypt) w->batch_bytes += v->len; /* decryption hashes after, in order */
     if (!w->decrypt && crypt) {
         /* The ENC text goes straight to its place in the document: the
          * threads that seal need no buffer, and nothing is copied after. */
@@ -331,10 +363,10 @@ static cv_result leaf(walk *w, cv_node *v, size_t level_first, bool in_list)
         CV_ENSUREF(!encrypted || comment || v->kind == CV_NODE_STR, CV_E_SOPS_ENC,
                    "Error walking tree: Expected encrypted value as string, but got %s",
                    go_type(v));
-        return add_job(w, v, encrypted, in_list); /* hashed once decrypted, in order */
+        return add_job(w, v, encrypted, false, in_list); /* hashed once decrypted, in order */
     }
-    if ((!w->mac_only || encrypted) && !comment) CV_GUARD(hash_leaf(w, v));
-    return encrypted ? add_job(w, v, true, in_list) : cv_ok();
+    bool hash = (!w->mac_only || encrypted) && !comment;
+    return encrypted || hash ? add_job(w, v, encrypted, hash, in_list) : cv_ok();
 }
 
 static cv_result walk_items(walk *w, cv_node *c)

@@ -63,6 +63,20 @@ cv_result cv_node_set_text(cv_doc *d, cv_node *n, cv_node_kind kind, const void 
     return cv_ok();
 }
 
+const char *cv_node_go_type(const cv_node *n)
+{
+    switch (n->kind) {
+    case CV_NODE_STR: return "string";
+    case CV_NODE_INT: return "int";
+    case CV_NODE_FLOAT: return "float64";
+    case CV_NODE_BOOL: return "bool";
+    case CV_NODE_TIME: return "time.Time";
+    case CV_NODE_MAP: return "map[string]interface {}";
+    case CV_NODE_LIST: return "[]interface {}";
+    default: return "<nil>";
+    }
+}
+
 cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out)
 {
     CV_GUARD(cv_node_new(d, CV_NODE_INT, out));

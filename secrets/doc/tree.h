@@ -98,6 +98,10 @@ cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out) CV_MUST_USE CV_NONNUL
 /* An INT's decimal text as Go prints it (int64, or the uint64 of a node
  * flagged uint64) into out (CV_NUM_TEXT_MAX bytes); returns its length. */
 size_t cv_node_int_text(const cv_node *n, char *out) CV_NONNULL;
+/* Go's %T of what yaml.v3 (or encoding/json) puts in an interface{} for n:
+ * "string", "int", "float64", "bool", "time.Time", the map and slice types,
+ * "<nil>" for anything else (sops's error messages name these). */
+const char *cv_node_go_type(const cv_node *n) CV_NONNULL;
 cv_result cv_node_float(cv_doc *d, double f, cv_node **out) CV_MUST_USE CV_NONNULL;
 cv_result cv_node_bool(cv_doc *d, bool b, cv_node **out) CV_MUST_USE CV_NONNULL;
 /* Replace a scalar's text in place (the old text stays in the arena). */

@@ -265,21 +265,6 @@ static void dec_strv(dec *d, const cv_node *n, cfg_strv *dst)
     }
 }
 
-/* Go's %T of what yaml.v3 puts in an interface{}. */
-static const char *go_type(const cv_node *n)
-{
-    switch (n->kind) {
-    case CV_NODE_STR: return "string";
-    case CV_NODE_INT: return "int";
-    case CV_NODE_FLOAT: return "float64";
-    case CV_NODE_BOOL: return "bool";
-    case CV_NODE_TIME: return "time.Time";
-    case CV_NODE_MAP: return "map[string]interface {}";
-    case CV_NODE_LIST: return "[]interface {}";
-    default: return "<nil>";
-    }
-}
-
 static void dec_any(dec *d, const cv_node *n, cfg_any *dst)
 {
     strv_clear(&dst->list);
@@ -293,7 +278,7 @@ static void dec_any(dec *d, const cv_node *n, cfg_any *dst)
     }
     if (n->kind != CV_NODE_LIST) {
         dst->kind = ANY_OTHER;
-        dst->bad = go_type(n);
+        dst->bad = cv_node_go_type(n);
         return;
     }
     dst->kind = ANY_LIST;
@@ -303,7 +288,7 @@ static void dec_any(dec *d, const cv_node *n, cfg_any *dst)
         if (it->kind == CV_NODE_STR)
             strv_push(d, &dst->list, dup_text(d, it));
         else if (!dst->bad)
-            dst->bad = go_type(it);
+            dst->bad = cv_node_go_type(it);
     }
 }
 

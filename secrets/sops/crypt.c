@@ -145,18 +145,6 @@ static cv_result value_error(const walk *w, cv_result r)
                     w->decrypt ? "decrypt" : "encrypt", cv_err_detail());
 }
 
-/* Go's %T of what sops's walk holds for a scalar leaf. */
-static const char *go_type(const cv_node *v)
-{
-    switch (v->kind) {
-    case CV_NODE_INT: return "int";
-    case CV_NODE_FLOAT: return "float64";
-    case CV_NODE_BOOL: return "bool";
-    case CV_NODE_TIME: return "time.Time";
-    default: return "string";
-    }
-}
-
 /* ---- jobs: the values of a batch, on every core ----------------------------- */
 
 static cv_slice job_path(const walk *w, const job *j)
@@ -362,7 +350,7 @@ static cv_result leaf(walk *w, cv_node *v, size_t level_first, bool in_list)
     if (w->decrypt) {
         CV_ENSUREF(!encrypted || comment || v->kind == CV_NODE_STR, CV_E_SOPS_ENC,
                    "Error walking tree: Expected encrypted value as string, but got %s",
-                   go_type(v));
+                   cv_node_go_type(v));
         return add_job(w, v, encrypted, false, in_list); /* hashed once decrypted, in order */
     }
     bool hash = (!w->mac_only || encrypted) && !comment;

@@ -4,6 +4,7 @@
  * the subcommand, the subcommand's flags before its file. Errors are printed
  * as sops prints them (the message alone) with sops's exit codes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "cmd/commands.h"
 #include "cmd/flags.h"
 #include "cmd/sops.h"
+#include "crypto/base/io.h"
 #include "crypto/base/limits.h"
 #include "crypto/prim/pk.h"
 #include "secrets/sops/agekey.h"
@@ -263,10 +265,10 @@ static int fail_msg(cv_buf *msg, int code, const char *prefix, const char *detai
     return code;
 }
 
+/* Load into f->doc (initialised). */
 static int load_code(cv_sops_file *f, cv_slice in, cv_store store, bool keep_ivs, cv_buf *msg)
 {
-    cv_result r = cv_doc_init(&f->doc);
-    if (cv_is_ok(r)) r = cv_store_load_encrypted(store, in, &f->doc, &f->meta);
+    cv_result r = cv_store_load_encrypted(store, in, &f->doc, &f->meta);
     if (cv_is(r, CV_E_SOPS_NO_METADATA)) return fail_msg(msg, EX_GENERIC, "", "sops metadata not found");
     if (cv_is_ok(r) && keep_ivs) r = cv_sops_stash_new(&f->doc, &f->stash);
     if (!cv_is_ok(r)) return fail_msg(msg, EX_GENERIC, "", cv_cli_msg(r));
@@ -303,21 +305,63 @@ int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_sto
                      bool keep_ivs, cv_buf *msg)
 {
     memset(f, 0, sizeof(*f));
+    cv_result r = cv_doc_init(&f->doc);
+    if (!cv_is_ok(r)) return fail_msg(msg, EX_GENERIC, "", cv_cli_msg(r));
     int code = load_code(f, in, store, keep_ivs, msg);
     return code ? code : open_loaded(f, o, msg);
+}
+
+/* A large encrypted file is read straight into its document's arena
+ * (cv_doc_source), where the JSON codec leaves its long values: they are
+ * decrypted where they lie, rather than first copied out of a read buffer
+ * (for a MiB value, hundreds of pages faulted and copied twice). false:
+ * stdin, not a regular file this large, or it changed size while read; the
+ * caller then reads it the usual way, which also reports any error. */
+static bool read_source(const char *path, cv_doc *d, cv_slice *text)
+{
+    if (path == NULL || strcmp(path, "-") == 0) return false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st;
+    uint8_t *p = NULL, probe;
+    size_t n = 0, got = 0;
+    cv_fd_src src;
+    cv_fd_src_init(&src, fd);
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= CV_ARENA_SOLO &&
+              (uint64_t)st.st_size <= CV_DOC_MAX_INPUT;
+    if (ok) {
+        n = (size_t)st.st_size;
+        ok = cv_is_ok(cv_doc_source(d, n, &p)) && cv_is_ok(cv_src_read_full(&src.src, p, n, &got)) &&
+             got == n && cv_is_ok(cv_src_read(&src.src, &probe, 1, &got)) && got == 0;
+    }
+    close(fd);
+    if (!ok) {
+        d->src = NULL; /* what was read stays in the arena, wiped with it */
+        d->src_len = 0;
+        return false;
+    }
+    *text = cv_slice_of(p, n);
+    return true;
 }
 
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,
                   bool keep_ivs)
 {
     cv_buf in, msg;
-    /* An encrypted file is public (ciphertext and metadata): its text needs
-     * no wiping, so it is not read into secret memory. */
-    cv_buf_init(&in, CV_DOC_MAX_INPUT);
-    read_into(path, &in);
-    cv_buf_init(&msg, 512 * 1024);
+    cv_slice text;
     memset(f, 0, sizeof(*f));
-    int code = load_code(f, cv_buf_slice(&in), store, keep_ivs, &msg);
+    cv_result r = cv_doc_init(&f->doc);
+    if (!cv_is_ok(r)) cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
+    /* An encrypted file is public (ciphertext and metadata): unless it is
+     * read into the document, its text needs no wiping, so it is not read
+     * into secret memory. */
+    cv_buf_init(&in, CV_DOC_MAX_INPUT);
+    if (!read_source(path, &f->doc, &text)) {
+        read_into(path, &in);
+        text = cv_buf_slice(&in);
+    }
+    cv_buf_init(&msg, 512 * 1024);
+    int code = load_code(f, text, store, keep_ivs, &msg);
     /* Released before decryption, whose buffers then need no room beside it. */
     cv_buf_release(&in);
     if (code == 0) code = open_loaded(f, o, &msg);

@@ -44,6 +44,11 @@
 /* Values of one SOPS document per thread before a second thread pays for
  * itself (a value costs a few microseconds, a thread tens). */
 #define CV_SOPS_VALUES_PER_THREAD 1024u
+/* A SOPS value whose ENC text is this long is decrypted with its MAC input
+ * hashed alongside on a second thread (in steps of CV_SOPS_FEED_STEP bytes
+ * of plaintext): below it, starting the thread costs more than it saves. */
+#define CV_SOPS_FEED_MIN (256u * 1024u)
+#define CV_SOPS_FEED_STEP (48u * 1024u)
 /* Plugin protocol messages. */
 #define CV_AGE_PLUGIN_MAX_MSG (1024u * 1024u)
 /* Passphrases typed or read from a file. */

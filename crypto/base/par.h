@@ -7,6 +7,7 @@
 #ifndef CV_BASE_PAR_H
 #define CV_BASE_PAR_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* Online CPUs (at least 1). */
@@ -17,5 +18,9 @@ size_t cv_par_cpus(void);
 size_t cv_par_threads(size_t items, size_t per_thread);
 
 void cv_par_run(size_t n, void *(*fn)(void *), void *arg);
+
+/* pthread_create(t, NULL, fn, arg), the thread starting on another CPU than
+ * the caller's when the caller may use another (see par.c). */
+int cv_par_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif

@@ -154,14 +154,20 @@ cv_result cv_aes_gcm_seal(uint8_t *out, uint8_t tag[16], const uint8_t key[32],
     return r;
 }
 
+static cv_result gcm_open_begin(EVP_CIPHER_CTX *x, const uint8_t tag[16], const uint8_t *ad,
+                                size_t ad_len)
+{
+    uint8_t t[16];
+    memcpy(t, tag, sizeof(t));
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, t), CV_E_CRYPTO);
+    return set_ad(x, ad, ad_len);
+}
+
 static cv_result gcm_open(EVP_CIPHER_CTX *x, uint8_t *out, const uint8_t *in, size_t n,
                           const uint8_t tag[16], const uint8_t *ad, size_t ad_len)
 {
     int got = 0;
-    uint8_t t[16];
-    memcpy(t, tag, sizeof(t));
-    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, 16, t), CV_E_CRYPTO);
-    CV_GUARD(set_ad(x, ad, ad_len));
+    CV_GUARD(gcm_open_begin(x, tag, ad, ad_len));
     CV_GUARD(crypt_chunks(x, out, in, n));
     if (EVP_CipherFinal_ex(x, out + n, &got) != 1) {
         cv_wipe(out, n);
@@ -243,4 +249,24 @@ cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, s
 {
     CV_GUARD(gcm_set_iv(g, iv, iv_len, 0));
     return gcm_open(g->x[0], out, in, n, tag, ad, ad_len);
+}
+
+cv_result cv_aes_gcm_open_begin(cv_aes_gcm *g, const uint8_t *iv, size_t iv_len,
+                                const uint8_t tag[16], const uint8_t *ad, size_t ad_len)
+{
+    CV_GUARD(gcm_set_iv(g, iv, iv_len, 0));
+    return gcm_open_begin(g->x[0], tag, ad, ad_len);
+}
+
+cv_result cv_aes_gcm_open_update(cv_aes_gcm *g, uint8_t *out, const uint8_t *in, size_t n)
+{
+    return crypt_chunks(g->x[0], out, in, n);
+}
+
+cv_result cv_aes_gcm_open_end(cv_aes_gcm *g)
+{
+    int got = 0;
+    uint8_t none[16];
+    CV_ENSURE(EVP_CipherFinal_ex(g->x[0], none, &got) == 1, CV_E_DECRYPT);
+    return cv_ok();
 }

@@ -55,5 +55,16 @@ cv_result cv_aes_gcm_seal_with(cv_aes_gcm *g, uint8_t *out, uint8_t tag[16], con
 cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, size_t iv_len,
                                const uint8_t *in, size_t n, const uint8_t tag[16],
                                const uint8_t *ad, size_t ad_len) CV_MUST_USE;
+/* _open_with in pieces, for a caller that produces the ciphertext (or
+ * consumes the plaintext) as it goes: _begin with the IV, tag and AAD, then
+ * _update over the ciphertext in order (out may equal in), then _end,
+ * which checks the tag. The plaintext is unauthenticated until _end returns
+ * ok, and _end does not wipe it: on failure that is the caller's to do. */
+cv_result cv_aes_gcm_open_begin(cv_aes_gcm *g, const uint8_t *iv, size_t iv_len,
+                                const uint8_t tag[16], const uint8_t *ad, size_t ad_len)
+    CV_MUST_USE;
+cv_result cv_aes_gcm_open_update(cv_aes_gcm *g, uint8_t *out, const uint8_t *in, size_t n)
+    CV_MUST_USE;
+cv_result cv_aes_gcm_open_end(cv_aes_gcm *g) CV_MUST_USE;
 
 #endif

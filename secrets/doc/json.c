@@ -304,7 +304,7 @@ static cv_result parse_value(jparse *p, unsigned depth, cv_node **out)
     if (c == '"') {
         cv_slice s;
         CV_GUARD(parse_string(p, &s));
-        return cv_node_text(p->doc, CV_NODE_STR, s.p, s.len, out);
+        return cv_node_text_at(p->doc, CV_NODE_STR, s.p, s.len, out);
     }
     if (c == '-' || (c >= '0' && c <= '9')) return parse_number(p, out);
     return parse_literal(p, out);

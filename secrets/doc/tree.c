@@ -20,6 +20,17 @@ void cv_doc_clear(cv_doc *d)
     memset(d, 0, sizeof(*d));
 }
 
+cv_result cv_doc_source(cv_doc *d, size_t n, uint8_t **out)
+{
+    void *p;
+    CV_ENSURE(n < SIZE_MAX, CV_E_TOO_LARGE);
+    CV_GUARD(cv_arena_alloc(d->arena, n + 1, &p));
+    d->src = p;
+    d->src_len = n;
+    *out = p;
+    return cv_ok();
+}
+
 cv_result cv_node_new(cv_doc *d, cv_node_kind kind, cv_node **out)
 {
     void *p;
@@ -51,6 +62,22 @@ cv_result cv_node_text(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv
 {
     CV_GUARD(cv_node_new(d, kind, out));
     return cv_node_set_text(d, *out, kind, p, n);
+}
+
+cv_result cv_node_text_at(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
+{
+    const uint8_t *t = p;
+    uint8_t *src = d->src;
+    /* Pointer order is compared as integers: t need not lie in src. */
+    uintptr_t at = (uintptr_t)t, lo = (uintptr_t)src;
+    bool inside = src != NULL && at >= lo && n < d->src_len && at - lo < d->src_len - n;
+    if (n < CV_ARENA_SOLO || !inside) return cv_node_text(d, kind, p, n, out);
+    CV_GUARD(cv_node_new(d, kind, out));
+    uint8_t *s = src + (at - lo);
+    s[n] = '\0';
+    (*out)->s = (char *)s;
+    (*out)->len = n;
+    return cv_ok();
 }
 
 cv_result cv_node_set_text(cv_doc *d, cv_node *n, cv_node_kind kind, const void *p, size_t len)

@@ -78,11 +78,19 @@ typedef struct {
     cv_node **branches;
     size_t n;
     size_t cap;
+    /* The file's text, when it was read into the arena (cv_doc_source). */
+    uint8_t *src;
+    size_t src_len;
 } cv_doc;
 
 cv_result cv_doc_init(cv_doc *d) CV_MUST_USE CV_NONNULL;
 /* Wipe and release everything; the doc may be initialised again. */
 void cv_doc_clear(cv_doc *d);
+/* Room in d's arena for a file's text of n bytes (plus a NUL), recorded
+ * as d's source: a codec loading that text may point long strings into it
+ * (cv_node_text_at) instead of copying them, so a large value is in
+ * memory once. The text is then the codec's to change: see below. */
+cv_result cv_doc_source(cv_doc *d, size_t n, uint8_t **out) CV_MUST_USE CV_NONNULL;
 /* Append a new empty MAP branch and return it. */
 cv_result cv_doc_add_branch(cv_doc *d, cv_node **out) CV_MUST_USE CV_NONNULL;
 
@@ -93,6 +101,12 @@ cv_result cv_doc_push_branch(cv_doc *d, cv_node *root) CV_MUST_USE CV_NONNULL;
 cv_result cv_node_new(cv_doc *d, cv_node_kind kind, cv_node **out) CV_MUST_USE CV_NONNULL;
 /* STR, TIME or COMMENT with a copy of (p, n). */
 cv_result cv_node_text(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
+    CV_MUST_USE;
+/* cv_node_text, except that a long text (CV_ARENA_SOLO bytes or more) lying
+ * inside d's source is not copied: the node points at it and the byte
+ * after it, which the caller has read past and will not read again (a
+ * closing quote), becomes its NUL. */
+cv_result cv_node_text_at(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
     CV_MUST_USE;
 cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out) CV_MUST_USE CV_NONNULL;
 /* An INT's decimal text as Go prints it (int64, or the uint64 of a node

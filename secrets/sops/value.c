@@ -508,8 +508,54 @@ static bool small_parts(const cv_sops_enc *e, uint8_t *iv, size_t iv_cap, size_t
            cv_is_ok(cv_sops_b64_decode(e->tag, tag, &tag_len)) && tag_len == CV_SOPS_TAG_LEN;
 }
 
-cv_result cv_sops_value_open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_sops_opened *o,
-                                  bool *taken)
+/* The plaintext of a str or bytes value is its MAC input as it is. */
+static bool mac_input_is_plain(cv_slice type)
+{
+    return (type.len == 3 && memcmp(type.p, "str", 3) == 0) ||
+           (type.len == 5 && memcmp(type.p, "bytes", 5) == 0);
+}
+
+/* The data of e decoded over itself at data and decrypted there, a step
+ * at a time, each step fed as soon as it is plaintext. The base64 is taken
+ * in whole groups of alphabet bytes (cv_b64_decode_prefix); the first step
+ * that stops short hands the rest (padding, line breaks, errors) to
+ * b64_tail, so decoding gives what cv_sops_b64_decode gives, errors
+ * included. A failure wipes what was decrypted, once the feed let go. */
+static cv_result open_fed(const cv_sops_enc *e, cv_aes_gcm *key, uint8_t *data, size_t *len,
+                          const cv_sops_feed *feed)
+{
+    const size_t in_step = CV_SOPS_FEED_STEP / 3 * 4;
+    cv_slice in = e->data;
+    size_t si = 0, n = 0;
+    bool bulk = true, decoded = true, opened = true;
+    while (bulk && decoded && opened) {
+        size_t want = in.len - si < in_step ? in.len - si : in_step;
+        size_t used = cv_b64_decode_prefix(data + n, in.p + si, want), step = used / 4 * 3;
+        si += used;
+        bulk = used == want && si < in.len;
+        if (!bulk) {
+            size_t end;
+            decoded = cv_is_ok(b64_tail(in, si, data, si / 4 * 3, &end));
+            if (!decoded) break;
+            step = end - n;
+        }
+        opened = cv_is_ok(cv_aes_gcm_open_update(key, data + n, data + n, step));
+        if (!opened) break;
+        n += step;
+        feed->ready(feed->ctx, n);
+    }
+    bool all = decoded && opened;
+    feed->done(feed->ctx, all);
+    cv_result r = cv_ok();
+    if (!decoded) r = CV_FAILF(CV_E_SOPS_ENC, "Error base64-decoding data: %s", cv_err_detail());
+    else if (!all || !cv_is_ok(cv_aes_gcm_open_end(key))) r = CV_FAILF(CV_E_SOPS_DECRYPT, AUTH_FAILED);
+    if (!cv_is_ok(r)) cv_wipe(data, n);
+    *len = n;
+    return r;
+}
+
+static cv_result open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_sops_opened *o,
+                           bool *taken, const cv_sops_feed *feed)
 {
     *taken = false;
     *o = (cv_sops_opened){ .empty = n->len == 0 };
@@ -525,14 +571,32 @@ cv_result cv_sops_value_open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_
      * bytes ahead, "ENC[AES256_GCM,data:"); the IV, tag and type words
      * after the data stay as they are. */
     uint8_t *data = (uint8_t *)n->s;
-    CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e.data, data, &o->len)), CV_E_SOPS_ENC,
-               "Error base64-decoding data: %s", cv_err_detail());
-    cv_result res = cv_aes_gcm_open_with(key, data, iv, o->iv_len, data, o->len, tag, aad.p,
-                                         aad.len);
-    CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, AUTH_FAILED);
+    if (feed && mac_input_is_plain(e.type)) {
+        CV_ENSUREF(cv_is_ok(cv_aes_gcm_open_begin(key, iv, o->iv_len, tag, aad.p, aad.len)),
+                   CV_E_SOPS_DECRYPT, AUTH_FAILED);
+        CV_GUARD(open_fed(&e, key, data, &o->len, feed));
+    } else {
+        CV_ENSUREF(cv_is_ok(cv_sops_b64_decode(e.data, data, &o->len)), CV_E_SOPS_ENC,
+                   "Error base64-decoding data: %s", cv_err_detail());
+        cv_result res = cv_aes_gcm_open_with(key, data, iv, o->iv_len, data, o->len, tag, aad.p,
+                                             aad.len);
+        CV_ENSUREF(cv_is_ok(res), CV_E_SOPS_DECRYPT, AUTH_FAILED);
+    }
     o->type = e.type;
     o->in_place = true;
     return cv_ok();
+}
+
+cv_result cv_sops_value_open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_sops_opened *o,
+                                  bool *taken)
+{
+    return open_here(n, key, aad, o, taken, NULL);
+}
+
+cv_result cv_sops_value_open_here_fed(cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                      cv_sops_opened *o, bool *taken, const cv_sops_feed *feed)
+{
+    return open_here(n, key, aad, o, taken, feed);
 }
 
 static cv_result remember_iv(cv_doc *d, cv_sops_stash *stash, const cv_node *n, cv_slice aad,

@@ -86,6 +86,23 @@ cv_result cv_sops_value_open(const cv_node *n, cv_aes_gcm *key, cv_slice aad, cv
  * then makes it the value. */
 cv_result cv_sops_value_open_here(cv_node *n, cv_aes_gcm *key, cv_slice aad, cv_sops_opened *o,
                                   bool *taken) CV_MUST_USE;
+/* _open_here that feeds the value's MAC input to a consumer (a hash on
+ * another thread) while it is decrypted, when that input is the plaintext
+ * as it is (type str or bytes): decoding, decryption and feeding go step by
+ * step, ready(ctx, n) telling that the first n bytes at n->s are plaintext
+ * (unauthenticated until this returns ok). Once ready was called, done(ctx,
+ * all) comes exactly once, last, before the tag is checked or a failure is
+ * cleaned up: all says whether every byte was fed. When done returns, the
+ * consumer has let go of the plaintext. Other types, and opens not taken,
+ * feed nothing. */
+typedef struct {
+    void (*ready)(void *ctx, size_t n);
+    void (*done)(void *ctx, bool all);
+    void *ctx;
+} cv_sops_feed;
+cv_result cv_sops_value_open_here_fed(cv_node *n, cv_aes_gcm *key, cv_slice aad,
+                                      cv_sops_opened *o, bool *taken, const cv_sops_feed *feed)
+    CV_MUST_USE;
 cv_result cv_sops_value_settle(cv_doc *d, cv_node *n, const cv_sops_opened *o,
                                const uint8_t *base, cv_slice aad, cv_sops_stash *stash,
                                bool reuse_text) CV_MUST_USE;

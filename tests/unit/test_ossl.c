@@ -47,9 +47,9 @@ static void expect_bytes(const uint8_t *got, const char *want_hex)
     cr_expect(memcmp(got, want, n) == 0, "bytes differ from %s", want_hex);
 }
 
-/* Each GCM case sealed and opened, by the one-shot calls and by a kept key
- * (whose IV length changes between the cases), then a flipped tag refused
- * with the output wiped. */
+/* Each GCM case sealed and opened, by the one-shot calls, by a kept key
+ * (whose IV length changes between the cases) and in pieces, then a
+ * flipped tag refused (the one-shot open wiping its output). */
 static void check_gcm(void)
 {
     uint8_t key[32], plain[64], aad[20], iv[64], ct[80], tag[16], back[64];
@@ -72,7 +72,20 @@ static void check_gcm(void)
         memset(back, 0, sizeof(back));
         cr_assert(cv_is_ok(cv_aes_gcm_open_with(g, back, iv, ivn, ct, n, tag, aad, an)));
         cr_expect(memcmp(back, plain, n) == 0);
+        /* In pieces (uneven, one empty), in place: the same plaintext. */
+        uint8_t work[64];
+        memcpy(work, ct, n);
+        cr_assert(cv_is_ok(cv_aes_gcm_open_begin(g, iv, ivn, tag, aad, an)));
+        size_t cuts[] = { 0, 1, 17, 17, 40, n };
+        for (size_t c = 1; c < sizeof(cuts) / sizeof(cuts[0]); c++)
+            cr_assert(cv_is_ok(cv_aes_gcm_open_update(g, work + cuts[c - 1], work + cuts[c - 1],
+                                                      cuts[c] - cuts[c - 1])));
+        cr_assert(cv_is_ok(cv_aes_gcm_open_end(g)));
+        cr_expect(memcmp(work, plain, n) == 0);
         tag[15] ^= 1;
+        cr_assert(cv_is_ok(cv_aes_gcm_open_begin(g, iv, ivn, tag, aad, an)));
+        cr_assert(cv_is_ok(cv_aes_gcm_open_update(g, work, ct, n)));
+        cr_expect_eq(cv_aes_gcm_open_end(g).err, CV_E_DECRYPT);
         cv_result r = cv_aes_gcm_open_with(g, back, iv, ivn, ct, n, tag, aad, an);
         cr_expect_eq(r.err, CV_E_DECRYPT);
         static const uint8_t zero[64];

@@ -259,3 +259,193 @@ Test(sops_engine, open_here_errors_are_opens)
     cv_buf_release(&out);
     value_fx_clear(&f);
 }
+
+/* ---- a large value's MAC input fed while it is decrypted ----------------- */
+
+/* A feed that copies each newly ready stretch of plaintext, so the test
+ * sees exactly what a consumer would have hashed, and when. */
+typedef struct {
+    const uint8_t *p;
+    uint8_t *copy;
+    size_t cap, got, readies, dones;
+    bool all;
+} rec_feed;
+
+static void rec_ready(void *ctx, size_t n)
+{
+    rec_feed *r = ctx;
+    cr_assert(r->dones == 0, "ready after done");
+    cr_assert(n > r->got || (n == 0 && r->got == 0), "ready went back: %zu after %zu", n, r->got);
+    cr_assert(n <= r->cap);
+    memcpy(r->copy + r->got, r->p + r->got, n - r->got);
+    r->got = n;
+    r->readies++;
+}
+
+static void rec_done(void *ctx, bool all)
+{
+    rec_feed *r = ctx;
+    r->dones++;
+    r->all = all;
+}
+
+/* n's ENC text with its text edited: (at, cut) replaced by ins. */
+static cv_node *edited(value_fx *f, const cv_node *n, size_t at, size_t cut, const char *ins)
+{
+    size_t il = strlen(ins), len = n->len - cut + il;
+    char *t = malloc(len + 1);
+    cr_assert(t != NULL);
+    memcpy(t, n->s, at);
+    memcpy(t + at, ins, il);
+    memcpy(t + at + il, n->s + at + cut, n->len - at - cut);
+    cv_node *out;
+    cr_assert(cv_is_ok(cv_node_text(&f->d, CV_NODE_STR, t, len, &out)));
+    free(t);
+    return out;
+}
+
+static cv_node *sealed(value_fx *f, const char *text, size_t len)
+{
+    cv_node *n;
+    cr_assert(cv_is_ok(cv_node_text(&f->d, CV_NODE_STR, text, len, &n)));
+    cr_assert(cv_is_ok(cv_sops_value_encrypt(&f->d, n, f->key, f->aad, NULL)));
+    return n;
+}
+
+/* _open_here_fed over a copy of n; r records the feed. */
+static cv_result open_fed(value_fx *f, const cv_node *n, cv_node **copy, rec_feed *r,
+                          size_t cap)
+{
+    cr_assert(cv_is_ok(cv_node_clone(&f->d, n, copy)));
+    *r = (rec_feed){ .p = (const uint8_t *)(*copy)->s, .copy = malloc(cap + 1), .cap = cap };
+    cv_sops_feed feed = { rec_ready, rec_done, r };
+    cv_sops_opened o;
+    bool taken;
+    cv_result res = cv_sops_value_open_here_fed(*copy, f->key, f->aad, &o, &taken, &feed);
+    cr_assert(taken);
+    if (cv_is_ok(res)) {
+        cr_assert(cv_is_ok(cv_sops_value_settle(&f->d, *copy, &o, NULL, f->aad, NULL, false)));
+    }
+    return res;
+}
+
+/* str and bytes values are fed step by step, every byte once, done last;
+ * an int is not fed. Lengths around the step size; base64 broken by a line
+ * break (which Go skips) mid-way. */
+Test(sops_engine, open_here_fed_feeds_the_plaintext)
+{
+    value_fx f;
+    value_fx_init(&f);
+    const size_t step = CV_SOPS_FEED_STEP, in_step = step / 3 * 4;
+    size_t lens[] = { 1, 10, step - 1, step, step + 1, 3 * step + 7 };
+    char *text = malloc(3 * step + 8);
+    cr_assert(text != NULL);
+    for (size_t i = 0; i < 3 * step + 8; i++) text[i] = (char)(' ' + (i * 7919) % 95);
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        size_t len = lens[i];
+        cv_node *n = sealed(&f, text, len);
+        for (int variant = 0; variant < 3; variant++) {
+            cv_node *src = n;
+            if (variant == 1) src = edited(&f, n, (size_t)(strstr(n->s, "type:str") - n->s), 8,
+                                           "type:bytes");
+            if (variant == 2 && len > step) src = edited(&f, n, 20 + in_step + 3, 0, "\n");
+            if (variant == 2 && len <= step) continue;
+            cv_node *copy;
+            rec_feed r;
+            cr_assert(cv_is_ok(open_fed(&f, src, &copy, &r, len)), "length %zu variant %d", len,
+                      variant);
+            cr_expect(copy->kind == CV_NODE_STR && copy->len == len &&
+                          memcmp(copy->s, text, len) == 0, "length %zu variant %d", len, variant);
+            cr_expect(r.got == len && r.dones == 1 && r.all && memcmp(r.copy, text, len) == 0,
+                      "length %zu variant %d: fed %zu, done %zu", len, variant, r.got, r.dones);
+            cr_expect_eq(r.readies, variant == 2 ? 2u : (len + step - 1) / step, "length %zu variant %d", len,
+                         variant);
+            free(r.copy);
+        }
+    }
+    cv_node *n, *copy;
+    cr_assert(cv_is_ok(cv_node_int(&f.d, 1234567, &n)));
+    cr_assert(cv_is_ok(cv_sops_value_encrypt(&f.d, n, f.key, f.aad, NULL)));
+    rec_feed r;
+    cr_assert(cv_is_ok(open_fed(&f, n, &copy, &r, 16)));
+    cr_expect(copy->kind == CV_NODE_INT && copy->v.i == 1234567);
+    cr_expect(r.readies == 0 && r.dones == 0, "an int is not fed");
+    free(r.copy);
+    free(text);
+    value_fx_clear(&f);
+}
+
+/* Damaged base64 past the first steps, and a forged tag: the errors are
+ * _open's word for word, done comes once (all only for the tag, whose
+ * check follows the last step), and what was decrypted is wiped. */
+Test(sops_engine, open_here_fed_errors_are_opens)
+{
+    value_fx f;
+    value_fx_init(&f);
+    const size_t step = CV_SOPS_FEED_STEP, in_step = step / 3 * 4, len = 3 * step + 7;
+    char *text = malloc(len);
+    cr_assert(text != NULL);
+    memset(text, 'x', len);
+    cv_node *n = sealed(&f, text, len);
+    const char *tag = strstr(n->s, ",tag:") + 5;
+    char forged[64];
+    snprintf(forged, sizeof(forged), "%.*s", 24, tag);
+    forged[0] = forged[0] == 'A' ? 'B' : 'A';
+    cv_node *bad[] = {
+        edited(&f, n, 20 + 2 * in_step + 100, 1, "!"),
+        edited(&f, n, (size_t)(tag - n->s), 24, forged),
+    };
+    for (size_t i = 0; i < 2; i++) {
+        cv_buf out;
+        cv_buf_init_secret(&out, 4u << 20);
+        cv_sops_opened o;
+        cv_result want = cv_sops_value_open(bad[i], f.key, f.aad, &out, &o);
+        cr_assert(!cv_is_ok(want));
+        char words[256];
+        snprintf(words, sizeof(words), "%s", cv_err_detail());
+        cv_buf_release(&out);
+        cv_node *copy;
+        rec_feed r;
+        cv_result got = open_fed(&f, bad[i], &copy, &r, len);
+        cr_expect_eq(got.err, want.err, "case %zu", i);
+        cr_expect_str_eq(cv_err_detail(), words, "case %zu", i);
+        cr_expect(r.dones == 1 && r.all == (i == 1), "case %zu: done %zu all %d", i, r.dones, r.all);
+        cr_expect(r.got >= 2 * step, "case %zu: fed %zu before the failure", i, r.got);
+        bool wiped = true;
+        for (size_t k = 0; k < r.got; k++) wiped = wiped && r.p[k] == 0;
+        cr_expect(wiped, "case %zu: the plaintext decrypted before the failure is wiped", i);
+        free(r.copy);
+    }
+    free(text);
+    value_fx_clear(&f);
+}
+
+/* A long string inside the doc's source is borrowed (and NUL-ended over the
+ * byte after it); a short one, or one outside, is copied. */
+Test(sops_engine, node_text_at_borrows_long_source_strings)
+{
+    cv_doc d;
+    cr_assert(cv_is_ok(cv_doc_init(&d)));
+    size_t n = CV_ARENA_SOLO + 10;
+    uint8_t *src;
+    cr_assert(cv_is_ok(cv_doc_source(&d, n + 2, &src)));
+    src[0] = '"';
+    memset(src + 1, 'q', n);
+    src[n + 1] = '"';
+    cv_node *big, *small, *outside;
+    cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, src + 1, n, &big)));
+    cr_expect(big->s == (char *)src + 1 && big->len == n && big->s[n] == '\0');
+    cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, src + 1, 5, &small)));
+    cr_expect(small->s != (char *)src + 1 && small->len == 5 && memcmp(small->s, "qqqqq", 5) == 0);
+    char *heap = malloc(n + 1);
+    cr_assert(heap != NULL);
+    memset(heap, 'z', n + 1);
+    cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, heap, n, &outside)));
+    cr_expect(outside->s != heap && outside->len == n && heap[n] == 'z');
+    /* Ending exactly at the source's end leaves no byte to end it: copied. */
+    cv_node *tail;
+    cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, src + 2, n, &tail)));
+    cr_expect(tail->s != (char *)src + 2);
+    free(heap);
+    cv_doc_clear(&d);
+}

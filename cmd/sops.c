@@ -323,25 +323,13 @@ static bool read_source(const char *path, cv_doc *d, cv_slice *text)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return false;
     struct stat st;
-    uint8_t *p = NULL, probe;
-    size_t n = 0, got = 0;
     cv_fd_src src;
     cv_fd_src_init(&src, fd);
     bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= CV_ARENA_SOLO &&
-              (uint64_t)st.st_size <= CV_DOC_MAX_INPUT;
-    if (ok) {
-        n = (size_t)st.st_size;
-        ok = cv_is_ok(cv_doc_source(d, n, &p)) && cv_is_ok(cv_src_read_full(&src.src, p, n, &got)) &&
-             got == n && cv_is_ok(cv_src_read(&src.src, &probe, 1, &got)) && got == 0;
-    }
+              (uint64_t)st.st_size <= CV_DOC_MAX_INPUT &&
+              cv_is_ok(cv_doc_read_source(d, &src.src, (size_t)st.st_size, text));
     close(fd);
-    if (!ok) {
-        d->src = NULL; /* what was read stays in the arena, wiped with it */
-        d->src_len = 0;
-        return false;
-    }
-    *text = cv_slice_of(p, n);
-    return true;
+    return ok;
 }
 
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,

@@ -20,14 +20,21 @@ void cv_doc_clear(cv_doc *d)
     memset(d, 0, sizeof(*d));
 }
 
-cv_result cv_doc_source(cv_doc *d, size_t n, uint8_t **out)
+cv_result cv_doc_read_source(cv_doc *d, cv_src *src, size_t n, cv_slice *out)
 {
     void *p;
+    size_t got = 0;
+    uint8_t probe;
     CV_ENSURE(n < SIZE_MAX, CV_E_TOO_LARGE);
     CV_GUARD(cv_arena_alloc(d->arena, n + 1, &p));
+    /* On failure the bytes read stay in the arena, wiped with it. */
+    CV_GUARD(cv_src_read_full(src, p, n, &got));
+    CV_ENSURE(got == n, CV_E_TRUNCATED);
+    CV_GUARD(cv_src_read(src, &probe, 1, &got));
+    CV_ENSURE(got == 0, CV_E_TRUNCATED);
     d->src = p;
     d->src_len = n;
-    *out = p;
+    *out = cv_slice_of(p, n);
     return cv_ok();
 }
 

@@ -30,6 +30,7 @@
 
 #include "crypto/base/arena.h"
 #include "crypto/base/buf.h"
+#include "crypto/base/io.h"
 
 typedef enum {
     CV_NODE_NULL,
@@ -86,11 +87,14 @@ typedef struct {
 cv_result cv_doc_init(cv_doc *d) CV_MUST_USE CV_NONNULL;
 /* Wipe and release everything; the doc may be initialised again. */
 void cv_doc_clear(cv_doc *d);
-/* Room in d's arena for a file's text of n bytes (plus a NUL), recorded
- * as d's source: a codec loading that text may point long strings into it
- * (cv_node_text_at) instead of copying them, so a large value is in
- * memory once. The text is then the codec's to change: see below. */
-cv_result cv_doc_source(cv_doc *d, size_t n, uint8_t **out) CV_MUST_USE CV_NONNULL;
+/* Read exactly n bytes of a file's text from src into d's arena (plus a
+ * NUL) and record them as d's source: a codec loading that text may point
+ * long strings into it (cv_node_text_at) instead of copying them, so a
+ * large value is in memory once. The text is then the codec's to change:
+ * see below. Fails with CV_E_TRUNCATED if src ends before n bytes or goes
+ * on after them (the file changed size): d then has no source. */
+cv_result cv_doc_read_source(cv_doc *d, cv_src *src, size_t n, cv_slice *out) CV_MUST_USE
+    CV_NONNULL;
 /* Append a new empty MAP branch and return it. */
 cv_result cv_doc_add_branch(cv_doc *d, cv_node **out) CV_MUST_USE CV_NONNULL;
 

@@ -420,18 +420,35 @@ Test(sops_engine, open_here_fed_errors_are_opens)
     value_fx_clear(&f);
 }
 
-/* A long string inside the doc's source is borrowed (and NUL-ended over the
- * byte after it); a short one, or one outside, is copied. */
+/* A file's text read into the doc is its source (exactly its length); a
+ * long string inside it is borrowed (and NUL-ended over the byte after
+ * it); a short one, or one outside, is copied. */
 Test(sops_engine, node_text_at_borrows_long_source_strings)
 {
     cv_doc d;
     cr_assert(cv_is_ok(cv_doc_init(&d)));
     size_t n = CV_ARENA_SOLO + 10;
-    uint8_t *src;
-    cr_assert(cv_is_ok(cv_doc_source(&d, n + 2, &src)));
-    src[0] = '"';
-    memset(src + 1, 'q', n);
-    src[n + 1] = '"';
+    char *text = malloc(n + 3);
+    cr_assert(text != NULL);
+    text[0] = '"';
+    memset(text + 1, 'q', n);
+    text[n + 1] = '"';
+    cv_mem_src ms;
+    cv_mem_src_init(&ms, cv_slice_of(text, n + 2));
+    cv_slice got;
+    cr_assert(cv_is_ok(cv_doc_read_source(&d, &ms.src, n + 2, &got)));
+    uint8_t *src = d.src;
+    cr_expect(got.len == n + 2 && memcmp(src, text, n + 2) == 0);
+    /* Shorter or longer than said: refused, no source recorded. */
+    cv_doc other;
+    cr_assert(cv_is_ok(cv_doc_init(&other)));
+    cv_mem_src_init(&ms, cv_slice_of(text, n + 2));
+    cr_expect_eq(cv_doc_read_source(&other, &ms.src, n + 3, &got).err, CV_E_TRUNCATED);
+    cv_mem_src_init(&ms, cv_slice_of(text, n + 2));
+    cr_expect_eq(cv_doc_read_source(&other, &ms.src, n + 1, &got).err, CV_E_TRUNCATED);
+    cr_expect(other.src == NULL);
+    cv_doc_clear(&other);
+    free(text);
     cv_node *big, *small, *outside;
     cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, src + 1, n, &big)));
     cr_expect(big->s == (char *)src + 1 && big->len == n && big->s[n] == '\0');

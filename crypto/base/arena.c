@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -68,15 +69,18 @@ static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static bool cache_key_ok;
 
-/* Thread exit: give every kept chunk back (sodium_free wipes). */
+/* Arenas are made on many threads at once (a batch's workers): the cached
+ * size is atomic so the first callers may race to store the same value. */
 static size_t page_size(void)
 {
-    static size_t page;
-    if (page == 0) {
+    static _Atomic size_t page;
+    size_t p = atomic_load_explicit(&page, memory_order_relaxed);
+    if (p == 0) {
         long v = sysconf(_SC_PAGESIZE);
-        page = v > 0 ? (size_t)v : 4096;
+        p = v > 0 ? (size_t)v : 4096;
+        atomic_store_explicit(&page, p, memory_order_relaxed);
     }
-    return page;
+    return p;
 }
 
 /* A new chunk of (at least) size usable bytes: guard page, the chunk's
@@ -126,6 +130,7 @@ static void chunk_unmap(chunk *c)
     munmap(base, map + 2 * page);
 }
 
+/* Thread exit: give every kept chunk back (sodium_free wipes). */
 static void cache_drop(void *p)
 {
     chunk_cache *cc = p;

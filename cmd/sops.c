@@ -5,6 +5,7 @@
  * as sops prints them (the message alone) with sops's exit codes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "cmd/sops.h"
 #include "crypto/base/io.h"
 #include "crypto/base/limits.h"
+#include "crypto/base/par.h"
 #include "crypto/prim/pk.h"
 #include "secrets/sops/agekey.h"
 #include "secrets/sops/crypt.h"
@@ -201,19 +203,32 @@ char *cv_sops_existing_file(const char *arg)
     return abs;
 }
 
-static void read_into(const char *path, cv_buf *b)
+/* Put sops's message (prefix + detail) in msg; returns the exit code. */
+static int fail_msg(cv_buf *msg, int code, const char *prefix, const char *detail)
+{
+    cv_buf_reset(msg);
+    if (!cv_is_ok(cv_buf_addf(msg, "%s%s", prefix, detail)) || !cv_is_ok(cv_buf_nul(msg)))
+        msg->len = 0;
+    return code;
+}
+
+/* Read a file (NULL: stdin) into b; on failure, sops's words in msg. */
+static int read_code(const char *path, cv_buf *b, cv_buf *msg)
 {
     cv_result r = cv_cli_read_file(path ? path : "-", b);
-    if (!cv_is_ok(r)) {
-        if (path) cv_sops_fail(EX_READ_INPUT, "Error reading file: %s", cv_cli_msg(r));
-        cv_sops_fail(EX_READ_INPUT, "Error reading from stdin: %s", cv_cli_msg(r));
-    }
+    if (cv_is_ok(r)) return 0;
+    return fail_msg(msg, EX_READ_INPUT, path ? "Error reading file: " : "Error reading from stdin: ",
+                    cv_cli_msg(r));
 }
 
 void cv_sops_read_input(const char *path, cv_buf *b)
 {
+    cv_buf msg;
     cv_buf_init_secret(b, CV_DOC_MAX_INPUT);
-    read_into(path, b);
+    cv_buf_init(&msg, 64 * 1024);
+    int code = read_code(path, b, &msg);
+    if (code) cv_sops_fail(code, "%s", msg.len ? (const char *)msg.p : "failed");
+    cv_buf_release(&msg);
 }
 
 void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data)
@@ -254,15 +269,6 @@ cv_sops_keyring *cv_sops_keyring_get(void)
     if (kr == NULL && !cv_is_ok(cv_sops_keyring_new(ui(), &kr)))
         cv_sops_fail(EX_GENERIC, "out of memory");
     return kr;
-}
-
-/* Put sops's message (prefix + detail) in msg; returns the exit code. */
-static int fail_msg(cv_buf *msg, int code, const char *prefix, const char *detail)
-{
-    cv_buf_reset(msg);
-    if (!cv_is_ok(cv_buf_addf(msg, "%s%s", prefix, detail)) || !cv_is_ok(cv_buf_nul(msg)))
-        msg->len = 0;
-    return code;
 }
 
 /* Load into f->doc (initialised). */
@@ -332,6 +338,23 @@ static bool read_source(const char *path, cv_doc *d, cv_slice *text)
     return ok;
 }
 
+static void *preload_main(void *kr)
+{
+    cv_sops_keyring_preload(kr);
+    return NULL;
+}
+
+/* The process's first file: its identities are loaded on a second thread
+ * while the file is read and parsed (a quarter of a millisecond off a
+ * one-file decrypt). Later files find them loaded. */
+static bool preload_start(pthread_t *t)
+{
+    static bool done;
+    if (done) return false;
+    done = true;
+    return cv_par_start(t, preload_main, cv_sops_keyring_get()) == 0;
+}
+
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,
                   bool keep_ivs)
 {
@@ -340,16 +363,22 @@ void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_s
     memset(f, 0, sizeof(*f));
     cv_result r = cv_doc_init(&f->doc);
     if (!cv_is_ok(r)) cv_sops_fail(EX_GENERIC, "%s", cv_cli_msg(r));
+    pthread_t loader;
+    bool loading = preload_start(&loader);
     /* An encrypted file is public (ciphertext and metadata): unless it is
      * read into the document, its text needs no wiping, so it is not read
      * into secret memory. */
     cv_buf_init(&in, CV_DOC_MAX_INPUT);
+    cv_buf_init(&msg, 512 * 1024);
+    int code = 0;
     if (!read_source(path, &f->doc, &text)) {
-        read_into(path, &in);
+        code = read_code(path, &in, &msg);
         text = cv_buf_slice(&in);
     }
-    cv_buf_init(&msg, 512 * 1024);
-    int code = load_code(f, text, store, keep_ivs, &msg);
+    if (code == 0) code = load_code(f, text, store, keep_ivs, &msg);
+    /* Joined before any exit: the loader may be inside OpenSSL, which exit's
+     * handlers tear down. */
+    if (loading) pthread_join(loader, NULL);
     /* Released before decryption, whose buffers then need no room beside it. */
     cv_buf_release(&in);
     if (code == 0) code = open_loaded(f, o, &msg);

@@ -43,12 +43,14 @@ cv_result cv_secret_new(cv_secret **out, size_t len)
 {
     *out = NULL;
     CV_GUARD(cv_crypto_init());
-    cv_secret *s = sodium_malloc(sizeof(*s));
+    /* The handle holds no secret (a length and a pointer): it comes from the
+     * ordinary heap, so a secret costs one guarded mapping, not two. */
+    cv_secret *s = malloc(sizeof(*s));
     CV_ENSURE(s != NULL, CV_E_NOMEM);
     /* sodium_malloc(0) is valid but returns a guarded page: keep it simple. */
     s->data = sodium_malloc(len ? len : 1);
     if (s->data == NULL) {
-        sodium_free(s);
+        free(s);
         CV_BAIL(CV_E_NOMEM);
     }
     sodium_memzero(s->data, len ? len : 1);
@@ -68,7 +70,7 @@ void cv_secret_free(cv_secret **s)
 {
     if (s == NULL || *s == NULL) return;
     sodium_free((*s)->data); /* sodium_free wipes before unmapping */
-    sodium_free(*s);
+    free(*s);
     *s = NULL;
 }
 

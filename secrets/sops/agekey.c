@@ -308,6 +308,13 @@ static void load_static(cv_sops_keyring *k)
     else if (!any) note_unused(k, p);
 }
 
+void cv_sops_keyring_preload(cv_sops_keyring *k)
+{
+    pthread_mutex_lock(&k->lock);
+    load_static(k);
+    pthread_mutex_unlock(&k->lock);
+}
+
 /* ---- key commands ------------------------------------------------------------------ */
 
 static cv_result spawn_cmd(char **argv, const char *recipient, int *pid, int *rd)

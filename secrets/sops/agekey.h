@@ -39,6 +39,13 @@ cv_result cv_sops_keyring_import(cv_sops_keyring *k, cv_slice text) CV_MUST_USE 
 /* Identities held (imported ones, or the static sources once loaded). */
 size_t cv_sops_keyring_count(cv_sops_keyring *k) CV_NONNULL;
 
+/* Load the static sources now rather than when a key is first tried, so a
+ * caller can overlap the loading with reading its file. Loading is silent:
+ * a passphrase-protected identity (an age-encrypted identity file, an
+ * encrypted ssh key) asks only when first used to open a key, and load
+ * errors are kept for the report. Thread-safe; does nothing once loaded. */
+void cv_sops_keyring_preload(cv_sops_keyring *k) CV_NONNULL;
+
 /* Recover the data key. order: the decryption order ("age,pgp" when NULL);
  * on CV_E_SOPS_NO_KEY, report holds sops's explanation. */
 cv_result cv_sops_data_key(cv_sops_keyring *kr, const cv_sops_meta *m, const char *order,

@@ -12,7 +12,8 @@
 #                   state in $${XDG_RUNTIME_DIR:-/tmp}/covert-cluster
 #   make cluster-down  stop it
 #
-# Knobs: O=<build dir>, SANITIZE=address,undefined, DEVELOPER=0 drops -Werror.
+# Knobs: O=<build dir>, SANITIZE=address,undefined, DEVELOPER=0 drops -Werror,
+#        STATIC_DEPS=0 links libsodium, libcrypto, libyaml, jansson, zlib shared.
 
 O ?= build
 CC ?= cc
@@ -22,8 +23,21 @@ export PEERS
 
 PKGS := libsodium openssl libcurl yaml-0.1 jansson libgit2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libgit2 is dlopened by reconcile/source/git_dl.c (only Git sources need it).
-PKG_LIBS := $(shell pkg-config --libs $(filter-out libgit2,$(PKGS)) 2>/dev/null)
+# Linked libraries. libcurl and libgit2 are dlopened (secrets/http/curl_dl.c,
+# reconcile/source/git_dl.c): only the commands that reach a server or Git
+# load them. The rest are linked statically unless STATIC_DEPS=0: the dynamic
+# loader would otherwise resolve ~4,200 symbol relocations of libcrypto alone
+# at every start, a millisecond of each short `age`/`sops` call here (the Go
+# tools covert stands in for are static binaries too). STATIC_DEPS=0 links
+# them as shared libraries, for a distribution that updates them in place.
+LINK_PKGS := libsodium libcrypto yaml-0.1 jansson zlib
+STATIC_DEPS ?= 1
+ifeq ($(STATIC_DEPS),1)
+PKG_LIBS := -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(LINK_PKGS) 2>/dev/null | \
+                sed 's/ -ldl//g') -Wl,-Bdynamic -ldl
+else
+PKG_LIBS := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
+endif
 LIBGIT2_SONAME := libgit2.so.$(shell pkg-config --modversion libgit2 2>/dev/null | cut -d. -f1,2)
 LIB_DEFS := -DCV_LIBGIT2_SONAME='"$(LIBGIT2_SONAME)"'
 
@@ -38,7 +52,7 @@ OPT ?= -O2 -g
 CFLAGS_ALL := -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread -I. $(PKG_CFLAGS) \
               $(LIB_DEFS) -include crypto/base/prelude.h -MMD -MP $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro,-z,now,-z,noexecstack -pthread $(LDFLAGS)
-LIBS := $(PKG_LIBS) -lz -lm
+LIBS := $(PKG_LIBS) -pthread -lm
 
 ifneq ($(SANITIZE),)
 CFLAGS_ALL += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -81,7 +95,7 @@ $(addprefix $(O)/,$(LINKS)): $(BIN)
 
 # Unit tests: one Criterion binary over every tests/unit/*.c.
 $(O)/unit-tests: $(UNIT_OBJ) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LIBS) -lcriterion
+	$(CC) $(LDFLAGS_ALL) -o $@ $(UNIT_OBJ) $(LIB) $(LIBS) $(shell pkg-config --libs libcurl) -lcriterion
 
 # Corpus replay: each fuzz target linked with a plain main() that feeds it
 # every file it is given, so `make test` replays corpora without clang.

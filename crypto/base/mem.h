@@ -32,7 +32,9 @@ cv_result cv_crypto_init(void) CV_MUST_USE;
  * system's OpenSSL configuration file is not read, as the Go tools covert
  * stands in for never read it, and start-up is half a millisecond shorter.
  * Only the first of the two calls in a process decides; a process that may
- * use TLS must call cv_crypto_init first, so libssl honours the file. */
+ * use TLS must call cv_crypto_init first, so libssl honours the file when
+ * it shares covert's libcrypto (STATIC_DEPS=0; a static covert's libcrypto
+ * is its own, and libcurl's shared one reads the file when curl starts). */
 cv_result cv_crypto_init_offline(void) CV_MUST_USE;
 /* Whether this process initialised with cv_crypto_init_offline. */
 bool cv_crypto_offline(void);

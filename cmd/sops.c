@@ -317,13 +317,12 @@ int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_sto
     return code ? code : open_loaded(f, o, msg);
 }
 
-/* A large encrypted file is read straight into its document's arena
- * (cv_doc_source), where the JSON codec leaves its long values: they are
- * decrypted where they lie, rather than first copied out of a read buffer
- * (for a MiB value, hundreds of pages faulted and copied twice). false:
- * stdin, not a regular file this large, or it changed size while read; the
- * caller then reads it the usual way, which also reports any error. */
-static bool read_source(const char *path, cv_doc *d, cv_slice *text)
+/* A large file is read straight into its document's arena
+ * (cv_doc_read_source), where the JSON and binary codecs leave its long
+ * values: they are decrypted or encrypted where they lie, rather than
+ * first copied out of a read buffer (for a MiB value, hundreds of pages
+ * faulted and copied twice). */
+bool cv_sops_read_source(const char *path, cv_doc *d, cv_slice *text)
 {
     if (path == NULL || strcmp(path, "-") == 0) return false;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -371,7 +370,7 @@ void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_s
     cv_buf_init(&in, CV_DOC_MAX_INPUT);
     cv_buf_init(&msg, 512 * 1024);
     int code = 0;
-    if (!read_source(path, &f->doc, &text)) {
+    if (!cv_sops_read_source(path, &f->doc, &text)) {
         code = read_code(path, &in, &msg);
         text = cv_buf_slice(&in);
     }

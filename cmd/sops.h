@@ -57,6 +57,11 @@ void cv_sops_opts_env(cv_sops_opts *o);
 /* Absolute path of an existing file (else exit 100 as sops). */
 char *cv_sops_existing_file(const char *arg);
 void cv_sops_read_input(const char *path, cv_buf *b);
+/* Read a large regular file (CV_ARENA_SOLO bytes or more) into d as its
+ * source (cv_doc_read_source; the arena is secret memory). false: stdin,
+ * not a regular file this large, or it changed size while read; the caller
+ * then reads it the usual way, which also reports any error. */
+bool cv_sops_read_source(const char *path, cv_doc *d, cv_slice *text);
 void cv_sops_write_output(const cv_sops_opts *o, const char *file, cv_slice data);
 void cv_sops_stores(const cv_sops_opts *o, const char *path, cv_store *in, cv_store *out);
 /* decrypt/encrypt's checks on their arguments, the absolute file (NULL for

@@ -19,10 +19,16 @@ int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
 
     cv_sops_file f;
     memset(&f, 0, sizeof(f));
-    cv_buf in;
-    cv_sops_read_input(file, &in);
     cv_result r = cv_doc_init(&f.doc);
-    if (cv_is_ok(r)) r = cv_store_load_plain(in_store, cv_buf_slice(&in), &f.doc);
+    if (!cv_is_ok(r)) cv_sops_fail(2, "Error unmarshalling file: %s", cv_cli_msg(r));
+    cv_buf in;
+    cv_slice text;
+    cv_buf_init_secret(&in, CV_DOC_MAX_INPUT);
+    if (!cv_sops_read_source(file, &f.doc, &text)) {
+        cv_sops_read_input(file, &in);
+        text = cv_buf_slice(&in);
+    }
+    r = cv_store_load_plain(in_store, text, &f.doc);
     cv_buf_release(&in);
     if (!cv_is_ok(r)) cv_sops_fail(2, "Error unmarshalling file: %s", cv_cli_msg(r));
     if (f.doc.n == 0)

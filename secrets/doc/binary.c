@@ -8,7 +8,8 @@ cv_result cv_binary_load(cv_slice in, cv_doc *doc)
                CV_DOC_MAX_INPUT);
     cv_node *branch, *data;
     CV_GUARD(cv_doc_add_branch(doc, &branch));
-    CV_GUARD(cv_node_text(doc, CV_NODE_STR, in.p, in.len, &data));
+    /* A file read as the doc's source (cv_doc_read_source) is its value. */
+    CV_GUARD(cv_node_text_at(doc, CV_NODE_STR, in.p, in.len, &data));
     return cv_map_add(doc, branch, "data", 4, data);
 }
 

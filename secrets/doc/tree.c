@@ -77,7 +77,7 @@ cv_result cv_node_text_at(cv_doc *d, cv_node_kind kind, const void *p, size_t n,
     uint8_t *src = d->src;
     /* Pointer order is compared as integers: t need not lie in src. */
     uintptr_t at = (uintptr_t)t, lo = (uintptr_t)src;
-    bool inside = src != NULL && at >= lo && n < d->src_len && at - lo < d->src_len - n;
+    bool inside = src != NULL && at >= lo && n <= d->src_len && at - lo <= d->src_len - n;
     if (n < CV_ARENA_SOLO || !inside) return cv_node_text(d, kind, p, n, out);
     CV_GUARD(cv_node_new(d, kind, out));
     uint8_t *s = src + (at - lo);

@@ -109,7 +109,7 @@ cv_result cv_node_text(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv
 /* cv_node_text, except that a long text (CV_ARENA_SOLO bytes or more) lying
  * inside d's source is not copied: the node points at it and the byte
  * after it, which the caller has read past and will not read again (a
- * closing quote), becomes its NUL. */
+ * closing quote, or the NUL after the source), becomes its NUL. */
 cv_result cv_node_text_at(cv_doc *d, cv_node_kind kind, const void *p, size_t n, cv_node **out)
     CV_MUST_USE;
 cv_result cv_node_int(cv_doc *d, int64_t i, cv_node **out) CV_MUST_USE CV_NONNULL;

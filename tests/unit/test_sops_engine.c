@@ -459,10 +459,14 @@ Test(sops_engine, node_text_at_borrows_long_source_strings)
     memset(heap, 'z', n + 1);
     cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, heap, n, &outside)));
     cr_expect(outside->s != heap && outside->len == n && heap[n] == 'z');
-    /* Ending exactly at the source's end leaves no byte to end it: copied. */
+    /* Ending exactly at the source's end: the NUL after the source ends it. */
     cv_node *tail;
     cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, src + 2, n, &tail)));
-    cr_expect(tail->s != (char *)src + 2);
+    cr_expect(tail->s == (char *)src + 2 && tail->s[n] == '\0');
+    /* Running past the source's end: copied. */
+    cv_node *past;
+    cr_assert(cv_is_ok(cv_node_text_at(&d, CV_NODE_STR, src + 3, n, &past)));
+    cr_expect(past->s != (char *)src + 3 && past->len == n);
     free(heap);
     cv_doc_clear(&d);
 }

@@ -308,8 +308,23 @@ static void load_static(cv_sops_keyring *k)
     else if (!any) note_unused(k, p);
 }
 
+/* A named key file that is not a regular file (a pipe from `<(cmd)`, a
+ * FIFO) is left to be read when a key needs it, as sops reads it: reading
+ * it early could wait on its writer for a file that needs no age key. */
+static bool named_files_regular(void)
+{
+    static const char *const vars[] = { "SOPS_AGE_SSH_PRIVATE_KEY_FILE", "SOPS_AGE_KEY_FILE" };
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = getenv(vars[i]);
+        struct stat st;
+        if (v && *v && stat(v, &st) == 0 && !S_ISREG(st.st_mode)) return false;
+    }
+    return true;
+}
+
 void cv_sops_keyring_preload(cv_sops_keyring *k)
 {
+    if (!named_files_regular()) return;
     pthread_mutex_lock(&k->lock);
     load_static(k);
     pthread_mutex_unlock(&k->lock);

@@ -43,7 +43,9 @@ size_t cv_sops_keyring_count(cv_sops_keyring *k) CV_NONNULL;
  * caller can overlap the loading with reading its file. Loading is silent:
  * a passphrase-protected identity (an age-encrypted identity file, an
  * encrypted ssh key) asks only when first used to open a key, and load
- * errors are kept for the report. Thread-safe; does nothing once loaded. */
+ * errors are kept for the report. Nothing is loaded when SOPS_AGE_KEY_FILE
+ * or SOPS_AGE_SSH_PRIVATE_KEY_FILE names a pipe or other non-regular file
+ * (its writer may not be ready). Thread-safe; does nothing once loaded. */
 void cv_sops_keyring_preload(cv_sops_keyring *k) CV_NONNULL;
 
 /* Recover the data key. order: the decryption order ("age,pgp" when NULL);

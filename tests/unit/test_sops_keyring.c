@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto/age/age.h"
@@ -143,5 +144,30 @@ Test(sops_keyring, preload_asks_nothing_and_a_locked_file_asks_when_used)
     free(rcpt1);
     free(rcpt2);
     unlink(path);
+    rmdir(dir);
+}
+
+/* A FIFO with no writer: a preload must not wait on it (sops would read it
+ * only for a file with an age key); nothing is loaded then. */
+Test(sops_keyring, preload_leaves_a_pipe_for_later, .timeout = 20)
+{
+    char dir[] = "/tmp/cv-keyring.XXXXXX", fifo[64];
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(fifo, sizeof(fifo), "%s/keys.fifo", dir);
+    cr_assert_eq(mkfifo(fifo, 0600), 0);
+    setenv("HOME", dir, 1);
+    setenv("SOPS_AGE_KEY_FILE", fifo, 1);
+    static const char *const unset[] = { "XDG_CONFIG_HOME", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+                                         "SOPS_AGE_KEY", "SOPS_AGE_KEY_CMD",
+                                         "SOPS_AGE_SSH_PRIVATE_KEY_CMD" };
+    for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++) unsetenv(unset[i]);
+    counts c = { 0, 0 };
+    cv_age_ui ui = { .ctx = &c, .request_secret = give_passphrase, .warning = count_warning };
+    cv_sops_keyring *k;
+    cr_assert(cv_is_ok(cv_sops_keyring_new(&ui, &k)));
+    cv_sops_keyring_preload(k);
+    cr_expect_eq(cv_sops_keyring_count(k), 0);
+    cv_sops_keyring_free(&k);
+    unlink(fifo);
     rmdir(dir);
 }

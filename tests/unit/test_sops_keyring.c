@@ -59,6 +59,18 @@ static void write_encrypted_identity(const char *path, const cv_secret *identity
     cv_age_recipients_clear(&rs);
 }
 
+/* The environment's identity sources: HOME (no ssh keys, no keys.txt in
+ * it) and SOPS_AGE_KEY_FILE only; each test runs in its own process. */
+static void only_sources(const char *home, const char *key_file)
+{
+    static const char *const unset[] = { "XDG_CONFIG_HOME", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+                                         "SOPS_AGE_KEY", "SOPS_AGE_KEY_CMD",
+                                         "SOPS_AGE_SSH_PRIVATE_KEY_CMD" };
+    for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++) unsetenv(unset[i]);
+    setenv("HOME", home, 1);
+    setenv("SOPS_AGE_KEY_FILE", key_file, 1);
+}
+
 static void *preload_main(void *k)
 {
     cv_sops_keyring_preload(k);
@@ -102,12 +114,8 @@ Test(sops_keyring, preload_asks_nothing_and_a_locked_file_asks_when_used)
     cr_assert(cv_is_ok(cv_age_x25519_generate(&id2, &rcpt2)));
     snprintf(path, sizeof(path), "%s/enc.age", dir);
     write_encrypted_identity(path, id2);
-    setenv("HOME", dir, 1);
+    only_sources(dir, path);
     setenv("SOPS_AGE_KEY", (const char *)id1->data, 1);
-    setenv("SOPS_AGE_KEY_FILE", path, 1);
-    static const char *const unset[] = { "XDG_CONFIG_HOME", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-                                         "SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_CMD" };
-    for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++) unsetenv(unset[i]);
 
     counts c = { 0, 0 };
     cv_age_ui ui = { .ctx = &c, .request_secret = give_passphrase, .warning = count_warning };
@@ -155,12 +163,7 @@ Test(sops_keyring, preload_leaves_a_pipe_for_later, .timeout = 20)
     cr_assert(mkdtemp(dir) != NULL);
     snprintf(fifo, sizeof(fifo), "%s/keys.fifo", dir);
     cr_assert_eq(mkfifo(fifo, 0600), 0);
-    setenv("HOME", dir, 1);
-    setenv("SOPS_AGE_KEY_FILE", fifo, 1);
-    static const char *const unset[] = { "XDG_CONFIG_HOME", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-                                         "SOPS_AGE_KEY", "SOPS_AGE_KEY_CMD",
-                                         "SOPS_AGE_SSH_PRIVATE_KEY_CMD" };
-    for (size_t i = 0; i < sizeof(unset) / sizeof(unset[0]); i++) unsetenv(unset[i]);
+    only_sources(dir, fifo);
     counts c = { 0, 0 };
     cv_age_ui ui = { .ctx = &c, .request_secret = give_passphrase, .warning = count_warning };
     cv_sops_keyring *k;

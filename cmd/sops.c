@@ -387,27 +387,99 @@ void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_s
 
 void cv_sops_file_clear(cv_sops_file *f)
 {
+    cv_sops_mac_discard(&f->mac);
     cv_secret_free(&f->key);
     cv_doc_clear(&f->doc);
 }
 
-/* Re-encrypt a decrypted tree with its data key (edit, set, unset, rotate):
- * values, then MAC with a fresh lastmodified. */
 void cv_sops_reencrypt(cv_sops_file *f)
 {
-    char mac[CV_SOPS_MAC_HEX + 1];
-    cv_result r = cv_sops_tree_encrypt(&f->doc, &f->meta, f->key->data, f->stash, mac);
+    cv_result r = cv_sops_tree_encrypt(&f->doc, &f->meta, f->key->data, f->stash, &f->mac);
     if (!cv_is_ok(r)) cv_sops_fail(EX_ENCRYPT_TREE, "Error encrypting tree: %s", cv_cli_msg(r));
     cv_gotime_now_utc(&f->meta.lastmodified);
-    r = cv_sops_mac_seal(&f->doc, &f->meta, f->key->data, mac, f->stash);
-    if (!cv_is_ok(r)) cv_sops_fail(EX_ENCRYPT_MAC, "Could not encrypt MAC: %s", cv_cli_msg(r));
+}
+
+/* The hashed MAC, encrypted into the metadata. */
+static int seal_mac(cv_sops_file *f, cv_result *r)
+{
+    char mac[CV_SOPS_MAC_HEX + 1];
+    *r = cv_sops_mac_wait(&f->mac, mac);
+    if (!cv_is_ok(*r)) {
+        *r = CV_FAILF(r->err, "Error encrypting tree: %s", cv_err_detail());
+        return EX_ENCRYPT_TREE;
+    }
+    *r = cv_sops_mac_seal(&f->doc, &f->meta, f->key->data, mac, f->stash);
+    cv_wipe(mac, sizeof(mac));
+    if (cv_is_ok(*r)) return 0;
+    *r = CV_FAILF(r->err, "Could not encrypt MAC: %s", cv_err_detail());
+    return EX_ENCRYPT_MAC;
+}
+
+static int emit(cv_sops_file *f, cv_store store, int indent, cv_buf *out, cv_result *r)
+{
+    out->len = 0;
+    *r = cv_store_emit_encrypted(store, &f->doc, &f->meta, indent, out);
+    if (cv_is_ok(*r)) return 0;
+    *r = CV_FAILF(r->err, "Could not marshal tree: %s", cv_err_detail());
+    return EX_DUMP_TREE;
+}
+
+/* Where `text` is in the output: the metadata comes last, so the search
+ * starts at the end and widens. */
+static char *find_from_end(cv_buf *out, cv_slice text)
+{
+    for (size_t w = 16 * 1024;; w *= 8) {
+        size_t from = out->len > w ? out->len - w : 0;
+        char *at = memmem(out->p + from, out->len - from, text.p, text.len);
+        if (at || from == 0) return at;
+    }
+}
+
+/* The document is written out while its MAC is still being hashed: with a
+ * stand-in for the encrypted MAC (a random MAC sealed the same way, so of
+ * the same length and alphabet, and unguessable), patched with the real one
+ * once hashed. A document of several YAML documents carries the metadata in
+ * each; it, or a stand-in that did not come out verbatim, is written again. */
+int cv_sops_emit_sealed(cv_sops_file *f, cv_store store, int indent, cv_buf *out, cv_result *r)
+{
+    if (f->mac == NULL) return emit(f, store, indent, out, r); /* sealed already */
+    if (f->doc.n != 1 || !cv_sops_mac_hashing(f->mac)) {
+        int code = seal_mac(f, r);
+        return code ? code : emit(f, store, indent, out, r);
+    }
+    char stand_in[CV_SOPS_MAC_HEX + 1];
+    static const char hex[] = "0123456789ABCDEF";
+    cv_random(stand_in, CV_SOPS_MAC_HEX);
+    for (size_t i = 0; i < CV_SOPS_MAC_HEX; i++) stand_in[i] = hex[(uint8_t)stand_in[i] & 15];
+    stand_in[CV_SOPS_MAC_HEX] = '\0';
+    *r = cv_sops_mac_seal(&f->doc, &f->meta, f->key->data, stand_in, NULL);
+    if (!cv_is_ok(*r)) {
+        cv_sops_mac_discard(&f->mac);
+        *r = CV_FAILF(r->err, "Could not encrypt MAC: %s", cv_err_detail());
+        return EX_ENCRYPT_MAC;
+    }
+    cv_slice held = cv_slice_of(f->meta.mac, f->meta.mac_len);
+    int code = emit(f, store, indent, out, r);
+    if (code) {
+        cv_sops_mac_discard(&f->mac);
+        return code;
+    }
+    code = seal_mac(f, r);
+    if (code) return code;
+    char *at = find_from_end(out, held);
+    if (at && f->meta.mac_len == held.len) {
+        memcpy(at, f->meta.mac, held.len);
+        return 0;
+    }
+    return emit(f, store, indent, out, r);
 }
 
 void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out)
 {
     cv_buf_init(out, CV_DOC_MAX_INPUT * 4);
-    cv_result r = cv_store_emit_encrypted(store, &f->doc, &f->meta, indent, out);
-    if (!cv_is_ok(r)) cv_sops_fail(EX_DUMP_TREE, "Could not marshal tree: %s", cv_cli_msg(r));
+    cv_result r;
+    int code = cv_sops_emit_sealed(f, store, indent, out, &r);
+    if (code) cv_sops_fail(code, "%s", cv_cli_msg(r));
 }
 
 /* ---- the terminal for passphrases --------------------------------------------------- */

@@ -7,6 +7,7 @@
 
 #include "crypto/base/mem.h"
 #include "secrets/sops/agekey.h"
+#include "secrets/sops/crypt.h"
 #include "secrets/sops/store.h"
 #include "secrets/sops/value.h"
 
@@ -47,6 +48,7 @@ typedef struct {
     cv_sops_meta meta;
     cv_sops_stash *stash;
     cv_secret *key;
+    cv_sops_mac_pending *mac; /* between cv_sops_reencrypt and the output */
 } cv_sops_file;
 
 _Noreturn void cv_sops_fail(int code, const char *fmt, ...) CV_PRINTF(2, 3);
@@ -80,8 +82,16 @@ int cv_sops_try_open(cv_sops_file *f, const cv_sops_opts *o, cv_slice in, cv_sto
 void cv_sops_open(cv_sops_file *f, const cv_sops_opts *o, const char *path, cv_store store,
                   bool keep_ivs);
 void cv_sops_file_clear(cv_sops_file *f);
+/* Re-encrypt a decrypted tree with its data key (encrypt, edit, set, unset,
+ * rotate, with a fresh lastmodified): the values now; their MAC is hashed
+ * meanwhile and sealed by the emission that follows. */
 void cv_sops_reencrypt(cv_sops_file *f);
+/* The encrypted document (its MAC sealed first, when pending) into out
+ * (initialised here); exits as sops does on error. */
 void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out);
+/* The same into an initialised out: 0, or sops's exit code with r's detail
+ * worded as sops prints it. */
+int cv_sops_emit_sealed(cv_sops_file *f, cv_store store, int indent, cv_buf *out, cv_result *r);
 int cv_sops_indent(const cv_sops_opts *o, cv_store s);
 /* The .sops.yaml in force (loaded once; exits on a bad file), or NULL. */
 struct cv_sops_config;

@@ -138,13 +138,13 @@ static int encrypt_job(const cv_sops_opts *o, job *j, cv_slice in)
         cv_sops_encrypt_meta(o, j->path, is, &f.doc, &f.meta);
         r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
         if (cv_is_ok(r)) cv_random(f.key->data, f.key->len);
+        if (cv_is_ok(r)) cv_sops_reencrypt(&f);
         if (cv_is_ok(r)) r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
         if (!cv_is_ok(r)) set_msg(j, code = 1, cv_cli_msg(r));
     }
     if (code == 0) {
-        cv_sops_reencrypt(&f);
-        r = cv_store_emit_encrypted(os, &f.doc, &f.meta, cv_sops_indent(o, os), &j->out);
-        if (!cv_is_ok(r)) set_msg(j, code = 4, cv_cli_msg(r));
+        code = cv_sops_emit_sealed(&f, os, cv_sops_indent(o, os), &j->out, &r);
+        if (code) set_msg(j, code, cv_cli_msg(r));
     }
     cv_sops_file_clear(&f);
     return code;

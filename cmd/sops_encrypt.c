@@ -49,9 +49,14 @@ int cv_sops_cmd_encrypt(cv_sops_opts *o, int argc, char **argv)
     r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
     if (!cv_is_ok(r)) cv_sops_fail(1, "%s", cv_cli_msg(r));
     cv_random(f.key->data, CV_SOPS_KEY_LEN);
-    r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
-    if (!cv_is_ok(r)) cv_sops_fail(1, "Could not generate data key: [%s]", cv_cli_msg(r));
+    /* The data key is sealed to its recipients while the values' MAC is
+     * hashed. */
     cv_sops_reencrypt(&f);
+    r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
+    if (!cv_is_ok(r)) {
+        cv_sops_mac_discard(&f.mac);
+        cv_sops_fail(1, "Could not generate data key: [%s]", cv_cli_msg(r));
+    }
     cv_buf out;
     cv_sops_emit_encrypted(&f, out_store, cv_sops_indent(o, out_store), &out);
     cv_sops_write_output(o, file, cv_buf_slice(&out));

@@ -46,7 +46,9 @@
 #define CV_SOPS_VALUES_PER_THREAD 1024u
 /* A SOPS value whose ENC text is this long is decrypted with its MAC input
  * hashed alongside on a second thread (in steps of CV_SOPS_FEED_STEP bytes
- * of plaintext): below it, starting the thread costs more than it saves. */
+ * of plaintext), and an encryption's last batch with this much text is
+ * hashed on a thread that outlives the walk: below it, starting the thread
+ * costs more than it saves. */
 #define CV_SOPS_FEED_MIN (256u * 1024u)
 #define CV_SOPS_FEED_STEP (48u * 1024u)
 /* Plugin protocol messages. */

@@ -132,15 +132,21 @@ static cv_result gcm_init(EVP_CIPHER_CTX **x, const uint8_t key[32], const uint8
     return cv_ok();
 }
 
+static cv_result gcm_seal_end(EVP_CIPHER_CTX *x, uint8_t tag[16])
+{
+    int got = 0;
+    uint8_t none[16];
+    CV_GUARD_OSSL(EVP_CipherFinal_ex(x, none, &got), CV_E_CRYPTO);
+    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag), CV_E_CRYPTO);
+    return cv_ok();
+}
+
 static cv_result gcm_seal(EVP_CIPHER_CTX *x, uint8_t *out, uint8_t tag[16], const uint8_t *in,
                           size_t n, const uint8_t *ad, size_t ad_len)
 {
-    int got = 0;
     CV_GUARD(set_ad(x, ad, ad_len));
     CV_GUARD(crypt_chunks(x, out, in, n));
-    CV_GUARD_OSSL(EVP_CipherFinal_ex(x, out + n, &got), CV_E_CRYPTO);
-    CV_GUARD_OSSL(EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, 16, tag), CV_E_CRYPTO);
-    return cv_ok();
+    return gcm_seal_end(x, tag);
 }
 
 cv_result cv_aes_gcm_seal(uint8_t *out, uint8_t tag[16], const uint8_t key[32],
@@ -249,6 +255,23 @@ cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, s
 {
     CV_GUARD(gcm_set_iv(g, iv, iv_len, 0));
     return gcm_open(g->x[0], out, in, n, tag, ad, ad_len);
+}
+
+cv_result cv_aes_gcm_seal_begin(cv_aes_gcm *g, const uint8_t *iv, size_t iv_len,
+                                const uint8_t *ad, size_t ad_len)
+{
+    CV_GUARD(gcm_set_iv(g, iv, iv_len, 1));
+    return set_ad(g->x[1], ad, ad_len);
+}
+
+cv_result cv_aes_gcm_seal_update(cv_aes_gcm *g, uint8_t *out, const uint8_t *in, size_t n)
+{
+    return crypt_chunks(g->x[1], out, in, n);
+}
+
+cv_result cv_aes_gcm_seal_end(cv_aes_gcm *g, uint8_t tag[16])
+{
+    return gcm_seal_end(g->x[1], tag);
 }
 
 cv_result cv_aes_gcm_open_begin(cv_aes_gcm *g, const uint8_t *iv, size_t iv_len,

@@ -55,6 +55,14 @@ cv_result cv_aes_gcm_seal_with(cv_aes_gcm *g, uint8_t *out, uint8_t tag[16], con
 cv_result cv_aes_gcm_open_with(cv_aes_gcm *g, uint8_t *out, const uint8_t *iv, size_t iv_len,
                                const uint8_t *in, size_t n, const uint8_t tag[16],
                                const uint8_t *ad, size_t ad_len) CV_MUST_USE;
+/* _seal_with in pieces, for a caller that consumes the ciphertext as it
+ * goes (and so needs no buffer for all of it): _begin with the IV and
+ * AAD, _update over the plaintext in order, _end for the tag. */
+cv_result cv_aes_gcm_seal_begin(cv_aes_gcm *g, const uint8_t *iv, size_t iv_len,
+                                const uint8_t *ad, size_t ad_len) CV_MUST_USE;
+cv_result cv_aes_gcm_seal_update(cv_aes_gcm *g, uint8_t *out, const uint8_t *in, size_t n)
+    CV_MUST_USE;
+cv_result cv_aes_gcm_seal_end(cv_aes_gcm *g, uint8_t tag[16]) CV_MUST_USE;
 /* _open_with in pieces, for a caller that produces the ciphertext (or
  * consumes the plaintext) as it goes: _begin with the IV, tag and AAD, then
  * _update over the ciphertext in order (out may equal in), then _end,

@@ -35,6 +35,13 @@ typedef struct {
     bool hashed;      /* decrypt: its MAC input was fed while it was opened */
     uint8_t worker;
     bool empty;          /* encrypt: nothing to encrypt */
+    /* encrypt: the leaf's kind and text as the walk met them, which the
+     * hasher reads (with the number in v->v, which sealing leaves alone)
+     * while the leaf itself is given its ENC text. No plaintext is copied
+     * here: the jobs are ordinary memory. */
+    cv_node_kind plain_kind;
+    char *plain_s;
+    size_t plain_len;
     cv_sops_opened o;    /* decrypt: where the plaintext is; encrypt: o.len of the text */
     char *dst;           /* encrypt: the ENC text's place in the doc's arena */
     /* A failure of a value opened in place (its text is spent: rerun
@@ -62,6 +69,7 @@ typedef struct {
     cv_buf out[CV_PAR_MAX_THREADS];    /* per thread: plaintexts or ENC texts */
     atomic_size_t next, ids;
     atomic_bool hash_claimed; /* encrypt: one thread hashes the batch */
+    cv_sops_mac_pending *pending; /* encrypt: the last batch is hashed there */
     size_t batch_bytes;       /* text in the batch: a large value pays a thread */
     cv_sops_stash *stash;
     bool decrypt;
@@ -130,13 +138,13 @@ static cv_result push_comment(walk *w, const cv_node *c)
     return cv_ok();
 }
 
-static cv_result hash_leaf(walk *w, const cv_node *v)
+static cv_result hash_leaf(cv_sha512_ctx *mac, const cv_node *v)
 {
     char num[CV_NUM_TEXT_MAX];
     cv_slice b;
     const char *type;
     CV_GUARD(cv_sops_value_bytes(v, num, &b, &type));
-    cv_sha512_update(&w->mac, b.p, b.len);
+    cv_sha512_update(mac, b.p, b.len);
     cv_wipe(num, sizeof(num));
     return cv_ok();
 }
@@ -191,18 +199,123 @@ static cv_result crypt_job(walk *w, job *j, cv_aes_gcm *k, size_t id)
 }
 
 /* Encryption's MAC input, in document order, on one thread while the others
- * seal: sealing only reads the values, so both can run at once. A value
- * that cannot be hashed stops the hasher; flush reports it in its turn. */
-static void hash_batch(walk *w)
+ * seal: it reads the leaves as the walk met them, so sealing and applying
+ * can go on at once. A value that cannot be hashed stops the hasher; it is
+ * reported in its turn. */
+static cv_result hash_job(cv_sha512_ctx *mac, const job *j)
 {
-    for (size_t i = 0; i < w->njobs; i++) {
-        job *j = &w->jobs[i];
+    cv_node t;
+    memset(&t, 0, sizeof(t));
+    t.kind = j->plain_kind;
+    t.s = j->plain_s;
+    t.len = j->plain_len;
+    t.uint64 = j->v->uint64;
+    t.v = j->v->v;
+    cv_result r = hash_leaf(mac, &t);
+    cv_wipe(&t, sizeof(t));
+    return r;
+}
+
+static bool hash_jobs(cv_sha512_ctx *mac, job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        job *j = &jobs[i];
         if (!j->hash) continue;
-        if (!cv_is_ok(hash_leaf(w, j->v))) {
+        if (!cv_is_ok(hash_job(mac, j))) {
             j->hash_failed = true;
-            return;
+            return false;
         }
     }
+    return true;
+}
+
+/* ---- the last batch's MAC input, hashed while the caller goes on ------------ */
+
+/* For a large value (a binary file's data) SHA-512 takes longer than all
+ * the rest of an encryption: the last batch is hashed on its own thread,
+ * which outlives the walk, so the data key is sealed and the document
+ * written out while it runs (cv_sops_mac_wait joins it). */
+struct cv_sops_mac_pending {
+    cv_sha512_ctx mac;
+    bool live; /* mac was handed over and is not final yet */
+    job *jobs; /* the last batch (owned) */
+    size_t njobs;
+    pthread_t t;
+    bool threaded;
+    bool ok;
+};
+
+static void *pending_main(void *arg)
+{
+    cv_sops_mac_pending *p = arg;
+    p->ok = hash_jobs(&p->mac, p->jobs, p->njobs);
+    return NULL;
+}
+
+/* Hands the walk's MAC and the batch's jobs (which it keeps using until
+ * it returns) to the pending hash, and starts it; without a thread, the
+ * batch is hashed here. */
+static void pending_start(walk *w)
+{
+    cv_sops_mac_pending *p = w->pending;
+    p->mac = w->mac;
+    p->live = true;
+    p->jobs = w->jobs;
+    p->njobs = w->njobs;
+    atomic_store(&w->hash_claimed, true);
+    p->threaded = cv_par_start(&p->t, pending_main, p) == 0;
+    if (!p->threaded) pending_main(p);
+}
+
+/* Joins the hasher and finishes the MAC; the error of a value that could
+ * not be hashed is made again on this thread, to be reported. */
+static cv_result pending_finish(cv_sops_mac_pending *p, uint8_t h[CV_SHA512_LEN])
+{
+    if (p->threaded) pthread_join(p->t, NULL);
+    p->threaded = false;
+    cv_result r = cv_ok();
+    for (size_t i = 0; !p->ok && i < p->njobs && cv_is_ok(r); i++)
+        if (p->jobs[i].hash_failed) r = hash_job(&p->mac, &p->jobs[i]);
+    cv_sha512_final(&p->mac, h);
+    p->live = false;
+    return r;
+}
+
+bool cv_sops_mac_hashing(const cv_sops_mac_pending *p)
+{
+    return p != NULL && p->threaded;
+}
+
+void cv_sops_mac_discard(cv_sops_mac_pending **pp)
+{
+    cv_sops_mac_pending *p = *pp;
+    if (p == NULL) return;
+    uint8_t h[CV_SHA512_LEN];
+    if (p->live) (void)pending_finish(p, h);
+    cv_wipe(h, sizeof(h));
+    free(p->jobs);
+    free(p);
+    *pp = NULL;
+}
+
+static void mac_hex(const uint8_t h[CV_SHA512_LEN], char mac[CV_SOPS_MAC_HEX + 1])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < CV_SHA512_LEN; i++) {
+        mac[2 * i] = hex[h[i] >> 4];
+        mac[2 * i + 1] = hex[h[i] & 15];
+    }
+    mac[CV_SOPS_MAC_HEX] = '\0';
+}
+
+cv_result cv_sops_mac_wait(cv_sops_mac_pending **pp, char mac[CV_SOPS_MAC_HEX + 1])
+{
+    uint8_t h[CV_SHA512_LEN];
+    cv_result r = pending_finish(*pp, h);
+    if (cv_is_ok(r)) mac_hex(h, mac);
+    cv_wipe(h, sizeof(h));
+    cv_sops_mac_discard(pp);
+    return r;
 }
 
 /* ---- a large value: its MAC input hashed while it is decrypted ------------- */
@@ -288,7 +401,8 @@ static void *crew_main(void *arg)
     walk *w = arg;
     size_t id = atomic_fetch_add(&w->ids, 1);
     cv_aes_gcm *k = NULL;
-    if (!w->decrypt && !atomic_exchange(&w->hash_claimed, true)) hash_batch(w);
+    if (!w->decrypt && !atomic_exchange(&w->hash_claimed, true))
+        (void)hash_jobs(&w->mac, w->jobs, w->njobs);
     if (id >= CV_PAR_MAX_THREADS || !cv_is_ok(cv_aes_gcm_new(&k, w->raw_key))) return NULL;
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, 64), end = i + 64;
@@ -328,7 +442,7 @@ static cv_result apply_dec(walk *w, job *j)
             v->kind = CV_NODE_STR; /* sops turns an empty list comment into "" */
     }
     if ((!w->mac_only || j->crypt) && !j->comment && v->kind != CV_NODE_COMMENT && !j->hashed)
-        CV_GUARD(hash_leaf(w, v));
+        CV_GUARD(hash_leaf(&w->mac, v));
     return cv_ok();
 }
 
@@ -377,30 +491,37 @@ static void batch_reset(walk *w)
 }
 
 /* Runs the batch's values on as many threads as pay, then applies them
- * in document order. */
-static cv_result flush(walk *w)
+ * in document order. The last batch of an encryption, when large, is
+ * hashed on the pending MAC's thread, which goes on after this returns. */
+static cv_result flush(walk *w, bool last)
 {
     if (w->njobs == 0) return cv_ok();
     atomic_store(&w->next, 0);
     atomic_store(&w->ids, 0);
     atomic_store(&w->hash_claimed, false);
-    size_t units = w->njobs + w->batch_bytes / BYTES_PER_UNIT;
+    bool handed = last && w->pending != NULL && w->batch_bytes >= CV_SOPS_FEED_MIN;
+    if (handed) pending_start(w);
+    size_t units = w->njobs + (handed ? 0 : w->batch_bytes / BYTES_PER_UNIT);
     cv_par_run(cv_par_threads(units, CV_SOPS_VALUES_PER_THREAD), crew_main, w);
     cv_result r = cv_ok();
     for (size_t i = 0; i < w->njobs && cv_is_ok(r); i++) {
         job *j = &w->jobs[i];
-        if (j->hash_failed) r = hash_leaf(w, j->v); /* its error, on this thread */
+        if (!handed && j->hash_failed) r = hash_job(&w->mac, j); /* its error, here */
         if (cv_is_ok(r) && j->big) open_big(w, j);
         if (cv_is_ok(r)) r = rerun(w, j);
         if (cv_is_ok(r)) r = w->decrypt ? apply_dec(w, j) : apply_enc(w, j);
     }
     batch_reset(w);
+    if (handed) {
+        w->jobs = NULL; /* the pending hash's now */
+        w->cap_jobs = 0;
+    }
     return r;
 }
 
 static cv_result add_job(walk *w, cv_node *v, bool crypt, bool hash, bool in_list)
 {
-    if (w->njobs == BATCH) CV_GUARD(flush(w));
+    if (w->njobs == BATCH) CV_GUARD(flush(w, false));
     CV_GUARD(cv_grow_array((void **)&w->jobs, &w->cap_jobs, w->njobs + 1, sizeof(job), 256, BATCH));
     CV_ENSURE(w->aads.len + w->aad.len <= UINT32_MAX, CV_E_TOO_LARGE);
     job *j = &w->jobs[w->njobs];
@@ -410,7 +531,12 @@ static cv_result add_job(walk *w, cv_node *v, bool crypt, bool hash, bool in_lis
     /* Opened in place (no stash) and hashed: a MAC input to feed. */
     j->big = w->decrypt && crypt && !j->comment && w->stash == NULL &&
              v->len >= CV_SOPS_FEED_MIN && cv_par_cpus() > 1;
-    if (!w->decrypt) w->batch_bytes += v->len; /* decryption hashes after, in order */
+    if (!w->decrypt) {
+        w->batch_bytes += v->len; /* decryption hashes after, in order */
+        j->plain_kind = v->kind;
+        j->plain_s = v->s;
+        j->plain_len = v->len;
+    }
     if (!w->decrypt && crypt) {
         /* The ENC text goes straight to its place in the document: the
          * threads that seal need no buffer, and nothing is copied after. */
@@ -488,6 +614,7 @@ static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint
                            cv_sops_stash *stash, bool decrypt)
 {
     memset(w, 0, sizeof(*w));
+    cv_sha512_init(&w->mac); /* first: run finishes it whatever fails */
     w->d = d;
     w->raw_key = key;
     cv_buf_init_secret(&w->aad, CV_DOC_MAX_INPUT);
@@ -505,7 +632,6 @@ static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint
     if (w->has_rule && w->rule != CV_SOPS_RULE_UNENCRYPTED_SUFFIX &&
         w->rule != CV_SOPS_RULE_ENCRYPTED_SUFFIX)
         CV_GUARD(cv_goregex_compile(w->rule_value, &w->re));
-    cv_sha512_init(&w->mac);
     if (w->mac_only) cv_sha512_update(&w->mac, mac_only_prefix, sizeof(mac_only_prefix));
     return cv_ok();
 }
@@ -514,32 +640,36 @@ static cv_result walk_init(walk *w, cv_doc *d, const cv_sops_meta *m, const uint
  * document, so their errors win; the walk's own detail is kept across. */
 static cv_result finish_walk(walk *w, cv_result walked)
 {
-    if (cv_is_ok(walked)) return flush(w);
+    if (cv_is_ok(walked)) return flush(w, true);
     char detail[512];
     snprintf(detail, sizeof(detail), "%s", cv_err_detail());
-    cv_result r = flush(w);
+    cv_result r = flush(w, false);
     if (!cv_is_ok(r)) return r;
     return CV_FAILF(walked.err, "%s", detail);
 }
 
+/* pending: an encryption whose MAC is finished by cv_sops_mac_wait; else
+ * the MAC goes to mac. */
 static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_sops_stash *stash,
-                     bool decrypt, char mac[CV_SOPS_MAC_HEX + 1])
+                     bool decrypt, cv_sops_mac_pending *pending, char mac[CV_SOPS_MAC_HEX + 1])
 {
     walk w;
     cv_result res = walk_init(&w, d, m, key, stash, decrypt);
+    w.pending = pending;
     for (size_t b = 0; cv_is_ok(res) && b < d->n; b++) {
         w.aad.len = 0;
         res = walk_items(&w, d->branches[b]);
     }
     res = finish_walk(&w, res);
-    uint8_t h[CV_SHA512_LEN];
-    cv_sha512_final(&w.mac, h);
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < sizeof(h); i++) {
-        mac[2 * i] = hex[h[i] >> 4];
-        mac[2 * i + 1] = hex[h[i] & 15];
+    if (pending && !pending->live) { /* nothing was left to hash */
+        pending->mac = w.mac;
+        pending->live = pending->ok = true;
+    } else if (pending == NULL) {
+        uint8_t h[CV_SHA512_LEN];
+        cv_sha512_final(&w.mac, h);
+        mac_hex(h, mac);
+        cv_wipe(h, sizeof(h));
     }
-    mac[CV_SOPS_MAC_HEX] = '\0';
     cv_goregex_free(&w.re);
     cv_aes_gcm_free(&w.key);
     cv_buf_release(&w.aad);
@@ -551,16 +681,20 @@ static cv_result run(cv_doc *d, const cv_sops_meta *m, const uint8_t *key, cv_so
 
 cv_result cv_sops_tree_encrypt(cv_doc *d, const cv_sops_meta *m,
                                const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
-                               char mac[CV_SOPS_MAC_HEX + 1])
+                               cv_sops_mac_pending **mac)
 {
-    return run(d, m, key, stash, false, mac);
+    *mac = calloc(1, sizeof(**mac));
+    CV_ENSURE(*mac != NULL, CV_E_NOMEM);
+    cv_result r = run(d, m, key, stash, false, *mac, NULL);
+    if (!cv_is_ok(r)) cv_sops_mac_discard(mac);
+    return r;
 }
 
 cv_result cv_sops_tree_decrypt(cv_doc *d, const cv_sops_meta *m,
                                const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
                                char mac[CV_SOPS_MAC_HEX + 1])
 {
-    return run(d, m, key, stash, true, mac);
+    return run(d, m, key, stash, true, NULL, mac);
 }
 
 static size_t lastmodified_aad(const cv_sops_meta *m, char *t)

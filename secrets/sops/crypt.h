@@ -26,9 +26,23 @@
 
 #define CV_SOPS_MAC_HEX 128u
 
+/* Encryption returns with its MAC still being hashed (the last values, on
+ * a thread of its own): the caller seals the data key and writes the
+ * document out meanwhile, then takes the MAC from cv_sops_mac_wait. The
+ * plaintext the hasher reads stays in the document (values are given new
+ * text, never overwritten), so the document outlives the wait. On error
+ * nothing is pending. */
+typedef struct cv_sops_mac_pending cv_sops_mac_pending;
 cv_result cv_sops_tree_encrypt(cv_doc *d, const cv_sops_meta *m,
                                const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
-                               char mac[CV_SOPS_MAC_HEX + 1]) CV_MUST_USE;
+                               cv_sops_mac_pending **mac) CV_MUST_USE;
+/* Whether the MAC is still being hashed on its own thread (only for a
+ * large last batch: small documents are hashed before this returns). */
+bool cv_sops_mac_hashing(const cv_sops_mac_pending *mac);
+/* The MAC, once hashed; frees *mac. */
+cv_result cv_sops_mac_wait(cv_sops_mac_pending **mac, char hex[CV_SOPS_MAC_HEX + 1]) CV_MUST_USE;
+/* Waits for the hasher and drops its MAC (paths that fail before writing). */
+void cv_sops_mac_discard(cv_sops_mac_pending **mac);
 cv_result cv_sops_tree_decrypt(cv_doc *d, const cv_sops_meta *m,
                                const uint8_t key[CV_SOPS_KEY_LEN], cv_sops_stash *stash,
                                char mac[CV_SOPS_MAC_HEX + 1]) CV_MUST_USE;

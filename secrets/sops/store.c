@@ -214,9 +214,16 @@ cv_result cv_store_emit_encrypted(cv_store s, cv_doc *d, const cv_sops_meta *m, 
     CV_GUARD(check_reserved(d, s));
     cv_node *meta;
     CV_GUARD(cv_sops_meta_write(d, m, &meta));
-    CV_GUARD(append_meta(d, s, meta));
+    /* The metadata is appended for the emitter and taken off after: the
+     * tree is left as it was, and may be emitted again. */
+    size_t *had;
+    CV_GUARD(cv_arena_alloc(d->arena, d->n * sizeof(*had), (void **)&had));
+    for (size_t i = 0; i < d->n; i++) had[i] = d->branches[i]->n;
+    cv_result r = append_meta(d, s, meta);
     /* Encrypted binary files are JSON. */
-    return cv_store_emit_plain(s == CV_STORE_BINARY ? CV_STORE_JSON : s, d, indent, out);
+    if (cv_is_ok(r)) r = cv_store_emit_plain(s == CV_STORE_BINARY ? CV_STORE_JSON : s, d, indent, out);
+    for (size_t i = 0; i < d->n; i++) d->branches[i]->n = had[i];
+    return r;
 }
 
 bool cv_store_has_metadata(cv_store s, const cv_doc *d)

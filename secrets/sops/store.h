@@ -36,8 +36,8 @@ cv_result cv_store_emit_value(cv_store s, const cv_node *n, int indent, cv_buf *
  * CV_E_SOPS_NO_METADATA when there is none. */
 cv_result cv_store_load_encrypted(cv_store s, cv_slice in, cv_doc *d, cv_sops_meta *m)
     CV_MUST_USE;
-/* Emit a tree with its metadata. The tree gets the metadata items appended
- * (it is left with them). */
+/* Emit a tree with its metadata (appended to each document for the
+ * emitter, then taken off: the tree is left as it was). */
 cv_result cv_store_emit_encrypted(cv_store s, cv_doc *d, const cv_sops_meta *m, int indent,
                                   cv_buf *out) CV_MUST_USE;
 /* True when branch 0 already holds metadata (`sops`, or `sops_` keys in

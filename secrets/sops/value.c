@@ -256,10 +256,6 @@ static cv_result stash_put(cv_doc *d, cv_sops_stash *s, const uint8_t dg[CV_SHA2
 
 /* ---- encrypt ------------------------------------------------------------------ */
 
-/* Short values, which nearly every file is made of, are sealed into a
- * ciphertext buffer on the stack; longer ones into the heap. */
-#define SMALL_VALUE 512
-
 /* ENC[AES256_GCM,data:<ct>,iv:<iv>,tag:<tag>,type:<type>] written into o,
  * which holds enc_len bytes. */
 static size_t enc_len(size_t ct_len, size_t type_len)
@@ -281,11 +277,27 @@ static char *put_b64(char *o, const uint8_t *in, size_t n)
     return o + cv_b64_enc_len(n, true);
 }
 
-static void format_enc(char *o, cv_slice ct, const uint8_t *iv, const uint8_t *tag,
-                       const char *type)
+/* The ciphertext comes in steps of SEAL_STEP bytes, a multiple of 3 (so
+ * the base64 of the steps, joined, is that of the whole), each encoded as
+ * soon as it is made: a value of any size needs no buffer for all of its
+ * ciphertext (for a MiB, a MiB of fresh pages to fault in). */
+#define SEAL_STEP (3u * 4096u)
+
+/* Writes the ENC text of plain (enc_len bytes) at dst:
+ * ENC[AES256_GCM,data:<ct>,iv:<iv>,tag:<tag>,type:<type>]. */
+static cv_result seal_text(cv_aes_gcm *key, cv_slice aad, cv_slice plain, const char *type,
+                           const uint8_t *iv, char *dst)
 {
-    o = put(o, ENC_PREFIX, sizeof(ENC_PREFIX) - 1);
-    o = put_b64(o, ct.p, ct.len);
+    uint8_t tag[CV_SOPS_TAG_LEN], ct[SEAL_STEP];
+    char *o = put(dst, ENC_PREFIX, sizeof(ENC_PREFIX) - 1);
+    CV_GUARD(cv_aes_gcm_seal_begin(key, iv, CV_SOPS_IV_LEN, aad.p, aad.len));
+    for (size_t at = 0; at < plain.len;) {
+        size_t n = plain.len - at < SEAL_STEP ? plain.len - at : SEAL_STEP;
+        CV_GUARD(cv_aes_gcm_seal_update(key, ct, plain.p + at, n));
+        o = put_b64(o, ct, n);
+        at += n;
+    }
+    CV_GUARD(cv_aes_gcm_seal_end(key, tag));
     o = put(o, ",iv:", 4);
     o = put_b64(o, iv, CV_SOPS_IV_LEN);
     o = put(o, ",tag:", 5);
@@ -293,27 +305,7 @@ static void format_enc(char *o, cv_slice ct, const uint8_t *iv, const uint8_t *t
     o = put(o, ",type:", 6);
     o = put(o, type, strlen(type));
     *o = ']';
-}
-
-/* Writes the ENC text of plain (enc_len bytes) at dst. */
-static cv_result seal_text(cv_aes_gcm *key, cv_slice aad, cv_slice plain, const char *type,
-                           const uint8_t *iv, char *dst)
-{
-    uint8_t tag[CV_SOPS_TAG_LEN], small[SMALL_VALUE];
-    cv_buf big; /* ciphertext: not secret */
-    cv_buf_init(&big, CV_DOC_MAX_INPUT + 1);
-    uint8_t *ct = small;
-    cv_result res = cv_ok();
-    if (plain.len + 1 > sizeof(small)) {
-        CV_GUARD_GOTO(res, cv_buf_reserve(&big, plain.len + 1), out);
-        ct = big.p;
-    }
-    CV_GUARD_GOTO(res, cv_aes_gcm_seal_with(key, ct, tag, iv, CV_SOPS_IV_LEN, plain.p,
-                                            plain.len, aad.p, aad.len), out);
-    format_enc(dst, cv_slice_of(ct, plain.len), iv, tag, type);
-out:
-    cv_buf_release(&big);
-    return res;
+    return cv_ok();
 }
 
 cv_result cv_sops_value_enc_len(const cv_node *n, size_t *len)

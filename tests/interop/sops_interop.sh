@@ -189,6 +189,37 @@ check_case "many.yaml --mac-only-encrypted --encrypted-suffix" x25519 many.yaml 
 check_case "many.yaml -e --encrypted-comment-regex" x25519 many.yaml "" \
     "--encrypted-comment-regex sops:enc" -e
 check_case "many.json (9,450 values)" x25519 many.json "" ""
+
+# Large values (256 KiB and more): their MAC is hashed on a thread of its
+# own while the data key is sealed and the file written, and the encrypted
+# MAC is put in once hashed; with several YAML documents it is sealed first.
+python3 - "$GEN" <<'PY'
+import base64, random, sys
+rnd = random.Random(11)
+big = base64.b64encode(rnd.randbytes(600000)).decode()
+d = sys.argv[1]
+open(f"{d}/big.bin", "wb").write(rnd.randbytes(1 << 20))
+open(f"{d}/big.yaml", "w").write(f"small: one\nbig: {big}\nafter: [1, 2.5, true]\n")
+open(f"{d}/big_multi.yaml", "w").write(f"a: 1\n---\nbig: {big}\n---\nb: two\n")
+open(f"{d}/big.json", "w").write(f'{{\n    "n": 7,\n    "big": "{big}"\n}}\n')
+open(f"{d}/big.env", "w").write(f"SMALL=one\nBIG={big}\n")
+open(f"{d}/big.ini", "w").write(f"[s]\nsmall = one\nbig = {big}\n")
+PY
+while read -r file gflags eflags; do
+    [ "$gflags" = "-" ] && gflags=""
+    [ "$eflags" = "-" ] && eflags=""
+    check_case "$file $gflags $eflags (large value)" x25519 "$file" "$gflags" "$eflags"
+done <<'CASES'
+big.bin - -
+big.yaml - -
+big.yaml --mac-only-encrypted --unencrypted-regex ^small$
+big.yaml - --unencrypted-regex ^big$
+big_multi.yaml - -
+big.json - -
+big.env - -
+big.ini - -
+CASES
+check_case "big.bin two recipients (large value)" two big.bin "" ""
 PLAIN=$PLAIN_SAVED
 
 # Two damaged values, in different batches: the first in the document is

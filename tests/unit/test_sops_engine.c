@@ -10,6 +10,7 @@
 
 #include "crypto/base/enc.h"
 #include "crypto/base/limits.h"
+#include "crypto/prim/hash.h"
 #include "secrets/runtime/init.h"
 #include "secrets/sops/crypt.h"
 #include "secrets/sops/store.h"
@@ -469,4 +470,86 @@ Test(sops_engine, node_text_at_borrows_long_source_strings)
     cr_expect(past->s != (char *)src + 3 && past->len == n);
     free(heap);
     cv_doc_clear(&d);
+}
+
+/* The MAC sops would compute: SHA-512 over the leaves' bytes, in order. */
+static void expected_mac(const char *const *leaves, size_t n, char out[CV_SOPS_MAC_HEX + 1])
+{
+    cv_sha512_ctx c;
+    uint8_t h[CV_SHA512_LEN];
+    cv_sha512_init(&c);
+    for (size_t i = 0; i < n; i++) cv_sha512_update(&c, leaves[i], strlen(leaves[i]));
+    cv_sha512_final(&c, h);
+    cv_hex_encode(out, h, sizeof(h));
+    for (size_t i = 0; i < CV_SOPS_MAC_HEX; i++)
+        if (out[i] >= 'a') out[i] = (char)(out[i] - 'a' + 'A'); /* sops writes upper case */
+    out[CV_SOPS_MAC_HEX] = '\0';
+}
+
+/* Encrypts "small: one / big: <n bytes> / n: 5" and checks the MAC the
+ * pending hash gives, and whether it was still hashing on its thread. */
+static void pending_mac_case(size_t big_len, bool threaded)
+{
+    char *big = malloc(big_len + 1);
+    cr_assert(big != NULL);
+    for (size_t i = 0; i < big_len; i++) big[i] = (char)('a' + i % 26);
+    big[big_len] = '\0';
+    cv_buf text;
+    cv_buf_init(&text, big_len + 64);
+    cr_assert(cv_is_ok(cv_buf_addf(&text, "small: one\nbig: %s\nn: 5\n", big)));
+    cv_doc d;
+    cr_assert(cv_is_ok(cv_doc_init(&d)));
+    cr_assert(cv_is_ok(cv_store_load_plain(CV_STORE_YAML, cv_buf_slice(&text), &d)));
+    cv_sops_meta m;
+    memset(&m, 0, sizeof(m));
+    uint8_t key[CV_SOPS_KEY_LEN];
+    memset(key, 7, sizeof(key));
+    cv_sops_mac_pending *p = NULL;
+    cr_assert(cv_is_ok(cv_sops_tree_encrypt(&d, &m, key, NULL, &p)), "%s", cv_err_detail());
+    cr_expect_eq(cv_sops_mac_hashing(p), threaded);
+    char got[CV_SOPS_MAC_HEX + 1], want[CV_SOPS_MAC_HEX + 1], dec[CV_SOPS_MAC_HEX + 1];
+    cr_assert(cv_is_ok(cv_sops_mac_wait(&p, got)));
+    cr_expect(p == NULL);
+    const char *leaves[] = { "one", big, "5" };
+    expected_mac(leaves, 3, want);
+    cr_expect_str_eq(got, want);
+    /* The values were encrypted meanwhile: decrypting gives the same MAC. */
+    cr_assert(cv_is_ok(cv_sops_tree_decrypt(&d, &m, key, NULL, dec)), "%s", cv_err_detail());
+    cr_expect_str_eq(dec, want);
+    cv_doc_clear(&d);
+    cv_buf_release(&text);
+    free(big);
+}
+
+Test(sops_engine, mac_of_a_large_last_batch_is_hashed_while_the_caller_goes_on)
+{
+    pending_mac_case(CV_SOPS_FEED_MIN + 1000, true);
+}
+
+Test(sops_engine, mac_of_a_small_document_is_ready_when_encryption_returns)
+{
+    pending_mac_case(100, false);
+}
+
+Test(sops_engine, pending_mac_can_be_dropped_unread)
+{
+    cv_doc d;
+    cr_assert(cv_is_ok(cv_doc_init(&d)));
+    size_t n = CV_SOPS_FEED_MIN * 2;
+    char *big = malloc(n + 8);
+    cr_assert(big != NULL);
+    memcpy(big, "v: ", 3);
+    memset(big + 3, 'z', n);
+    big[n + 3] = '\n';
+    cr_assert(cv_is_ok(cv_store_load_plain(CV_STORE_YAML, cv_slice_of(big, n + 4), &d)));
+    cv_sops_meta m;
+    memset(&m, 0, sizeof(m));
+    uint8_t key[CV_SOPS_KEY_LEN] = { 1 };
+    cv_sops_mac_pending *p = NULL;
+    cr_assert(cv_is_ok(cv_sops_tree_encrypt(&d, &m, key, NULL, &p)));
+    cv_sops_mac_discard(&p);
+    cr_expect(p == NULL);
+    cv_sops_mac_discard(&p); /* again: nothing */
+    cv_doc_clear(&d);
+    free(big);
 }

@@ -141,7 +141,7 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 
-bench: all $(O)/stream-bench $(O)/timeit
+bench: all $(O)/stream-bench $(O)/timeit $(O)/sops-floor
 	bench/run.sh $(O)
 	bench/sops.sh $(O)
 	bench/git_fetch.sh $(O)
@@ -151,6 +151,9 @@ bench: all $(O)/stream-bench $(O)/timeit
 
 $(O)/stream-bench: bench/stream_bench.c $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(LIBS)
+
+$(O)/sops-floor: bench/sops_floor.c
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBS)
 
 $(O)/timeit: bench/timeit.c
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<

@@ -11,7 +11,9 @@
 #               people call it today; covert takes them all in one process
 #               (`covert sops decrypt DIR`, `covert sops encrypt -i DIR`)
 # Both tools decrypt the same files (made by sops), and covert's outputs are
-# checked against sops's. Reports the median wall time over RUNS runs
+# checked against sops's. Beside them, bench/sops_floor.c gives the least
+# any encryption of the binary file costs as one process on this host (read,
+# SHA-512 for the MAC, write; nothing encrypted): the 20x target against it. Reports the median wall time over RUNS runs
 # (interleaved), the peak RSS (largest over runs; for secrets-200, of one
 # sops process) and how many times faster covert is.
 #
@@ -30,8 +32,9 @@ KEYGEN=$PEERS/age-1.3.1/age-keygen
 COVERT=$ROOT/$O/covert
 BENCH_DIR=${BENCH_DIR:-/dev/shm/covert-sops-bench}
 TIMEIT=$ROOT/$O/timeit
-for t in "$SOPS" "$KEYGEN" "$COVERT" "$TIMEIT"; do
-    [ -x "$t" ] || { echo "bench: missing $t (make peers / make $O/timeit)" >&2; exit 1; }
+FLOOR=$ROOT/$O/sops-floor
+for t in "$SOPS" "$KEYGEN" "$COVERT" "$TIMEIT" "$FLOOR"; do
+    [ -x "$t" ] || { echo "bench: missing $t (make peers / make $O/timeit $O/sops-floor)" >&2; exit 1; }
 done
 
 rm -rf "$BENCH_DIR"
@@ -94,6 +97,7 @@ for _ in $(seq "$RUNS"); do
     measure "binary-1m dec sops" "$SOPS" decrypt blob.enc.bin
     measure "binary-1m enc covert" "$COVERT" sops encrypt --age "$R" blob.bin
     measure "binary-1m enc sops" "$SOPS" encrypt --age "$R" blob.bin
+    measure "binary-1m enc floor" "$FLOOR" blob.bin
     measure "secrets-200 dec covert" "$COVERT" sops decrypt enc200
     measure "secrets-200 dec sops" bash -c sops_each_dec
     rm -rf work200 && cp -r plain200 work200
@@ -114,4 +118,9 @@ for (case, op), t in rows.items():
     cw = statistics.median(w for w, _ in t["covert"]); sw = statistics.median(w for w, _ in t["sops"])
     cr = max(r for _, r in t["covert"]) / 1024; sr = max(r for _, r in t["sops"]) / 1024
     print(f"{case:<14}{op:<5}{cw * 1000:>11.1f}{sw * 1000:>10.1f}{sw / cw:>9.1f}x{cr:>12.1f}{sr:>10.1f}{cr / sr:>11.2f}")
+for (case, op), t in rows.items():
+    if "floor" in t:
+        fw = statistics.median(w for w, _ in t["floor"]); sw = statistics.median(w for w, _ in t["sops"])
+        print(f"{case} {op} floor (read, SHA-512, write; nothing encrypted): {fw * 1000:.1f} ms = "
+              f"sops / {sw / fw:.1f}; 20x of sops is {sw * 50:.1f} ms")
 PY

@@ -435,11 +435,10 @@ static char *find_from_end(cv_buf *out, cv_slice text)
     }
 }
 
-/* The document is written out while its MAC is still being hashed: with a
- * stand-in for the encrypted MAC (a random MAC sealed the same way, so of
- * the same length and alphabet, and unguessable), patched with the real one
- * once hashed. A document of several YAML documents carries the metadata in
- * each; it, or a stand-in that did not come out verbatim, is written again. */
+/* The document is written out while its MAC is still being hashed, with a
+ * stand-in for the encrypted MAC that the real one replaces once hashed.
+ * Several YAML documents (the metadata in each) are written once the MAC
+ * is sealed; a stand-in that did not come out verbatim, written again. */
 int cv_sops_emit_sealed(cv_sops_file *f, cv_store store, int indent, cv_buf *out, cv_result *r)
 {
     if (f->mac == NULL) return emit(f, store, indent, out, r); /* sealed already */
@@ -447,12 +446,7 @@ int cv_sops_emit_sealed(cv_sops_file *f, cv_store store, int indent, cv_buf *out
         int code = seal_mac(f, r);
         return code ? code : emit(f, store, indent, out, r);
     }
-    char stand_in[CV_SOPS_MAC_HEX + 1];
-    static const char hex[] = "0123456789ABCDEF";
-    cv_random(stand_in, CV_SOPS_MAC_HEX);
-    for (size_t i = 0; i < CV_SOPS_MAC_HEX; i++) stand_in[i] = hex[(uint8_t)stand_in[i] & 15];
-    stand_in[CV_SOPS_MAC_HEX] = '\0';
-    *r = cv_sops_mac_seal(&f->doc, &f->meta, f->key->data, stand_in, NULL);
+    *r = cv_sops_mac_seal_stand_in(&f->doc, &f->meta, f->key->data);
     if (!cv_is_ok(*r)) {
         cv_sops_mac_discard(&f->mac);
         *r = CV_FAILF(r->err, "Could not encrypt MAC: %s", cv_err_detail());

@@ -51,6 +51,11 @@ cv_result cv_sops_tree_decrypt(cv_doc *d, const cv_sops_meta *m,
 cv_result cv_sops_mac_seal(cv_doc *d, cv_sops_meta *m, const uint8_t key[CV_SOPS_KEY_LEN],
                            const char mac[CV_SOPS_MAC_HEX + 1], cv_sops_stash *stash)
     CV_MUST_USE;
+/* A stand-in for the encrypted MAC, into m->mac, while the real one is
+ * still being hashed: a random MAC sealed as cv_sops_mac_seal seals one,
+ * so of the same length and alphabet, and unguessable. */
+cv_result cv_sops_mac_seal_stand_in(cv_doc *d, cv_sops_meta *m, const uint8_t key[CV_SOPS_KEY_LEN])
+    CV_MUST_USE;
 /* Decrypt the stored MAC and compare it with the computed one:
  * CV_E_SOPS_MAC_DECRYPT or CV_E_SOPS_MAC_MISMATCH (detail as sops prints
  * it: "MAC mismatch. File has X, computed Y"). */

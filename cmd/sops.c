@@ -392,11 +392,22 @@ void cv_sops_file_clear(cv_sops_file *f)
     cv_doc_clear(&f->doc);
 }
 
+int cv_sops_reencrypt_code(cv_sops_file *f, cv_result *r)
+{
+    *r = cv_sops_tree_encrypt(&f->doc, &f->meta, f->key->data, f->stash, &f->mac);
+    if (!cv_is_ok(*r)) {
+        *r = CV_FAILF(r->err, "Error encrypting tree: %s", cv_err_detail());
+        return EX_ENCRYPT_TREE;
+    }
+    cv_gotime_now_utc(&f->meta.lastmodified);
+    return 0;
+}
+
 void cv_sops_reencrypt(cv_sops_file *f)
 {
-    cv_result r = cv_sops_tree_encrypt(&f->doc, &f->meta, f->key->data, f->stash, &f->mac);
-    if (!cv_is_ok(r)) cv_sops_fail(EX_ENCRYPT_TREE, "Error encrypting tree: %s", cv_cli_msg(r));
-    cv_gotime_now_utc(&f->meta.lastmodified);
+    cv_result r;
+    int code = cv_sops_reencrypt_code(f, &r);
+    if (code) cv_sops_fail(code, "%s", cv_cli_msg(r));
 }
 
 /* The hashed MAC, encrypted into the metadata. */

@@ -86,6 +86,8 @@ void cv_sops_file_clear(cv_sops_file *f);
  * rotate, with a fresh lastmodified): the values now; their MAC is hashed
  * meanwhile and sealed by the emission that follows. */
 void cv_sops_reencrypt(cv_sops_file *f);
+/* The same without exiting: 0, or sops's exit code with r's detail. */
+int cv_sops_reencrypt_code(cv_sops_file *f, cv_result *r);
 /* The encrypted document (its MAC sealed first, when pending) into out
  * (initialised here); exits as sops does on error. */
 void cv_sops_emit_encrypted(cv_sops_file *f, cv_store store, int indent, cv_buf *out);

@@ -138,8 +138,12 @@ static int encrypt_job(const cv_sops_opts *o, job *j, cv_slice in)
         cv_sops_encrypt_meta(o, j->path, is, &f.doc, &f.meta);
         r = cv_secret_new(&f.key, CV_SOPS_KEY_LEN);
         if (cv_is_ok(r)) cv_random(f.key->data, f.key->len);
-        if (cv_is_ok(r)) cv_sops_reencrypt(&f);
-        if (cv_is_ok(r)) r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
+        if (!cv_is_ok(r)) set_msg(j, code = 1, cv_cli_msg(r));
+    }
+    /* The values first: the data key is sealed while their MAC is hashed. */
+    if (code == 0 && (code = cv_sops_reencrypt_code(&f, &r)) != 0) set_msg(j, code, cv_cli_msg(r));
+    if (code == 0) {
+        r = cv_sops_data_key_seal(&f.doc, &f.meta, f.key->data);
         if (!cv_is_ok(r)) set_msg(j, code = 1, cv_cli_msg(r));
     }
     if (code == 0) {

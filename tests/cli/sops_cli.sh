@@ -269,6 +269,20 @@ if grep -q "not: a secret" tree/a/README.md && ! grep -q sops tree/a/README.md; 
 else
     t_fail "walk touched README.md"
 fi
+# A file whose tree cannot be encrypted (a plain integer above 2^63-1, which
+# sops refuses with exit 23) is reported with its path; the process goes on
+# with the other files and exits with sops's code for it.
+mkdir -p tree2
+echo "a: 1" >tree2/ok.yaml
+echo "b: 18446744073709551615" >tree2/huge.yaml
+"$COVERT_BIN" sops encrypt -i --age "$R" tree2 2>tree2.err
+rc=$?
+if [ "$rc" = 23 ] && grep -q "huge.yaml: Error encrypting tree: .*unknown type: uint64" tree2.err &&
+    grep -qx "b: 18446744073709551615" tree2/huge.yaml && "$SOPS" decrypt tree2/ok.yaml | grep -qx "a: 1"; then
+    t_pass "a tree error in one file of a walk: reported with its path, the others encrypted"
+else
+    t_fail "tree error in a walk (rc $rc: $(head -1 tree2.err))"
+fi
 
 # Identity sources, each alone, in both tools (sops 3.13 discovery rules).
 "$SOPS" encrypt --age "$R" "$PLAIN/app.json" >ids.json
